@@ -1,0 +1,1 @@
+"""The `jobsub` and `jobsub_submit` commands."""

@@ -1,0 +1,1 @@
+"""The workflow compiler: front ends build the IR, checks validate it, emitters write files."""

@@ -1,0 +1,1 @@
+"""Back ends: pure functions from the IR to the text of DAG, submit and wrapper files."""

@@ -1,0 +1,1 @@
+"""Front ends: each reads one input format into the IR."""

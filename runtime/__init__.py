@@ -1,0 +1,1 @@
+"""Submitting compiled workflows and managing jobs through the htcondor2 bindings."""
