@@ -1,0 +1,287 @@
+"""The one table of jobsub_submit options.
+
+Each entry drives every place the option appears: the `jobsub_submit` command line, the flags
+inside dagnabbit job lines, the YAML manifest key (its `dest`), the IR field of a job spec, the
+JSON Schema of that field, and `--help`. Adding an option is adding an entry here (and, where it
+shapes a submit file, a line in the emitter that reads its `dest`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from . import units
+from .units import UnitError
+
+
+class Kind(Enum):
+    FLAG = "flag"      # present or not: True
+    VALUE = "value"    # one value; the last one given wins
+    APPEND = "append"  # repeatable; values accumulate in order
+    PAIR = "pair"      # repeatable, two words each (-d TAG DIR)
+    CHOICE = "choice"  # several flags, each storing its own constant into one dest
+
+
+class Scope(Enum):
+    JOB = "job"          # shapes a job: command line, dagnabbit lines, YAML jobs and defaults
+    WORKFLOW = "workflow"  # applies to the whole DAG: command line and YAML top level only
+
+
+@dataclass(frozen=True)
+class Context:
+    """What converters may consult: the submitting environment."""
+
+    env: Mapping[str, str]
+
+
+Converter = Callable[[str, Context], Any]
+
+
+@dataclass(frozen=True)
+class Option:
+    dest: str
+    flags: tuple[str, ...]
+    kind: Kind
+    help: str
+    metavar: str = "VALUE"
+    convert: Converter | None = None
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    choices: Mapping[str, Any] | None = None  # CHOICE: flag -> stored value
+    default: Any = None
+    scope: Scope = Scope.JOB
+    conflicts: tuple[str, ...] = ()
+    #: Set when only the compile-time side exists yet: names the part of the product that will
+    #: act on it. The value is kept in the IR and a warning says it has no effect yet.
+    pending: str | None = None
+
+    @property
+    def takes_value(self) -> bool:
+        return self.kind in (Kind.VALUE, Kind.APPEND, Kind.PAIR)
+
+    @property
+    def repeatable(self) -> bool:
+        return self.kind in (Kind.APPEND, Kind.PAIR)
+
+    @property
+    def value_schema(self) -> Mapping[str, Any]:
+        """Schema of the dest's value in the IR (a list for repeatable options)."""
+        if self.kind is Kind.FLAG:
+            return {"type": "boolean"}
+        if self.kind is Kind.CHOICE:
+            return {"enum": sorted(set(self.choices.values()))}
+        if self.repeatable:
+            return {"type": "array", "items": dict(self.schema)}
+        return dict(self.schema)
+
+    @property
+    def display(self) -> str:
+        return " / ".join(self.flags)
+
+
+# --- converters: text -> normalised IR value; raise UnitError with a message users can act on --
+
+def _wrap(fn: Callable[[str], Any]) -> Converter:
+    return lambda text, _ctx: fn(text)
+
+
+def _nonempty(text: str, _ctx: Context) -> str:
+    if not text.strip():
+        raise UnitError("the value is empty")
+    return text
+
+
+def _comma_list(text: str, _ctx: Context) -> list[str]:
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise UnitError(f"{text!r} is not a comma-separated list of names")
+    return items
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _environment(text: str, ctx: Context) -> list[str]:
+    name, eq, value = text.partition("=")
+    if not _ENV_NAME.fullmatch(name):
+        raise UnitError(f"{name!r} is not an environment variable name")
+    if eq:
+        return [name, value]
+    if name not in ctx.env:
+        raise UnitError(f"-e {name} passes the submitter's value of {name}, but {name} is not set")
+    return [name, ctx.env[name]]
+
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _key_value(text: str, _ctx: Context) -> list[str]:
+    key, eq, value = text.partition("=")
+    if not eq or not _KEY.fullmatch(key):
+        raise UnitError(f"{text!r} is not KEY=VALUE")
+    return [key, value]
+
+
+_EXPR_LINE = re.compile(r"\s*([+]|[Mm][Yy]\.)?[A-Za-z_][A-Za-z0-9_.]*\s*=.*", re.S)
+
+
+def _submit_line(text: str, _ctx: Context) -> str:
+    if not _EXPR_LINE.fullmatch(text):
+        raise UnitError(f"{text!r} is not a submit-file line of the form NAME = VALUE "
+                        "or +ATTR = EXPRESSION")
+    return text
+
+
+def _email(text: str, _ctx: Context) -> str:
+    if not re.fullmatch(r"[^\s@,]+@[^\s@,]+", text):
+        raise UnitError(f"{text!r} is not an e-mail address")
+    return text
+
+
+_SIZE_SCHEMA = {"type": "integer", "minimum": 1}
+_PAIR_SCHEMA = {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}
+
+OPTIONS: tuple[Option, ...] = (
+    # --- accounting -----------------------------------------------------------------------
+    Option("group", ("-G", "--group"), Kind.VALUE, metavar="GROUP", convert=_nonempty,
+           help="Group/experiment the jobs run for (accounting, priorities, token issuer). "
+                "Defaults to $JOBSUB_GROUP, then $GROUP."),
+    Option("role", ("--role",), Kind.VALUE, metavar="ROLE", convert=_nonempty,
+           help="Role for the job's token and accounting (e.g. Analysis, Production).",
+           pending="token handling"),
+    Option("subgroup", ("--subgroup",), Kind.VALUE, metavar="SUBGROUP", convert=_nonempty,
+           help="Subgroup for priorities and accounting.", pending="site policy"),
+    # --- resources ------------------------------------------------------------------------
+    Option("count", ("-N",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
+           schema={"type": "integer", "minimum": 1}, default=1,
+           help="Queue N copies of the job ($PROCESS is 0..N-1)."),
+    Option("memory", ("--memory",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.memory_mb),
+           schema=_SIZE_SCHEMA, default=2048,
+           help="Memory to request, NUMBER[KB|MB|GB|TB]; a bare number is MB. IR value: MB."),
+    Option("disk", ("--disk",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.disk_kb),
+           schema=_SIZE_SCHEMA, default=10 * 1024 * 1024,
+           help="Scratch disk to request, NUMBER[KB|MB|GB|TB]; a bare number is KB. IR value: KB."),
+    Option("cpu", ("--cpu",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
+           schema=_SIZE_SCHEMA, help="CPU cores to request."),
+    Option("gpu", ("--gpu",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
+           schema=_SIZE_SCHEMA, help="GPUs to request."),
+    Option("expected_lifetime", ("--expected-lifetime", "--expected_lifetime"), Kind.VALUE,
+           metavar="TIME", convert=_wrap(units.lifetime), schema=_SIZE_SCHEMA, default=8 * 3600,
+           help="How long the job is expected to run: short (3h), medium (8h), long (85200s) "
+                "or NUMBER[s|m|h|d]. Slots with less lifetime left are not matched. IR: seconds."),
+    Option("timeout", ("--timeout",), Kind.VALUE, metavar="TIME", convert=_wrap(units.seconds),
+           schema=_SIZE_SCHEMA,
+           help="Kill the user executable if it still runs after NUMBER[s|m|h|d]; "
+                "a bare number is seconds. IR: seconds."),
+    # --- job environment and submit-file additions ----------------------------------------
+    Option("environment", ("-e", "--environment"), Kind.APPEND, metavar="VAR[=VAL]",
+           convert=_environment, schema=_PAIR_SCHEMA,
+           help="Set VAR in the job's environment: -e VAR=VAL, or -e VAR to pass the "
+                "submitter's value."),
+    Option("lines", ("-l", "--lines"), Kind.APPEND, metavar="LINE", convert=_submit_line,
+           help="A line to add to the submit file verbatim, e.g. '+Attr=\"value\"'."),
+    Option("append_condor_requirements",
+           ("-c", "--append_condor_requirements", "--append-condor-requirements"), Kind.APPEND,
+           metavar="EXPR", convert=_nonempty,
+           help="A ClassAd expression ANDed onto the job's requirements."),
+    Option("overwrite_condor_requirements",
+           ("--overwrite-condor-requirements", "--overwrite_condor_requirements"), Kind.VALUE,
+           metavar="EXPR", convert=_nonempty,
+           help="Replace the generated requirements with this expression (appended "
+                "requirements are still ANDed on)."),
+    Option("resource_provides", ("--resource-provides", "--resource_provides"), Kind.APPEND,
+           metavar="KEY=VALUE", convert=_key_value, schema=_PAIR_SCHEMA,
+           help="Request a resource: adds +DESIRED_KEY=\"VALUE\" to the job; "
+                "usage_model=... selects usage models."),
+    # --- where it runs --------------------------------------------------------------------
+    Option("site", ("--site",), Kind.VALUE, metavar="SITES", convert=_comma_list,
+           schema={"type": "array", "items": {"type": "string"}, "minItems": 1},
+           conflicts=("onsite", "offsite"),
+           help="Comma-separated sites the job may run at."),
+    Option("onsite", ("--onsite", "--onsite-only"), Kind.FLAG, conflicts=("site", "offsite"),
+           help="Run only on the local site's resources (usage models DEDICATED, OPPORTUNISTIC)."),
+    Option("offsite", ("--offsite", "--offsite-only"), Kind.FLAG, conflicts=("site", "onsite"),
+           help="Run only offsite (usage model OFFSITE)."),
+    Option("blocklist", ("--blocklist", "--blacklist"), Kind.VALUE, metavar="SITES",
+           convert=_comma_list, schema={"type": "array", "items": {"type": "string"},
+                                        "minItems": 1},
+           help="Comma-separated sites the job must not run at."),
+    Option("os", ("--OS",), Kind.VALUE, metavar="OS", convert=_nonempty,
+           help="Worker-node OS, e.g. SL7 (comma-separated for several)."),
+    Option("singularity_image", ("--singularity-image", "--apptainer-image",
+                                 "--singularity_image", "--apptainer_image"),
+           Kind.VALUE, metavar="IMAGE", convert=_nonempty, conflicts=("no_singularity",),
+           help="Container image to run the job in."),
+    Option("no_singularity", ("--no-singularity", "--no-apptainer", "--no_singularity"),
+           Kind.FLAG, conflicts=("singularity_image",),
+           help="Do not ask for a container image."),
+    # --- notification ---------------------------------------------------------------------
+    Option("mail", ("--mail_never", "--mail-never", "--mail_on_error", "--mail-on-error",
+                    "--mail_always", "--mail-always"), Kind.CHOICE, default="never",
+           choices={"--mail_never": "never", "--mail-never": "never",
+                    "--mail_on_error": "on_error", "--mail-on-error": "on_error",
+                    "--mail_always": "always", "--mail-always": "always"},
+           help="When HTCondor e-mails about the job: never (default), on_error, always."),
+    Option("email_to", ("--email-to", "--email_to"), Kind.VALUE, metavar="ADDRESS",
+           convert=_email, help="Where job e-mail goes."),
+    # --- files ----------------------------------------------------------------------------
+    Option("input_file", ("-f",), Kind.APPEND, metavar="FILE", convert=_nonempty,
+           pending="input-file shipping",
+           help="An input file copied to $CONDOR_DIR_INPUT on the worker "
+                "(dropbox://PATH ships it at submit time)."),
+    Option("tar_file_name", ("--tar_file_name", "--tar-file-name"), Kind.APPEND,
+           metavar="dropbox://FILE|tardir://DIR", convert=_nonempty,
+           pending="tarball shipping",
+           help="A tarball (or a directory to tar) unpacked on the worker "
+                "($INPUT_TAR_DIR_LOCAL)."),
+    Option("output_dir", ("-d",), Kind.PAIR, metavar="TAG DIR", schema=_PAIR_SCHEMA,
+           pending="output-directory copy-back",
+           help="Writable directory $CONDOR_DIR_TAG on the worker, copied back to DIR."),
+    Option("log_file", ("-L", "--log-file", "--log_file"), Kind.VALUE, metavar="FILE",
+           convert=_nonempty, pending="log-file copy-back",
+           help="Copy the job's log output to FILE."),
+    # --- tokens ---------------------------------------------------------------------------
+    Option("need_storage_modify", ("--need-storage-modify", "--need_storage_modify"),
+           Kind.APPEND, metavar="PATH", convert=_nonempty, pending="token handling",
+           help="A storage path the job's token needs storage.modify scope on."),
+    Option("need_scope", ("--need-scope", "--need_scope"), Kind.APPEND, metavar="SCOPE",
+           convert=_nonempty, pending="token handling",
+           help="An extra scope the job's token needs."),
+    # --- DAG-wide -------------------------------------------------------------------------
+    Option("max_concurrent", ("--maxConcurrent", "--max-concurrent", "--max_concurrent"),
+           Kind.VALUE, metavar="N", convert=_wrap(units.count), scope=Scope.WORKFLOW,
+           schema={"type": "integer", "minimum": 1},
+           help="At most N jobs of the DAG in the queue at once. With -N and no --dag, "
+                "the N copies run as a DAG."),
+)
+
+BY_DEST: dict[str, Option] = {o.dest: o for o in OPTIONS}
+
+
+def defaults() -> dict[str, Any]:
+    """Values every job has unless something sets them."""
+    return {o.dest: o.default for o in OPTIONS if o.default is not None and o.scope is Scope.JOB}
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Layer `override` on `base`: repeatable options accumulate, the others are replaced.
+
+    An option set in `override` also clears the options it conflicts with in `base`
+    (`--site` on a job line beats `--onsite` given for all jobs).
+    """
+    out = dict(base)
+    for dest in override:
+        opt = BY_DEST.get(dest)
+        for other in opt.conflicts if opt else ():
+            if other not in override:
+                out.pop(other, None)
+    for dest, value in override.items():
+        opt = BY_DEST.get(dest)
+        if opt is not None and opt.repeatable and dest in out:
+            out[dest] = [*out[dest], *value]
+        else:
+            out[dest] = value
+    return out

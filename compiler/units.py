@@ -1,0 +1,78 @@
+"""Sizes and durations as jobsub_submit users write them, normalised to HTCondor's units.
+
+Sizes are binary (1GB = 1024MB), as jobsub_lite computes them. Results are whole numbers,
+rounded up, so a request is never smaller than what was asked for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGT]i?B?|B)?\s*", re.IGNORECASE)
+_FACTOR_KB = {"B": 1 / 1024, "K": 1, "M": 1024, "G": 1024**2, "T": 1024**3}
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd])?\s*", re.IGNORECASE)
+_FACTOR_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+#: jobsub_lite's named lifetimes.
+LIFETIMES = {"short": 3 * 3600, "medium": 8 * 3600, "long": 85200}
+
+
+class UnitError(ValueError):
+    """A value that does not parse; the message says what was expected."""
+
+
+def size_kb(text: str, default_unit: str) -> float:
+    """`text` in KiB; `default_unit` ('K' or 'M') applies to a bare number."""
+    m = _SIZE.fullmatch(text)
+    if not m:
+        raise UnitError(f"{text!r} is not a size; expected NUMBER[KB|MB|GB|TB]")
+    unit = (m.group(2) or default_unit)[0].upper()
+    return float(m.group(1)) * _FACTOR_KB[unit]
+
+
+def memory_mb(text: str) -> int:
+    """`--memory`: a bare number is MB."""
+    return _positive(math.ceil(size_kb(text, "M") / 1024), text, "memory")
+
+
+def disk_kb(text: str) -> int:
+    """`--disk`: a bare number is KB (jobsub_lite's help once said MB; its code uses KB)."""
+    return _positive(math.ceil(size_kb(text, "K")), text, "disk")
+
+
+def seconds(text: str) -> int:
+    """`NUMBER[s|m|h|d]`; a bare number is seconds."""
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise UnitError(f"{text!r} is not a duration; expected NUMBER[s|m|h|d]")
+    return _positive(math.ceil(float(m.group(1)) * _FACTOR_S[(m.group(2) or "s").lower()]),
+                     text, "duration")
+
+
+def lifetime(text: str) -> int:
+    """`--expected-lifetime`: short, medium, long, or a duration."""
+    named = LIFETIMES.get(text.strip().lower())
+    if named is not None:
+        return named
+    try:
+        return seconds(text)
+    except UnitError:
+        raise UnitError(f"{text!r} is not a lifetime; expected short, medium, long "
+                        "or NUMBER[s|m|h|d]") from None
+
+
+def count(text: str) -> int:
+    """A positive whole number (cpus, gpus, -N, --maxConcurrent)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise UnitError(f"{text!r} is not a whole number") from None
+    return _positive(value, text, "number")
+
+
+def _positive(value: int, text: str, what: str) -> int:
+    if value <= 0:
+        raise UnitError(f"{text!r}: the {what} must be greater than zero")
+    return value
