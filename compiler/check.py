@@ -1,0 +1,90 @@
+"""Semantic checks on the IR, whichever front end built it.
+
+Names must be unique and usable by DAGMan, every reference must resolve, and the graph must be
+acyclic (a cycle is printed in full). Edges are walked through one virtual join vertex per
+`PARENT ... CHILD ...` line, so a parallel-to-parallel join costs |P| + |C|, not |P| x |C|.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .diagnostics import Sink
+from .ir import Workflow
+
+#: DAGMan node names: no whitespace, no `+` (splices); a conservative set both parsers accept.
+NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+RESERVED = frozenset({"PARENT", "CHILD", "ALL_NODES"})
+
+
+def check_workflow(wf: Workflow, sink: Sink) -> None:
+    specs = {}
+    for spec in wf.specs:
+        if spec.name in specs:
+            sink.error(f"duplicate job spec name {spec.name}", spec.span,
+                       notes=[(specs[spec.name].span, "first defined here")]
+                       if specs[spec.name].span else ())
+        else:
+            specs[spec.name] = spec
+
+    nodes = {}
+    for node in wf.nodes:
+        if not NODE_NAME.fullmatch(node.name):
+            sink.error(f"node name {node.name!r} is not a valid DAGMan node name", node.span,
+                       "use letters, digits, '_', '.', ':' and '-' (no spaces or '+')")
+        elif node.name.upper() in RESERVED:
+            sink.error(f"node name {node.name} is reserved by DAGMan", node.span,
+                       "choose another name")
+        if node.name in nodes:
+            sink.error(f"duplicate node name {node.name}", node.span,
+                       notes=[(nodes[node.name].span, "first defined here")]
+                       if nodes[node.name].span else ())
+        else:
+            nodes[node.name] = node
+        if node.spec not in specs:
+            sink.error(f"node {node.name} uses unknown job spec {node.spec}", node.span)
+
+    for edge in wf.edges:
+        for name in (*edge.parents, *edge.children):
+            if name not in nodes:
+                sink.error(f"dependency on unknown node {name}", edge.span)
+
+    cycle = find_cycle(wf)
+    if cycle:
+        first = nodes.get(cycle[0])
+        sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
+                   first.span if first else None,
+                   "remove one of these dependencies")
+
+
+def find_cycle(wf: Workflow) -> list[str] | None:
+    """Node names on one cycle, in order, or None. Iterative: deep chains do not recurse."""
+    succ: dict[str, list[str]] = {n.name: [] for n in wf.nodes}
+    for k, edge in enumerate(wf.edges):
+        join = f"\0{k}"
+        succ[join] = list(edge.children)
+        for p in edge.parents:
+            succ.setdefault(p, []).append(join)
+    white, grey, black = 0, 1, 2
+    color = dict.fromkeys(succ, white)
+    for root in succ:
+        if color[root] != white:
+            continue
+        path = [root]
+        iters = [iter(succ[root])]
+        color[root] = grey
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                color[path.pop()] = black
+                iters.pop()
+                continue
+            state = color.get(nxt, black)
+            if state == grey:
+                loop = path[path.index(nxt):]
+                return [v for v in loop if not v.startswith("\0")]
+            if state == white:
+                color[nxt] = grey
+                path.append(nxt)
+                iters.append(iter(succ.get(nxt, ())))
+    return None

@@ -1,0 +1,91 @@
+"""Turning parsed options into shared job specs: the part both front ends have in common."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Sink, Span
+from .ir import JobSpec
+from .options import BY_DEST, Scope
+
+FILE_URL = "file://"
+
+
+def local_path(url: str, span: Span, sink: Sink, base_dir: str, what: str,
+               fallback_dir: str | None = None) -> str | None:
+    """The path inside a `file://` URL, checked to exist; None (with an error) otherwise.
+
+    Relative paths resolve against `base_dir` (the workflow file's folder). jobsub_lite
+    resolved them against the current directory, so a file found only there is still used,
+    with a warning, and recorded by its absolute path.
+    """
+    if not url.startswith(FILE_URL):
+        sink.error(f"{what} must be a file:// URL: {url!r}", span,
+                   f"write file://{url}" if not url.startswith("-") else
+                   f"put options before the {what}")
+        return None
+    path = url[len(FILE_URL):]
+    if not path:
+        sink.error(f"{what} URL names no file", span)
+        return None
+    full = os.path.join(base_dir, path)
+    if os.path.isfile(full):
+        return path
+    if fallback_dir and not os.path.isabs(path):
+        other = os.path.normpath(os.path.join(fallback_dir, path))
+        if os.path.isfile(other) and not os.path.exists(full):
+            sink.warning(f"{what} {path} is not next to the workflow file; using {other}",
+                         span, f"move it to {base_dir} or give its path relative to there")
+            return other
+    sink.error(f"{what} {path} does not exist" if not os.path.exists(full)
+               else f"{what} {path} is not a file", span,
+               f"relative paths start from the workflow file's folder, {base_dir}")
+    return None
+
+
+@dataclass
+class SpecTable:
+    """Interns job specs so that jobs differing only in arguments and VARS share one."""
+
+    specs: list[JobSpec] = field(default_factory=list)
+    _by_key: dict[tuple, str] = field(default_factory=dict)
+
+    def intern(self, executable: str, options: Mapping[str, Any], name: str,
+               span: Span | None) -> str:
+        key = (os.path.normpath(executable), canonical(options))
+        found = self._by_key.get(key)
+        if found is None:
+            found = name
+            self._by_key[key] = name
+            self.specs.append(JobSpec(name, executable, dict(options), span))
+        return found
+
+
+def canonical(options: Mapping[str, Any]) -> tuple:
+    """A hashable form of option values, equal for equal settings."""
+    def freeze(v: Any) -> Any:
+        if isinstance(v, list):
+            return tuple(freeze(x) for x in v)
+        return v
+    return tuple(sorted((k, freeze(v)) for k, v in options.items() if v is not None))
+
+
+def job_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the options that belong in a job spec (not DAG-wide ones)."""
+    return {k: v for k, v in options.items()
+            if (opt := BY_DEST.get(k)) is not None and opt.scope is Scope.JOB}
+
+
+def warn_pending(values: Mapping[str, Any], spans: Mapping[str, Span], sink: Sink,
+                 warned: set[str]) -> None:
+    """Say, once per option, that a value is kept but has no effect on the job yet."""
+    for dest in values:
+        opt = BY_DEST.get(dest)
+        if opt is not None and opt.pending and dest not in warned:
+            warned.add(dest)
+            sink.warning(f"{opt.flags[0]} is recorded in the workflow but {opt.pending} is not "
+                         "implemented yet: the job will not see it", spans.get(dest),
+                         "drop the option or handle it in the executable until then")
