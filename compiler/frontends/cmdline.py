@@ -1,0 +1,54 @@
+"""Single-job front end: a `jobsub_submit [OPTIONS] file://EXE [ARGS]` command line -> IR.
+
+With `--maxConcurrent M` and `-N N` (M < N) the N copies become N DAG nodes run at most M at
+a time, as jobsub_lite does; each node is one process of its own cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..diagnostics import Sink, Span
+from ..flags import Parsed
+from ..ir import DagSettings, Node, Workflow
+from ..options import defaults, merge
+from ..shellwords import Word
+from ..specs import SpecTable, job_options, local_path, warn_pending
+
+SPEC_NAME = "simple"
+
+
+def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[str, str],
+                 base_dir: str, user: str | None, sink: Sink) -> Workflow | None:
+    if parsed.executable is None:
+        return None
+    exe = local_path(parsed.executable.text, where(parsed.executable), sink, base_dir,
+                     "executable")
+    if exe is None:
+        return None
+    warn_pending(parsed.values, parsed.spans, sink, set())
+    options = merge(defaults(), job_options(parsed.values))
+    arguments = [w.text for w in parsed.arguments]
+    count = options.get("count", 1)
+    limit = parsed.values.get("max_concurrent")
+    wf = Workflow(name=SPEC_NAME, source="<command line>", base_dir=base_dir, kind="job",
+                  user=user)
+    specs = SpecTable()
+    span = where(parsed.executable)
+    if limit and limit < count:
+        spec = specs.intern(exe, {**options, "count": 1}, SPEC_NAME, span)
+        wf.kind = "dag"
+        wf.name = "maxconcurrent"
+        wf.settings = DagSettings(max_jobs_submitted=limit)
+        wf.nodes = [Node(f"WORKER_{i}", spec, list(arguments),
+                         {"JOBSUBJOBSECTION": str(i), "nodename": "$(JOB)"}, span=span)
+                    for i in range(count)]
+    else:
+        if limit:
+            sink.warning(f"--maxConcurrent {limit} has no effect on {count} job(s)",
+                         parsed.spans.get("max_concurrent"),
+                         "it limits how many of the -N copies run at once")
+        spec = specs.intern(exe, options, SPEC_NAME, span)
+        wf.nodes = [Node(SPEC_NAME, spec, arguments, span=span)]
+    wf.specs = specs.specs
+    return wf
