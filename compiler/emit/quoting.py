@@ -1,0 +1,99 @@
+"""Encoders that make HTCondor see exactly the value the user wrote, or refuse.
+
+Rules (HTCondor sources: condor_arglist.cpp, env.cpp, config.cpp, classad lexer, dag parsers):
+- submit `arguments`/`environment`: the quoted ("new") syntax, whole value in `"..."`, `"` as
+  `""`; a word with whitespace or `'` (or an empty word) in `'...'` with `'` as `''`;
+- submit macro expansion runs over every value: a `$` that would start `$NAME(` is written
+  `$(DOLLAR)`; `$(...)` and `$$(...)` are HTCondor macros the user meant, and pass through;
+- ClassAd strings (old-ClassAd lexing): `"` as `\\"`, backslashes otherwise literal;
+- DAG `VARS` values: `"..."` with `\\` as `\\\\` and `"` as `\\"`, never empty;
+- no value may contain a newline or carriage return (it would add a line to the file) or NUL.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class Unrepresentable(ValueError):
+    """The value cannot be written so that HTCondor reads it back unchanged."""
+
+
+_FUNCTION_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]+\()")
+_ANY_MACRO_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]*\()")
+_NEEDS_SINGLE_QUOTES = re.compile(r"[\s']")
+
+
+def no_newlines(text: str, what: str) -> str:
+    """`text`, unless it holds a line break (it would add a line) or NUL (C strings end)."""
+    if "\n" in text or "\r" in text:
+        raise Unrepresentable(f"{what} contains a line break, which HTCondor files cannot hold")
+    if "\0" in text:
+        raise Unrepresentable(f"{what} contains a NUL character, which HTCondor cannot hold")
+    return text
+
+
+def protect_dollars(text: str, keep_macros: bool = True) -> str:
+    """Escape `$` that HTCondor's macro expansion would otherwise interpret.
+
+    With `keep_macros`, `$(name)` and `$$(attr)` stay macros (they are how users reach
+    `$(Cluster)`, `$(Process)`, VARS); every other function-like `$NAME(` is made literal.
+    """
+    pattern = _FUNCTION_DOLLAR if keep_macros else _ANY_MACRO_DOLLAR
+    return pattern.sub("$(DOLLAR)", text)
+
+
+def _v2_word(word: str) -> str:
+    if word == "":
+        return "''"
+    if _NEEDS_SINGLE_QUOTES.search(word):
+        return "'" + word.replace("'", "''") + "'"
+    return word
+
+
+def v2_raw(words: list[str], what: str = "argument") -> str:
+    """The inside of a quoted-syntax value (before `"` doubling), macros protected."""
+    for w in words:
+        no_newlines(w, what)
+    return " ".join(_v2_word(protect_dollars(w)) for w in words)
+
+
+def v2_quote_inner(raw: str) -> str:
+    return raw.replace('"', '""')
+
+
+def arguments(words: list[str]) -> str:
+    """`arguments = ...` value for `words`: the job's argv after its executable."""
+    return '"' + v2_quote_inner(v2_raw(words)) + '"'
+
+
+def environment(pairs: list[tuple[str, str]] | list[list[str]]) -> str:
+    """`environment = ...` value for (NAME, value) pairs, in order."""
+    items = []
+    for name, value in pairs:
+        no_newlines(value, f"environment variable {name}")
+        items.append(f"{name}={value}")
+    return '"' + v2_quote_inner(v2_raw(items, "environment value")) + '"'
+
+
+def classad_string(text: str) -> str:
+    """A ClassAd string literal, as old-ClassAd lexing in submit files reads it back."""
+    no_newlines(text, "string")
+    return '"' + protect_dollars(text, keep_macros=False).replace('"', '\\"') + '"'
+
+
+def dag_vars_value(text: str) -> str:
+    """A DAG `VARS` value (quoted) that both DAG parsers read back as `text`."""
+    no_newlines(text, "VARS value")
+    if text == "":
+        raise Unrepresentable("an empty VARS value is rejected by HTCondor's DAG parser")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def file_list_item(name: str) -> str:
+    """One entry of `transfer_input_files` (comma-separated, trimmed, no quoting)."""
+    no_newlines(name, "file name")
+    if "," in name or name != name.strip() or not name:
+        raise Unrepresentable(f"file name {name!r} cannot be listed in transfer_input_files "
+                              "(no commas, no leading or trailing spaces)")
+    return protect_dollars(name, keep_macros=False)

@@ -1,0 +1,180 @@
+"""Submit file and wrapper script of one job spec: Python decides the values, Jinja2 lays
+them out. Pure functions of the IR (plus the site policy); problems raise JobsubError with the
+spec's location.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from ..diagnostics import JobsubError
+from ..ir import JobSpec, Node, Workflow
+from ..policy import Policy
+from . import quoting
+from .quoting import Unrepresentable
+
+_NOTIFICATION = {"never": "Never", "on_error": "Error", "always": "Always"}
+ARGS_VAR = "JOBSUB_ARGS"
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("jobsub.compiler.emit", "templates"),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Where a spec's files live in the output folder."""
+
+    submit: str  # stage_1.sub
+    wrapper: str  # stage_1.sh
+    executable: str  # files/jobA.sh
+
+
+def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
+                  node: Node | None = None) -> str:
+    """The submit description of `spec`. In a DAG the arguments come from VARS; for a single
+    job (`node` given) they are written inline."""
+    try:
+        return _env().get_template("job.sub.j2").render(
+            _submit_context(wf, spec, names, policy, node))
+    except Unrepresentable as err:
+        raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
+
+
+def render_wrapper(wf: Workflow, spec: JobSpec, names: Names) -> str:
+    o = spec.options
+    exe = names.executable.rsplit("/", 1)[-1]
+    return _env().get_template("wrapper.sh.j2").render(
+        source=_source(wf), name=spec.name, executable_name=exe,
+        executable_name_sh=shlex.quote(exe),
+        experiment=shlex.quote(o.get("group") or ""), grid_user=shlex.quote(wf.user or ""),
+        timeout=o.get("timeout"))
+
+
+def _source(wf: Workflow) -> str:
+    return wf.source.rsplit("/", 1)[-1]
+
+
+def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
+                    node: Node | None) -> dict[str, Any]:
+    o = spec.options
+    dag = node is None
+    exe_name = names.executable.rsplit("/", 1)[-1]
+    stem = "$(JOB)" if dag else spec.name
+    env_pairs: list[tuple[str, str]] = [("CLUSTER", "$(Cluster)"), ("PROCESS", "$(Process)")]
+    if dag:
+        env_pairs += [("JOBSUBJOBSECTION", "$(JOBSUBJOBSECTION)"), ("CM1", "$(CM1)"),
+                      ("CM2", "$(CM2)"), ("DAGMANJOBID", "$(DAGManJobId)")]
+    else:
+        env_pairs.append(("JOBSUBJOBSECTION", "$(Process)"))
+    env_pairs += [(k, v) for k, v in o.get("environment", [])]
+
+    arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments)
+
+    attributes, requirements = _placement(o, policy)
+    group = o.get("group")
+    accounting = None
+    if group:
+        accounting = f"group_{group}" + (f".{o['subgroup']}" if o.get("subgroup") else "")
+    return {
+        "source": _source(wf),
+        "name": spec.name,
+        "dag": dag,
+        "executable_name": exe_name,
+        "wrapper": quoting.file_list_item(names.wrapper),
+        "arguments": arguments,
+        "inputs": [quoting.file_list_item(names.executable)],
+        "output": f"{stem}.$(Cluster).$(Process).out",
+        "error": f"{stem}.$(Cluster).$(Process).err",
+        "log": f"{spec.name}.log",
+        "environment": _environment(env_pairs),
+        "memory": f"{o['memory']}M",
+        "disk": f"{o['disk']}K",
+        "cpus": o.get("cpu"),
+        "gpus": o.get("gpu"),
+        "notification": _NOTIFICATION[o.get("mail", "never")],
+        "notify_user": quoting.protect_dollars(o["email_to"], keep_macros=False)
+        if o.get("email_to") else None,
+        "accounting_group": quoting.protect_dollars(accounting, keep_macros=False)
+        if accounting else None,
+        "accounting_group_user": quoting.protect_dollars(wf.user or "", keep_macros=False),
+        "attributes": [("JobsubCmd", quoting.classad_string(exe_name)),
+                       *([("Jobsub_Group", quoting.classad_string(group))] if group else []),
+                       ("JOB_EXPECTED_MAX_LIFETIME", str(o["expected_lifetime"])),
+                       *attributes],
+        "requirements": requirements,
+        "lines": [quoting.no_newlines(line, "--lines value") for line in o.get("lines", [])],
+        "count": o.get("count", 1),
+    }
+
+
+def _environment(pairs: list[tuple[str, str]]) -> str:
+    """Jobsub's own values are HTCondor macros on purpose; the user's are made literal except
+    for `$(...)` macros, which is what the quoting module does for every word."""
+    return quoting.environment(pairs)
+
+
+def _placement(o: dict[str, Any], policy: Policy) -> tuple[list[tuple[str, str]], str | None]:
+    """Job attributes and the requirements expression for sites, usage models, OS, image."""
+    attrs: list[tuple[str, str]] = []
+    clauses: list[str] = []
+    provides = [(k, v) for k, v in o.get("resource_provides", [])]
+    usage_from_provides = next((v for k, v in provides if k == "usage_model"), None)
+
+    sites = o.get("site")
+    usage: str | None
+    if o.get("onsite"):
+        usage = policy.onsite_usage_models
+        sites = [policy.onsite_site] if policy.onsite_site else None
+    elif o.get("offsite"):
+        usage = policy.offsite_usage_models
+    elif sites:
+        usage = None
+        if policy.onsite_site:
+            onsite = {s.lower() for s in sites} == {policy.onsite_site.lower()}
+            usage = policy.onsite_usage_models if onsite else policy.offsite_usage_models
+    else:
+        usage = usage_from_provides or policy.default_usage_models
+
+    if o.get("os"):
+        attrs.append(("DesiredOS", quoting.classad_string(o["os"])))
+        clauses.append("(isUndefined(DesiredOS) || "
+                       "stringListsIntersect(toUpper(DesiredOS), IFOS_installed))")
+    if usage:
+        attrs.append(("DESIRED_usage_model", quoting.classad_string(usage)))
+        clauses.append("(stringListsIntersect(toUpper(target.HAS_usage_model), "
+                       "toUpper(my.DESIRED_usage_model)))")
+    if sites:
+        attrs.append(("DESIRED_Sites", quoting.classad_string(",".join(sites))))
+        clauses.append("((isUndefined(target.GLIDEIN_Site) == FALSE) && "
+                       "(stringListIMember(target.GLIDEIN_Site, my.DESIRED_Sites)))")
+    if o.get("blocklist"):
+        attrs.append(("Blacklist_Sites", quoting.classad_string(",".join(o["blocklist"]))))
+        clauses.append("(isUndefined(target.GLIDEIN_Site) || "
+                       "!stringListIMember(target.GLIDEIN_Site, my.Blacklist_Sites))")
+    for key, value in provides:
+        if key != "usage_model":
+            attrs.append((f"DESIRED_{key}", quoting.classad_string(value)))
+
+    image = o.get("singularity_image")
+    if image is None and not o.get("no_singularity"):
+        image = policy.default_image
+    if image:
+        attrs.append(("SingularityImage", quoting.classad_string(image)))
+
+    if o.get("overwrite_condor_requirements"):
+        clauses = [f"({o['overwrite_condor_requirements']})"]
+    clauses += [f"({expr})" for expr in o.get("append_condor_requirements", [])]
+    requirements = " && ".join(clauses) if clauses else None
+    if requirements is not None:
+        requirements = quoting.no_newlines(requirements, "requirements")
+    return attrs, requirements

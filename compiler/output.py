@@ -1,0 +1,91 @@
+"""Write an output folder all at once: into a temporary sibling, then renamed into place.
+
+On any error (or Ctrl-C) the temporary folder is removed and an earlier folder of the same
+name is left as it was. A folder is only ever replaced if jobsub wrote it (it holds the marker
+file), so `-o ~` cannot wipe a home directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+from .diagnostics import JobsubError
+
+MARKER = ".jobsub-output"
+
+
+@dataclass(frozen=True, slots=True)
+class OutFile:
+    """One file of a plan: either `text` or a `source` path to copy."""
+
+    path: str  # relative, '/'-separated
+    text: str | None = None
+    source: str | None = None
+    executable: bool = False
+
+
+def check_replaceable(final_dir: str) -> None:
+    """Raise unless `final_dir` is absent, empty, or an earlier jobsub output folder."""
+    if not os.path.lexists(final_dir):
+        return
+    if os.path.islink(final_dir) or not os.path.isdir(final_dir):
+        raise JobsubError(f"output path {final_dir} exists and is not a folder",
+                          hint="choose another folder with -o")
+    if os.listdir(final_dir) and not os.path.isfile(os.path.join(final_dir, MARKER)):
+        raise JobsubError(f"output folder {final_dir} exists and was not written by jobsub; "
+                          "refusing to replace it", hint="choose another folder with -o")
+
+
+def write_folder(final_dir: str, files: list[OutFile]) -> None:
+    """Write `files` under `final_dir`, replacing an earlier jobsub folder atomically."""
+    final_dir = os.path.abspath(final_dir)
+    check_replaceable(final_dir)
+    parent = os.path.dirname(final_dir)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(final_dir)}.", suffix=".tmp",
+                               dir=parent)
+    except OSError as err:
+        raise JobsubError(f"cannot create output folder in {parent}: {err.strerror}") from None
+    try:
+        os.chmod(tmp, 0o755)
+        for f in files:
+            _write_one(tmp, f)
+        _write_one(tmp, OutFile(MARKER, "".join(f"{f.path}\n" for f in files)))
+        _swap_into_place(tmp, final_dir)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise JobsubError(f"cannot write output folder {final_dir}: "
+                              f"{err.strerror or err}") from None
+        raise
+
+
+def _write_one(root: str, f: OutFile) -> None:
+    target = os.path.join(root, *f.path.split("/"))
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if f.source is not None:
+        shutil.copyfile(f.source, target)
+    else:
+        with open(target, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(f.text or "")
+    os.chmod(target, 0o755 if f.executable else 0o644)
+
+
+def _swap_into_place(tmp: str, final_dir: str) -> None:
+    if not os.path.exists(final_dir):
+        os.rename(tmp, final_dir)
+        return
+    old = tempfile.mkdtemp(prefix=f".{os.path.basename(final_dir)}.", suffix=".old",
+                           dir=os.path.dirname(final_dir))
+    os.rmdir(old)
+    os.rename(final_dir, old)
+    try:
+        os.rename(tmp, final_dir)
+    except BaseException:
+        os.rename(old, final_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

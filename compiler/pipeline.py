@@ -1,0 +1,76 @@
+"""The compiler as one call: file -> IR -> checked IR -> planned files. The CLI and the
+runtime both go through here, so they cannot drift apart."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .check import check_workflow
+from .diagnostics import JobsubError, Sink, Span
+from .ir import Workflow
+from .output import OutFile
+from .plan import plan
+from .policy import LOCAL, Policy
+
+
+def submitter(env: Mapping[str, str]) -> str | None:
+    user = env.get("USER") or env.get("LOGNAME")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def read_source(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise JobsubError(f"no such file: {path}", Span(path)) from None
+    except UnicodeDecodeError as err:
+        raise JobsubError(f"not a UTF-8 text file (byte {err.start})", Span(path)) from None
+    except OSError as err:
+        raise JobsubError(f"cannot read {path}: {err.strerror}", Span(path)) from None
+
+
+def load(path: str, *, env: Mapping[str, str], cwd: str,
+         cmdline: Mapping[str, Any] | None, sink: Sink, text: str | None = None) -> Workflow:
+    """The IR of a workflow file. Relative paths in it start from its own folder."""
+    from .frontends.dagnabbit import compile_text
+
+    if text is None:
+        text = read_source(path)
+    base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
+    wf = compile_text(text, path, env=env, base_dir=base_dir, cmdline=cmdline, sink=sink,
+                      fallback_dir=cwd)
+    wf.user = submitter(env)
+    return wf
+
+
+def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL) -> list[OutFile]:
+    """Check the IR, then plan every output file; empty when the sink holds errors."""
+    check_workflow(wf, sink)
+    if sink.errors:
+        return []
+    files = plan(wf, policy, sink)
+    return [] if sink.errors else files
+
+
+def source_lines(paths: list[str]) -> dict[str, list[str]]:
+    """For printing carets under diagnostics."""
+    out = {}
+    for p in paths:
+        try:
+            with open(p, encoding="utf-8", errors="replace") as fh:
+                out[p] = fh.read().splitlines()
+        except OSError:
+            pass
+    return out
+
+
+

@@ -1,0 +1,87 @@
+"""From a checked workflow to the list of files to write: names, rendered text, copies.
+
+Layout of an output folder:
+  NAME.dag          the DAG (kind "dag"), or nothing for a single job
+  NAME.config       DAGMan configuration, when the workflow sets any
+  SPEC.sub, SPEC.sh the submit file and wrapper of each distinct job spec
+  files/...         copies of the user's executables and scripts (files/2/x.sh if two
+                    different files share a name)
+Everything is relative, so the folder can be moved; DAGMan runs with it as working directory.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .diagnostics import JobsubError, Sink
+from .emit.dag import dag_lines
+from .emit.submit import Names, render_submit, render_wrapper
+from .ir import Workflow
+from .output import OutFile
+from .policy import Policy
+
+
+def user_files(wf: Workflow) -> dict[str, str]:
+    """Output path (under files/) of every executable and script the workflow uses."""
+    sources: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = os.path.normpath(path)
+        if key not in seen:
+            seen.add(key)
+            sources.append(key)
+
+    for spec in wf.specs:
+        add(spec.executable)
+    for node in wf.nodes:
+        for script in node.scripts:
+            add(script.executable)
+    out: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for src in sources:
+        base = os.path.basename(src)
+        n = taken.get(base, 0) + 1
+        taken[base] = n
+        out[src] = f"files/{base}" if n == 1 else f"files/{n}/{base}"
+    return out
+
+
+def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
+    """Every file of the output folder. Errors (unrepresentable values) go to `sink`."""
+    copies = user_files(wf)
+    files: list[OutFile] = []
+    names: dict[str, Names] = {}
+    for spec in wf.specs:
+        names[spec.name] = Names(f"{spec.name}.sub", f"{spec.name}.sh",
+                                 copies[os.path.normpath(spec.executable)])
+
+    single = wf.kind == "job"
+    for spec in wf.specs:
+        n = names[spec.name]
+        try:
+            files.append(OutFile(n.submit, render_submit(wf, spec, n, policy,
+                                                         wf.nodes[0] if single else None)))
+            files.append(OutFile(n.wrapper, render_wrapper(wf, spec, n), executable=True))
+        except JobsubError as err:
+            sink.absorb(err)
+
+    if not single:
+        config = None
+        if wf.settings.max_jobs_submitted:
+            config = f"{wf.name}.config"
+            files.append(OutFile(config, "DAGMAN_MAX_JOBS_SUBMITTED = "
+                                         f"{wf.settings.max_jobs_submitted}\n"))
+        scripts = {s: copies[os.path.normpath(s)] for node in wf.nodes
+                   for s in (sc.executable for sc in node.scripts)}
+        text = "\n".join(dag_lines(wf, {s: names[s].submit for s in names}, scripts, config,
+                                   sink)) + "\n"
+        files.append(OutFile(f"{wf.name}.dag", text))
+
+    for src, rel in copies.items():
+        files.append(OutFile(rel, source=os.path.join(wf.base_dir, src), executable=True))
+    return files
+
+
+def top_file(wf: Workflow) -> str:
+    return f"{wf.name}.dag" if wf.kind == "dag" else f"{wf.specs[0].name}.sub"
