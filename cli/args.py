@@ -1,0 +1,82 @@
+"""Command-line words -> parsed options, with the CLI's own flags next to the shared table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jobsub.compiler.diagnostics import Sink, Span
+from jobsub.compiler.flags import FlagParser, Parsed
+from jobsub.compiler.options import OPTIONS, Context, Kind, Option
+from jobsub.compiler.shellwords import Word
+from jobsub.compiler.units import UnitError
+
+COMMAND_LINE = "<command line>"
+
+
+def _verbosity(text: str, _ctx: Context) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UnitError(f"{text!r} is not a whole number") from None
+
+
+def _format(text: str, _ctx: Context) -> str:
+    if text not in ("text", "json"):
+        raise UnitError(f"{text!r}: expected text or json")
+    return text
+
+
+HELP = Option("help", ("-h", "--help"), Kind.FLAG, help="Show this help and exit.")
+OUT = Option("out", ("-o", "--output-dir"), Kind.VALUE, metavar="DIR",
+             help="Folder to write (replaced atomically if jobsub wrote it before).")
+EMIT_IR = Option("emit_ir", ("--emit-ir",), Kind.FLAG,
+                 help="Print the workflow's IR as JSON instead of writing files.")
+FORMAT = Option("format", ("--format",), Kind.VALUE, metavar="text|json", convert=_format,
+                help="How diagnostics are printed (json: one array on stdout, for CI).")
+STRICT = Option("strict", ("--strict",), Kind.FLAG, help="Treat warnings as errors.")
+DAG = Option("dag", ("--dag",), Kind.FLAG,
+             help="The file:// argument is a dagnabbit file describing a DAG.")
+NO_SUBMIT = Option("no_submit", ("-n", "--no-submit", "--no_submit"), Kind.FLAG,
+                   help="Write the submit files and print where; do not submit.")
+VERBOSE = Option("verbose", ("--verbose",), Kind.VALUE, metavar="N", convert=_verbosity,
+                 help="More output (accepted for jobsub_lite compatibility).")
+DEBUG = Option("debug", ("--debug",), Kind.FLAG, help="Same as --verbose 1.")
+
+COMPILE_FLAGS = (HELP, OUT, EMIT_IR)
+CHECK_FLAGS = (HELP, FORMAT, STRICT)
+SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, VERBOSE, DEBUG)
+
+
+def command_words(argv: list[str]) -> list[Word]:
+    """argv as words; offsets are positions in the space-joined command line."""
+    words, pos = [], 0
+    for arg in argv:
+        words.append(Word(arg, pos, pos + len(arg)))
+        pos += len(arg) + 1
+    return words
+
+
+def where(_word: Word) -> Span:
+    return Span(COMMAND_LINE)
+
+
+def parse_command(argv: list[str], extra: Iterable[Option], env, sink: Sink, *,
+                  interleaved: bool) -> Parsed:
+    parser = FlagParser([*OPTIONS, *extra])
+    return parser.parse(command_words(argv), where, Context(env), sink,
+                        executable_required=False, interleaved=interleaved)
+
+
+def options_help(extra: Iterable[Option]) -> str:
+    """Help text for the CLI flags and every option of the shared table."""
+    lines = []
+    for title, opts in (("command options", list(extra)), ("job options (jobsub_submit)",
+                                                            list(OPTIONS))):
+        lines.append(f"\n{title}:")
+        for o in opts:
+            flags = ", ".join(o.flags if o.kind is not Kind.CHOICE else o.flags[::2])
+            if o.takes_value:
+                flags += f" {o.metavar}"
+            lines.append(f"  {flags}")
+            lines.append(f"      {o.help}")
+    return "\n".join(lines)

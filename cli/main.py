@@ -1,0 +1,283 @@
+"""`jobsub` and `jobsub_submit`: the command-line contract.
+
+Exit status: 0 success, 1 errors in the input (printed as FILE:LINE:COL: error: ...),
+2 bad usage. No traceback reaches the user (set JOBSUB_DEBUG=1 to see one for a crash).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_json, format_text
+
+from . import args as cli_args
+
+USAGE = """\
+usage: jobsub COMMAND [ARGS]
+
+commands:
+  compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]   compile a workflow into DIR
+  check FILE... [--format json] [--strict]          run every check, write nothing
+  help                                              this text
+
+jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]    jobsub_lite-compatible single job
+jobsub_submit [JOB OPTIONS] --dag file://DAGFILE     ... or a dagnabbit DAG
+Run `jobsub compile --help` for the job options.
+"""
+
+
+class UsageError(Exception):
+    """Bad command line: exit 2."""
+
+
+def _print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
+    from jobsub.compiler.pipeline import source_lines
+
+    lines = source_lines(files)
+    for d in diags:
+        print(format_text(d, lines), file=sys.stderr)
+
+
+def _parse(argv: list[str], extra, *, interleaved: bool):
+    sink = Sink()
+    parsed = cli_args.parse_command(argv, extra, os.environ, sink, interleaved=interleaved)
+    if sink.errors:
+        _print_diagnostics(sink.sorted(), [])
+        raise UsageError
+    return parsed
+
+
+def _compile_one(path: str, values: dict, sink: Sink):
+    """IR and planned files of one workflow file (empty list on errors)."""
+    from jobsub.compiler.pipeline import build, load
+
+    try:
+        wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink)
+    except JobsubError as err:
+        sink.absorb(err)
+        return None, []
+    if sink.errors:
+        return wf, []
+    return wf, build(wf, sink)
+
+
+def _report_written(out_dir: str, wf, files) -> None:
+    from jobsub.compiler.plan import top_file
+
+    top = top_file(wf)
+    subs = [f.path for f in files if f.path.endswith(".sub")]
+    copied = [f.path for f in files if f.source is not None]
+    if wf.kind == "dag":
+        print(f"wrote {out_dir}/{top} ({len(wf.nodes)} nodes, {len(wf.edges)} dependencies)")
+    else:
+        print(f"wrote {out_dir}/{top}")
+    shown = subs if len(subs) <= 10 else [*subs[:10], f"... {len(subs) - 10} more"]
+    print(f"wrote {len(subs)} submit file(s) with their wrappers: {', '.join(shown)}")
+    print(f"copied {len(copied)} executable(s) and script(s) into {out_dir}/files/")
+    if wf.kind == "dag":
+        print(f"to run it: cd {out_dir} && condor_submit_dag {top}")
+    else:
+        print(f"to run it: cd {out_dir} && condor_submit {top}")
+
+
+def _emit_ir(wf) -> None:
+    from jobsub.compiler.ir import to_json
+    from jobsub.compiler.irschema import validate_ir
+
+    data = to_json(wf)
+    validate_ir(data)
+    json.dump(data, sys.stdout, indent=2)
+    print()
+
+
+def cmd_compile(argv: list[str]) -> int:
+    parsed = _parse(argv, cli_args.COMPILE_FLAGS, interleaved=True)
+    values = dict(parsed.values)
+    if values.pop("help", False):
+        print("usage: jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]")
+        print(cli_args.options_help(cli_args.COMPILE_FLAGS))
+        return 0
+    if len(parsed.positionals) != 1:
+        print("jobsub compile: give exactly one workflow file", file=sys.stderr)
+        raise UsageError
+    path = parsed.positionals[0].text
+    out_dir = values.pop("out", None) or _default_out(path)
+    emit_ir = values.pop("emit_ir", False)
+    sink = Sink()
+    wf, files = _compile_one(path, values, sink)
+    _print_diagnostics(sink.sorted(), [path])
+    if sink.errors:
+        return 1
+    if emit_ir:
+        _emit_ir(wf)
+        return 0
+    from jobsub.compiler.output import write_folder
+
+    write_folder(out_dir, files)
+    _report_written(out_dir, wf, files)
+    return 0
+
+
+def _default_out(path: str) -> str:
+    base = os.path.basename(path.rstrip("/"))
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    return f"{stem or 'workflow'}.jobsub"
+
+
+def cmd_check(argv: list[str]) -> int:
+    parsed = _parse(argv, cli_args.CHECK_FLAGS, interleaved=True)
+    values = dict(parsed.values)
+    if values.pop("help", False):
+        print("usage: jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]")
+        print(cli_args.options_help(cli_args.CHECK_FLAGS))
+        return 0
+    fmt = values.pop("format", "text")
+    strict = values.pop("strict", False)
+    paths = [w.text for w in parsed.positionals]
+    if not paths:
+        print("jobsub check: give at least one workflow file", file=sys.stderr)
+        raise UsageError
+    all_diags: list[Diagnostic] = []
+    failed = False
+    for path in paths:
+        sink = Sink()
+        _compile_one(path, values, sink)
+        diags = sink.sorted()
+        all_diags += diags
+        failed |= bool(sink.errors) or (strict and bool(sink.warnings))
+        if fmt == "text":
+            _print_diagnostics(diags, [path])
+    if fmt == "json":
+        print(format_json(all_diags))
+    elif not failed:
+        print(f"ok: {len(paths)} file(s) checked", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def jobsub_submit(argv: list[str]) -> int:
+    """jobsub_lite's `jobsub_submit`: options, then file://EXE and its arguments."""
+    from jobsub.compiler.flags import FlagParser
+    from jobsub.compiler.frontends.cmdline import job_workflow
+    from jobsub.compiler.options import OPTIONS, Context
+    from jobsub.compiler.pipeline import build, load, submitter
+
+    sink = Sink()
+    words = cli_args.command_words(argv)
+    parser = FlagParser([*OPTIONS, *cli_args.SUBMIT_FLAGS])
+    parsed = parser.parse(words, cli_args.where, Context(os.environ), sink,
+                          executable_required=False)
+    if sink.errors:
+        _print_diagnostics(sink.sorted(), [])
+        raise UsageError
+    values = dict(parsed.values)
+    if values.pop("help", False):
+        print("usage: jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
+              "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE")
+        print(cli_args.options_help(cli_args.SUBMIT_FLAGS))
+        return 0
+    if parsed.executable is None:
+        print("jobsub_submit: no executable given; end the options with file://EXE [ARGS...]",
+              file=sys.stderr)
+        raise UsageError
+    out_dir = values.pop("out", None) or _cache_dir()
+    emit_ir = values.pop("emit_ir", False)
+    no_submit = values.pop("no_submit", False)
+    dag = values.pop("dag", False)
+    for key in ("verbose", "debug"):
+        values.pop(key, None)
+
+    if dag:
+        url = parsed.executable.text
+        if not url.startswith("file://"):
+            print(f"jobsub_submit: --dag expects file://DAGFILE, not {url!r}", file=sys.stderr)
+            raise UsageError
+        if parsed.arguments:
+            print("jobsub_submit: --dag takes no arguments after the DAG file", file=sys.stderr)
+            raise UsageError
+        path = url[len("file://"):]
+        wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink) \
+            if not sink.errors else None
+        files = build(wf, sink) if wf and not sink.errors else []
+        paths = [path]
+    else:
+        wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),
+                          user=submitter(os.environ), sink=sink)
+        files = build(wf, sink) if wf and not sink.errors else []
+        paths = []
+    _print_diagnostics(sink.sorted(), paths)
+    if sink.errors:
+        return 1
+    if emit_ir:
+        _emit_ir(wf)
+        return 0
+    from jobsub.compiler.output import write_folder
+
+    write_folder(out_dir, files)
+    _report_written(out_dir, wf, files)
+    print(f"Submission files are in: {out_dir}")
+    if not no_submit:
+        print("jobsub_submit: submitting is not available in this version; "
+              "the files above are ready for condor_submit / condor_submit_dag",
+              file=sys.stderr)
+    return 0
+
+
+def _cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    stamp = time.strftime("%Y_%m_%d_%H%M%S")
+    return os.path.join(base, "jobsub", f"js_{stamp}_{uuid.uuid4().hex[:12]}")
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "compile": cmd_compile,
+    "check": cmd_check,
+    "submit": jobsub_submit,
+}
+
+
+def _run(fn: Callable[[list[str]], int], argv: list[str]) -> int:
+    def terminate(signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        return fn(argv)
+    except UsageError:
+        return 2
+    except JobsubError as err:
+        _print_diagnostics(err.diagnostics, [d.span.file for d in err.diagnostics if d.span])
+        return 1
+    except KeyboardInterrupt:
+        print("jobsub: interrupted; nothing was written", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as err:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("JOBSUB_DEBUG"):
+            raise
+        print(f"jobsub: internal error: {type(err).__name__}: {err} "
+              "(set JOBSUB_DEBUG=1 for details and please report it)", file=sys.stderr)
+        return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("help", "-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command = COMMANDS.get(argv[0])
+    if command is None:
+        print(f"jobsub: unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    return _run(command, argv[1:])
+
+
+def jobsub_submit_main(argv: list[str] | None = None) -> int:
+    return _run(jobsub_submit, sys.argv[1:] if argv is None else argv)
+
