@@ -40,6 +40,11 @@ UNSUPPORTED: Mapping[str, str] = {
 }
 
 
+def _norm(flag: str) -> str:
+    """`--foo_bar` and `--foo-bar` are the same option (jobsub_lite users write both)."""
+    return "--" + flag[2:].replace("_", "-") if flag.startswith("--") else flag
+
+
 @dataclass
 class Parsed:
     """One parsed command or job line."""
@@ -59,15 +64,17 @@ class FlagParser:
         self.by_flag: dict[str, Option] = {}
         for opt in self.options:
             for flag in opt.flags:
-                if flag in self.by_flag:
+                key = _norm(flag)
+                if self.by_flag.get(key, opt) is not opt:
                     raise ValueError(f"flag {flag} is defined twice")
-                self.by_flag[flag] = opt
+                self.by_flag[key] = opt
         self.long_flags = sorted(f for f in self.by_flag if f.startswith("--"))
 
     # -- lookup -------------------------------------------------------------------------------
 
     def _lookup(self, flag: str) -> tuple[Option | None, str | None]:
         """The option for `flag` (exact, or a unique prefix of a long flag), else a message."""
+        flag = _norm(flag)
         opt = self.by_flag.get(flag)
         if opt is not None:
             return opt, None
@@ -81,7 +88,8 @@ class FlagParser:
         return None, None
 
     def suggest(self, flag: str) -> str | None:
-        close = difflib.get_close_matches(flag, list(self.by_flag), n=1, cutoff=0.6)
+        spellings = [f for o in self.options for f in o.flags]
+        close = difflib.get_close_matches(flag, spellings, n=1, cutoff=0.6)
         return close[0] if close else None
 
     # -- parsing ------------------------------------------------------------------------------
@@ -191,9 +199,8 @@ class FlagParser:
         return i + width
 
     def _full_flag(self, opt: Option, name: str) -> str:
-        if name in opt.flags:
-            return name
-        return next(f for f in opt.flags if f.startswith(name))
+        name = _norm(name)
+        return next(f for f in opt.flags if _norm(f) == name or _norm(f).startswith(name))
 
     def _is_flag(self, text: str) -> bool:
         if not text.startswith("-") or text == "-":

@@ -8,6 +8,7 @@ between nodes that share one (arguments and VARS), so 100,000 nodes of one job s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,7 @@ def _span_from(data: dict | None) -> Span | None:
 
 
 def to_json(wf: Workflow) -> dict[str, Any]:
+    """A JSON-ready copy: changing it never changes `wf`."""
     return {
         "ir_version": IR_VERSION,
         "name": wf.name,
@@ -99,14 +101,18 @@ def to_json(wf: Workflow) -> dict[str, Any]:
         "kind": wf.kind,
         "user": wf.user,
         "settings": {"max_jobs_submitted": wf.settings.max_jobs_submitted},
-        "specs": [{"name": s.name, "executable": s.executable, "options": s.options,
+        "specs": [{"name": s.name, "executable": s.executable,
+                   "options": json.loads(json.dumps(s.options)),
                    "span": _span_json(s.span)} for s in wf.specs],
-        "nodes": [{"name": n.name, "spec": n.spec, "arguments": n.arguments, "vars": n.vars,
+        "nodes": [{"name": n.name, "spec": n.spec, "arguments": list(n.arguments),
+                   "vars": dict(n.vars),
                    "scripts": [{"kind": sc.kind, "executable": sc.executable,
-                                "arguments": sc.arguments, "span": _span_json(sc.span)}
+                                "arguments": list(sc.arguments),
+                                "span": _span_json(sc.span)}
                                for sc in n.scripts],
                    "span": _span_json(n.span)} for n in wf.nodes],
-        "edges": [{"parents": e.parents, "children": e.children, "span": _span_json(e.span)}
+        "edges": [{"parents": list(e.parents), "children": list(e.children),
+                   "span": _span_json(e.span)}
                   for e in wf.edges],
     }
 

@@ -1,0 +1,156 @@
+"""The command-line contract: exit codes, located diagnostics, atomic output folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from jobsub.cli.main import jobsub_submit_main, main
+from jobsub.compiler import output
+
+from tests.helpers import make_executable
+
+GOOD = "<serial>\njobsub_submit file://a.sh one\njobsub_submit file://a.sh two\n</serial>\n"
+BAD = "<serial>\njobsub_submit --memroy 2GB file://a.sh\n"
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    make_executable(tmp_path / "a.sh")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("USER", "tester")
+    return tmp_path
+
+
+def test_compile_writes_and_reports(work, capsys):
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert main(["compile", "w.dagnabbit"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote w.jobsub/w.dag (2 nodes, 1 dependencies)" in out
+    assert sorted(os.listdir(work / "w.jobsub")) == [
+        ".jobsub-output", "files", "stage_1.sh", "stage_1.sub", "w.dag"]
+
+
+def test_errors_are_located_and_nothing_is_written(work, capsys):
+    (work / "w.dagnabbit").write_text(BAD)
+    assert main(["compile", "w.dagnabbit", "-o", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "w.dagnabbit:2:15: error: unknown option --memroy" in err
+    assert "  hint: did you mean --memory?" in err
+    assert "w.dagnabbit:1:1: error: <serial> is never closed" in err
+    assert "Traceback" not in err
+    assert sorted(os.listdir(work)) == ["a.sh", "w.dagnabbit"]
+
+
+def test_failed_compile_leaves_the_earlier_folder(work):
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert main(["compile", "w.dagnabbit", "-o", "out"]) == 0
+    before = (work / "out" / "w.dag").read_text()
+    (work / "w.dagnabbit").write_text(BAD)
+    assert main(["compile", "w.dagnabbit", "-o", "out"]) == 1
+    assert (work / "out" / "w.dag").read_text() == before
+    (work / "w.dagnabbit").write_text(GOOD.replace("two", "three"))
+    assert main(["compile", "w.dagnabbit", "-o", "out"]) == 0
+    assert "three" in (work / "out" / "w.dag").read_text()
+    assert sorted(os.listdir(work)) == ["a.sh", "out", "w.dagnabbit"]  # no temporaries
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(work, capsys):
+    (work / "w.dagnabbit").write_text(GOOD)
+    (work / "mine").mkdir()
+    (work / "mine" / "precious.txt").write_text("keep")
+    assert main(["compile", "w.dagnabbit", "-o", "mine"]) == 1
+    assert "was not written by jobsub; refusing to replace it" in capsys.readouterr().err
+    assert os.listdir(work / "mine") == ["precious.txt"]
+
+
+def test_interrupted_write_leaves_nothing(work, monkeypatch):
+    (work / "w.dagnabbit").write_text(GOOD)
+    calls = []
+
+    def interrupt(root, f):
+        calls.append(f)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(root, f)
+
+    real = output._write_one
+    monkeypatch.setattr(output, "_write_one", interrupt)
+    assert main(["compile", "w.dagnabbit", "-o", "out"]) == 1
+    assert sorted(os.listdir(work)) == ["a.sh", "w.dagnabbit"]
+
+
+def test_check_json_and_exit_codes(work, capsys):
+    (work / "good.dagnabbit").write_text(GOOD)
+    (work / "bad.dagnabbit").write_text(BAD)
+    assert main(["check", "good.dagnabbit"]) == 0
+    assert main(["check", "good.dagnabbit", "bad.dagnabbit", "--format", "json"]) == 1
+    diags = json.loads(capsys.readouterr().out)
+    assert {(d["file"], d["line"], d["column"], d["severity"]) for d in diags} == {
+        ("bad.dagnabbit", 2, 15, "error"), ("bad.dagnabbit", 1, 1, "error")}
+    assert not os.path.exists(work / "good.jobsub")
+
+
+def test_strict_turns_warnings_into_failures(work):
+    (work / "w.dagnabbit").write_text("jobsub_submit file://a.sh\n")
+    assert main(["check", "w.dagnabbit"]) == 0
+    assert main(["check", "--strict", "w.dagnabbit"]) == 1
+
+
+@pytest.mark.parametrize("argv", [["nope"], ["compile"], ["compile", "a", "b"],
+                                  ["compile", "w", "--bogus"], ["check"], []])
+def test_usage_errors_exit_2(work, argv):
+    assert main(argv) == 2
+
+
+def test_emit_ir(work, capsys):
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert main(["compile", "w.dagnabbit", "--emit-ir", "-G", "exp"]) == 0
+    ir = json.loads(capsys.readouterr().out)
+    assert [n["arguments"] for n in ir["nodes"]] == [["one"], ["two"]]
+    assert ir["specs"][0]["options"]["group"] == "exp"
+    assert not os.path.exists(work / "w.jobsub")
+
+
+def test_jobsub_submit_single_job(work, capsys):
+    assert jobsub_submit_main(["-G", "exp", "-N", "3", "--no-submit", "-o", "js",
+                               "file://a.sh", "x y", "--memory"]) == 0
+    assert "Submission files are in: js" in capsys.readouterr().out
+    sub = (work / "js" / "simple.sub").read_text()
+    assert 'arguments               = "\'x y\' --memory"' in sub
+    assert "queue 3" in sub
+    assert not os.path.exists(work / "js" / "simple.dag")
+
+
+def test_jobsub_submit_max_concurrent_makes_a_dag(work):
+    assert jobsub_submit_main(["-N", "4", "--maxConcurrent", "2", "-n", "-o", "mc",
+                               "file://a.sh"]) == 0
+    dag = (work / "mc" / "maxconcurrent.dag").read_text()
+    assert dag.count("\nJOB WORKER_") == 4
+    assert "CONFIG maxconcurrent.config" in dag
+    assert (work / "mc" / "maxconcurrent.config").read_text() == "DAGMAN_MAX_JOBS_SUBMITTED = 2\n"
+
+
+def test_jobsub_submit_dag(work):
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert jobsub_submit_main(["--dag", "-n", "-o", "d", "-G", "exp",
+                               "file://w.dagnabbit"]) == 0
+    assert "accounting_group        = group_exp" in (work / "d" / "stage_1.sub").read_text()
+
+
+def test_jobsub_submit_usage(work):
+    assert jobsub_submit_main(["--memroy", "1", "file://a.sh"]) == 2
+    assert jobsub_submit_main(["-G", "x"]) == 2
+    assert jobsub_submit_main(["file://missing.sh"]) == 1
+
+
+def test_console_script_has_no_traceback(work):
+    (work / "w.dagnabbit").write_text(BAD)
+    proc = subprocess.run([sys.executable, "-m", "jobsub.cli", "compile", "w.dagnabbit"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("w.dagnabbit:1:1: error:")

@@ -1,0 +1,72 @@
+"""Golden output folders: the exact text we emit for a few workflows.
+
+Each case under tests/golden/ is an input and the folder `jobsub compile` must write for it
+(copied user files are compared by content with their sources). After a deliberate change
+to the output, regenerate with: JOBSUB_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from jobsub.cli.main import main
+
+from tests.helpers import CORPUS, CORPUS_ENV, make_executable
+
+GOLDEN = Path(__file__).parent / "golden"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+UPDATE = bool(os.environ.get("JOBSUB_UPDATE_GOLDEN"))
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _check(out: Path, expected: Path) -> None:
+    got = _tree(out)
+    if UPDATE:
+        shutil.rmtree(expected, ignore_errors=True)
+        shutil.copytree(out, expected)
+    want = _tree(expected)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        assert got[name].decode() == want[name].decode(), name
+
+
+CASES = {
+    # name: (input file, working directory, extra argv)
+    "analysis": (EXAMPLES / "analysis.dagnabbit", []),
+    "nested": (EXAMPLES / "nested.dagnabbit", []),
+    "dagTest8": (CORPUS / "dagnabbit" / "dagTest8", []),
+    "dagTestH": (CORPUS / "dagnabbit" / "dagTestH", ["-G", "uboone"]),
+    "defaults": (EXAMPLES / "analysis.dagnabbit",
+                 ["--memory", "3GB", "-e", "RUN=7", "--site", "SiteA,SiteB", "--OS", "EL9",
+                  "--mail_always", "--email-to", "me@example.org", "-c", "TARGET.X =?= 1",
+                  "--maxConcurrent", "2", "--timeout", "90m"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case, tmp_path, monkeypatch, capsys):
+    source, extra = CASES[case]
+    work = tmp_path / "work"
+    if source.parent == EXAMPLES:
+        shutil.copytree(EXAMPLES, work)
+    else:
+        work.mkdir()
+        shutil.copy(source, work / source.name)
+        for name in ("jobA.sh", "jobB.sh", "jobC.sh", "jobD.sh", "jobE.sh", "initjobA.sh",
+                     "initjobB.sh", "ckjobA.sh", "ckjobB.sh"):
+            make_executable(work / name)
+    for key, value in CORPUS_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(work)
+    out = tmp_path / "out"
+    assert main(["compile", source.name, "-o", str(out), *extra]) == 0
+    (out / ".jobsub-output").unlink()
+    _check(out, GOLDEN / case)
