@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .diagnostics import Sink
-from .ir import Workflow
+from .ir import JobSpec, Workflow
 
 #: DAGMan node names: no whitespace, no `+` (splices); a conservative set both parsers accept.
 NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
@@ -20,6 +20,7 @@ RESERVED = frozenset({"PARENT", "CHILD", "ALL_NODES"})
 def check_workflow(wf: Workflow, sink: Sink) -> None:
     specs = {}
     for spec in wf.specs:
+        check_spec_options(spec, sink)
         if spec.name in specs:
             sink.error(f"duplicate job spec name {spec.name}", spec.span,
                        notes=[(specs[spec.name].span, "first defined here")]
@@ -55,6 +56,22 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
         sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
                    first.span if first else None,
                    "remove one of these dependencies")
+
+
+_IMAGE_LINE = re.compile(r"\s*(?:\+|[Mm][Yy]\.)SingularityImage\s*=", re.IGNORECASE)
+
+
+def check_spec_options(spec: JobSpec, sink: Sink) -> None:
+    """Combinations of options that contradict each other once all layers are merged."""
+    o = spec.options
+    sites = {s.lower(): s for s in o.get("site") or []}
+    blocked = [b for b in o.get("blocklist") or [] if b.lower() in sites]
+    if blocked:
+        sink.error(f"site {', '.join(blocked)} is both requested (--site) and blocked "
+                   "(--blocklist)", spec.span, "remove it from one of the lists")
+    if o.get("singularity_image") and any(_IMAGE_LINE.match(x) for x in o.get("lines", [])):
+        sink.error("the container image is set twice: by --singularity-image and by "
+                   "--lines '+SingularityImage=...'", spec.span, "keep only one of them")
 
 
 def find_cycle(wf: Workflow) -> list[str] | None:

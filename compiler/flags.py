@@ -195,6 +195,11 @@ class FlagParser:
         except UnitError as err:
             sink.error(f"bad value for {name}: {err}", value_span)
             return i + width
+        finally:
+            for message in ctx.warnings:
+                sink.warning(f"{name}: {message}", value_span,
+                             "write the value as it should reach HTCondor")
+            ctx.warnings.clear()
         self._store(opt, value, span, out)
         return i + width
 

@@ -33,9 +33,11 @@ class Scope(Enum):
 
 @dataclass(frozen=True)
 class Context:
-    """What converters may consult: the submitting environment."""
+    """What converters may consult (the submitting environment) and where they leave
+    warnings about a value they had to read in jobsub_lite's way."""
 
     env: Mapping[str, str]
+    warnings: list[str] = field(default_factory=list)
 
 
 Converter = Callable[[str, Context], Any]
@@ -125,11 +127,46 @@ def _key_value(text: str, _ctx: Context) -> list[str]:
     return [key, value]
 
 
-_EXPR_LINE = re.compile(r"\s*([+]|[Mm][Yy]\.)?[A-Za-z_][A-Za-z0-9_.]*\s*=.*", re.S)
+_MACRO = re.compile(r"\$\$?\([^()]*\)")
+_ATTR_LINE = re.compile(r"(\s*(?:[+]|[Mm][Yy]\.)[A-Za-z_][A-Za-z0-9_.]*\s*=\s*)(.*)", re.S)
+_SUBMIT_LINE = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_.]*\s*=.*", re.S)
 
 
-def _submit_line(text: str, _ctx: Context) -> str:
-    if not _EXPR_LINE.fullmatch(text):
+def _is_classad(text: str) -> bool:
+    import classad2  # only when a job has expressions to check
+
+    try:
+        classad2.ExprTree(_MACRO.sub("x", text))
+    except Exception:
+        return False
+    return True
+
+
+def _unescape_once(text: str) -> str:
+    """jobsub_lite's backslash_escape_layer: `\\x` -> `x`, once."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _expression(text: str, ctx: Context) -> str:
+    """A ClassAd expression as written; or, if only jobsub_lite's extra unescaping makes it
+    one (`'+A=\\"x\\"'` in old files), that reading, with a warning."""
+    if not text.strip():
+        raise UnitError("the expression is empty")
+    if _is_classad(text):
+        return text
+    fixed = _unescape_once(text)
+    if fixed != text and _is_classad(fixed):
+        ctx.warnings.append(f"read {text!r} as {fixed!r}, removing one level of backslashes "
+                            "as jobsub_lite did")
+        return fixed
+    raise UnitError(f"{text!r} is not a valid ClassAd expression")
+
+
+def _submit_line(text: str, ctx: Context) -> str:
+    m = _ATTR_LINE.fullmatch(text)
+    if m:
+        return m.group(1) + _expression(m.group(2), ctx)
+    if not _SUBMIT_LINE.fullmatch(text) or text.split("=")[0].strip().lower() == "queue":
         raise UnitError(f"{text!r} is not a submit-file line of the form NAME = VALUE "
                         "or +ATTR = EXPRESSION")
     return text
@@ -185,11 +222,11 @@ OPTIONS: tuple[Option, ...] = (
            help="A line to add to the submit file verbatim, e.g. '+Attr=\"value\"'."),
     Option("append_condor_requirements",
            ("-c", "--append_condor_requirements", "--append-condor-requirements"), Kind.APPEND,
-           metavar="EXPR", convert=_nonempty,
+           metavar="EXPR", convert=_expression,
            help="A ClassAd expression ANDed onto the job's requirements."),
     Option("overwrite_condor_requirements",
            ("--overwrite-condor-requirements", "--overwrite_condor_requirements"), Kind.VALUE,
-           metavar="EXPR", convert=_nonempty,
+           metavar="EXPR", convert=_expression,
            help="Replace the generated requirements with this expression (appended "
                 "requirements are still ANDed on)."),
     Option("resource_provides", ("--resource-provides", "--resource_provides"), Kind.APPEND,

@@ -123,6 +123,20 @@ def _environment(pairs: list[tuple[str, str]]) -> str:
     return quoting.environment(pairs)
 
 
+def _grouped(expr: str) -> str:
+    """`expr` in parentheses, so that ANDing it cannot change how it groups."""
+    expr = expr.strip()
+    if expr.startswith("(") and expr.endswith(")"):
+        depth = 0
+        for i, c in enumerate(expr):
+            depth += (c == "(") - (c == ")")
+            if depth == 0 and i < len(expr) - 1:
+                break
+        else:
+            return expr
+    return f"({expr})"
+
+
 def _placement(o: dict[str, Any], policy: Policy) -> tuple[list[tuple[str, str]], str | None]:
     """Job attributes and the requirements expression for sites, usage models, OS, image."""
     attrs: list[tuple[str, str]] = []
@@ -172,8 +186,8 @@ def _placement(o: dict[str, Any], policy: Policy) -> tuple[list[tuple[str, str]]
         attrs.append(("SingularityImage", quoting.classad_string(image)))
 
     if o.get("overwrite_condor_requirements"):
-        clauses = [f"({o['overwrite_condor_requirements']})"]
-    clauses += [f"({expr})" for expr in o.get("append_condor_requirements", [])]
+        clauses = [_grouped(o["overwrite_condor_requirements"])]
+    clauses += [_grouped(expr) for expr in o.get("append_condor_requirements", [])]
     requirements = " && ".join(clauses) if clauses else None
     if requirements is not None:
         requirements = quoting.no_newlines(requirements, "requirements")

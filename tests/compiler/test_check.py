@@ -50,3 +50,16 @@ def test_long_chain_does_not_recurse():
     names = [f"n{i}" for i in range(50_000)]
     w = wf(names, [([a], [b]) for a, b in itertools.pairwise(names)])
     assert find_cycle(w) is None
+
+
+def test_site_both_requested_and_blocked():
+    w = wf(["a"], [])
+    w.specs[0].options = {"site": ["SiteA", "SiteB"], "blocklist": ["siteb"]}
+    assert messages(w) == ["site siteb is both requested (--site) and blocked (--blocklist)"]
+
+
+def test_image_set_twice():
+    w = wf(["a"], [])
+    w.specs[0].options = {"singularity_image": "/i", "lines": ['+SingularityImage = "/j"']}
+    assert messages(w) == ["the container image is set twice: by --singularity-image and by "
+                           "--lines '+SingularityImage=...'"]

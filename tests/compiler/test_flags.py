@@ -67,3 +67,23 @@ def test_conflicts_point_at_the_later_flag():
     assert (col, msg) == (10, "--site cannot be combined with --onsite")
     [(_, msg, _)] = messages(["--no-singularity", "--singularity-image", "i", "file://j"])
     assert msg == "--singularity-image cannot be combined with --no-singularity"
+
+
+def test_expressions_are_checked():
+    assert messages(["-c", "TARGET.X ==", "file://j"])[0][1] == \
+        "bad value for -c: 'TARGET.X ==' is not a valid ClassAd expression"
+    assert messages(["--lines", "+A = (1", "file://j"])[0][1] == \
+        "bad value for --lines: '(1' is not a valid ClassAd expression"
+    assert messages(["--lines", "queue 5", "file://j"])[0][1].startswith(
+        "bad value for --lines: 'queue 5' is not a submit-file line")
+    p, sink = parse(["-c", "TARGET.Y =?= $(X)", "--lines", "request_cpus = 2",
+                     "--lines", '+A = "x"', "file://j"])
+    assert not sink.diagnostics
+    assert p.values["lines"] == ["request_cpus = 2", '+A = "x"']
+
+
+def test_jobsub_lite_backslashes_in_lines_are_read_its_way_with_a_warning():
+    p, sink = parse(["--lines", '+Image=\\"/cvmfs/x:latest\\"', "file://j"])
+    assert p.values["lines"] == ['+Image="/cvmfs/x:latest"']
+    [warning] = sink.warnings
+    assert "removing one level of backslashes as jobsub_lite did" in warning.message
