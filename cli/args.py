@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 from jobsub.compiler.diagnostics import Sink, Span
@@ -78,5 +79,6 @@ def options_help(extra: Iterable[Option]) -> str:
             if o.takes_value:
                 flags += f" {o.metavar}"
             lines.append(f"  {flags}")
-            lines.append(f"      {o.help}")
+            lines += textwrap.wrap(o.help, 92, initial_indent="      ",
+                                   subsequent_indent="      ")
     return "\n".join(lines)

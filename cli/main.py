@@ -268,9 +268,12 @@ def _run(fn: Callable[[list[str]], int], argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ("help", "-h", "--help"):
+    if not argv:
+        print(USAGE, file=sys.stderr)
+        return 2
+    if argv[0] in ("help", "-h", "--help"):
         print(USAGE)
-        return 0 if argv else 2
+        return 0
     command = COMMANDS.get(argv[0])
     if command is None:
         print(f"jobsub: unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)

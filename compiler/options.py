@@ -298,9 +298,14 @@ OPTIONS: tuple[Option, ...] = (
 BY_DEST: dict[str, Option] = {o.dest: o for o in OPTIONS}
 
 
-def defaults() -> dict[str, Any]:
-    """Values every job has unless something sets them."""
-    return {o.dest: o.default for o in OPTIONS if o.default is not None and o.scope is Scope.JOB}
+def defaults(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Values every job has unless something sets them; with `env`, also those taken from
+    the submitting environment as jobsub_lite does ($JOBSUB_GROUP, then $GROUP, for -G)."""
+    out = {o.dest: o.default for o in OPTIONS if o.default is not None and o.scope is Scope.JOB}
+    group = (env or {}).get("JOBSUB_GROUP") or (env or {}).get("GROUP")
+    if group:
+        out["group"] = group
+    return out
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[
     if exe is None:
         return None
     warn_pending(parsed.values, parsed.spans, sink, set())
-    options = merge(defaults(), job_options(parsed.values))
+    options = merge(defaults(env), job_options(parsed.values))
     arguments = [w.text for w in parsed.arguments]
     count = options.get("count", 1)
     limit = parsed.values.get("max_concurrent")

@@ -151,7 +151,7 @@ class _Builder:
 
     def __post_init__(self):
         self.ctx = Context(self.env)
-        self.base = merge(defaults(), job_options(self.cmdline))
+        self.base = merge(defaults(self.env), job_options(self.cmdline))
 
     # words ----------------------------------------------------------------------------------
 

@@ -154,3 +154,15 @@ def test_console_script_has_no_traceback(work):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("w.dagnabbit:1:1: error:")
+
+
+def test_output_is_deterministic(work, tmp_path):
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert main(["compile", "w.dagnabbit", "-o", "one"]) == 0
+    two = tmp_path / "elsewhere" / "two"
+    assert main(["compile", str(work / "w.dagnabbit"), "-o", str(two)]) == 0
+
+    def tree(root):
+        return {str(p.relative_to(root)): p.read_bytes()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+    assert tree(work / "one") == tree(two)

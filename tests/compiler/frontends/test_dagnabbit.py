@@ -242,3 +242,12 @@ def test_crlf_line_endings(tmp_path):
                                          "jobsub_submit file://a.sh y\r\n</serial>\r\n")
     assert not sink.diagnostics
     assert [n.arguments for n in wf.nodes] == [["x"], ["y"]]
+
+
+def test_group_defaults_from_the_environment(tmp_path):
+    make_executable(tmp_path / "a.sh")
+    text = "<serial>\njobsub_submit file://a.sh\njobsub_submit -G other file://a.sh\n</serial>\n"
+    wf, _, _ = compile_text(tmp_path, text, env={"GROUP": "g1"})
+    assert [s.options["group"] for s in wf.specs] == ["g1", "other"]
+    wf, _, _ = compile_text(tmp_path, text, env={"GROUP": "g1", "JOBSUB_GROUP": "g2"})
+    assert wf.specs[0].options["group"] == "g2"
