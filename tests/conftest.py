@@ -33,3 +33,10 @@ def dagman_stub(tmp_path_factory, monkeypatch) -> Path:
     return bindir
 
 
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    """The submitting environment feeds defaults (-G from $GROUP); tests start without it."""
+    for name in ("GROUP", "JOBSUB_GROUP", "SUBMIT_FLAGS", "JOBSUB_EXPORTS"):
+        monkeypatch.delenv(name, raising=False)
