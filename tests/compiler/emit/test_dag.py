@@ -34,3 +34,18 @@ def test_unknown_dollar_token(tmp_path):
     errs, _ = errors(tmp_path, "prescript file://s.sh \\$HOME")
     assert errs[0][1].endswith("DAGMan rejects script arguments starting with $ other than its "
                                "own macros ($JOB, $RETRY, ...)")
+
+
+def test_values_that_cannot_be_written_are_located_errors(tmp_path):
+    make_executable(tmp_path / "a.sh")
+    text = ("<serial>\n"
+            'jobsub_submit file://a.sh "$MULTI"\n'
+            "jobsub_submit -e MULTI file://a.sh\n"
+            "</serial>\n")
+    _, files, sink = compile_text(tmp_path, text, env={"MULTI": "two\nlines"})
+    assert files == []
+    assert [(e.span.line, e.message) for e in sink.sorted() if e.severity == "error"] == [
+        (2, "node stage_1: argument contains a line break, which HTCondor files cannot hold"),
+        (3, "job stage_2: environment variable MULTI contains a line break, which HTCondor "
+            "files cannot hold"),
+    ]
