@@ -111,17 +111,22 @@ def cmd_compile(argv: list[str]) -> int:
     emit_ir = values.pop("emit_ir", False)
     sink = Sink()
     wf, files = _compile_one(path, values, sink)
-    _print_diagnostics(sink.sorted(), [path])
+    return 0 if _deliver(sink, [path], wf, files, out_dir, emit_ir) else 1
+
+
+def _deliver(sink: Sink, paths: list[str], wf, files, out_dir: str, emit_ir: bool) -> bool:
+    """Print the diagnostics, then the IR or the written folder; False if there were errors."""
+    _print_diagnostics(sink.sorted(), paths)
     if sink.errors:
-        return 1
+        return False
     if emit_ir:
         _emit_ir(wf)
-        return 0
+        return True
     from jobsub.compiler.output import write_folder
 
     write_folder(out_dir, files)
     _report_written(out_dir, wf, files)
-    return 0
+    return True
 
 
 def _default_out(path: str) -> str:
@@ -210,16 +215,10 @@ def jobsub_submit(argv: list[str]) -> int:
                           user=submitter(os.environ), sink=sink)
         files = build(wf, sink) if wf and not sink.errors else []
         paths = []
-    _print_diagnostics(sink.sorted(), paths)
-    if sink.errors:
+    if not _deliver(sink, paths, wf, files, out_dir, emit_ir):
         return 1
     if emit_ir:
-        _emit_ir(wf)
         return 0
-    from jobsub.compiler.output import write_folder
-
-    write_folder(out_dir, files)
-    _report_written(out_dir, wf, files)
     print(f"Submission files are in: {out_dir}")
     if not no_submit:
         print("jobsub_submit: submitting is not available in this version; "
