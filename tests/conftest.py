@@ -40,3 +40,43 @@ def _clean_environment(monkeypatch):
     """The submitting environment feeds defaults (-G from $GROUP); tests start without it."""
     for name in ("GROUP", "JOBSUB_GROUP", "SUBMIT_FLAGS", "JOBSUB_EXPORTS"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pool(request):
+    """A running personal HTCondor pool (tests/pool/pool.sh), started for the session if it
+    was not running and stopped again at the end. If it cannot start, the tests that need it
+    fail: they never skip."""
+    import subprocess
+
+    from tests.pool_support import Pool, pool_command, pool_environment
+
+    command = pool_command()
+    was_running = subprocess.run([*command, "status"], capture_output=True).returncode == 0
+    started = subprocess.run([*command, "up"], capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.fail(f"the test pool did not start ({' '.join(command)} up):\n"
+                    f"{started.stderr[-4000:]}", pytrace=False)
+    env = pool_environment()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    import htcondor2
+
+    htcondor2.reload_config()
+    import shutil
+    import tempfile
+
+    session_dir = Path(tempfile.mkdtemp(prefix="session-", dir=env["JOBSUB_POOL_SHARED"]))
+    session_dir.chmod(0o777)
+    try:
+        yield Pool(session_dir, command)
+    finally:
+        if not request.session.testsfailed:  # keep job folders of a failed run to look at
+            shutil.rmtree(session_dir, ignore_errors=True)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if not was_running:
+            subprocess.run([*command, "down"], capture_output=True)
