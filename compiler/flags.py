@@ -80,12 +80,19 @@ class FlagParser:
             return opt, None
         if flag.startswith("--") and len(flag) > 2:
             matches = [f for f in self.long_flags if f.startswith(flag)]
-            dests = {self.by_flag[f].dest for f in matches}
+            # one target per dest, except choice flags, which each store their own value
+            dests = {(self.by_flag[f].dest, self._choice(self.by_flag[f], f)) for f in matches}
             if len(dests) == 1:
                 return self.by_flag[matches[0]], None
             if len(dests) > 1:
                 return None, f"ambiguous option {flag}: could be {', '.join(matches)}"
         return None, None
+
+    @staticmethod
+    def _choice(opt: Option, normalised_flag: str) -> object:
+        if opt.kind is not Kind.CHOICE:
+            return None
+        return next(v for f, v in opt.choices.items() if _norm(f) == normalised_flag)
 
     def suggest(self, flag: str) -> str | None:
         spellings = [f for o in self.options for f in o.flags]

@@ -55,6 +55,8 @@ def test_errors():
     assert messages(["--memory", "--disk", "1GB", "file://j"])[0][1] == \
         "option --memory needs a value: --memory SIZE"
     assert messages(["--ma", "file://j"])[0][1].startswith("ambiguous option --ma")
+    assert messages(["--mail", "file://j"])[0][1].startswith("ambiguous option --mail")
+    assert parse(["--mail-on", "file://j"])[0].values == {"mail": "on_error"}
     assert messages(["-e", "UNSET", "file://j"])[0][1] == \
         "bad value for -e: -e UNSET passes the submitter's value of UNSET, but UNSET is not set"
     assert messages(["--onsite=yes", "file://j"])[0][1] == "option --onsite takes no value"
