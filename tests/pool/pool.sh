@@ -214,9 +214,13 @@ UPDATE_INTERVAL = 1
 MASTER_UPDATE_INTERVAL = 5
 JOB_START_DELAY = 0
 RUNBENCHMARKS = 0
-# Four static slots with room, so several jobs run at once; always willing.
+# One partitionable slot of 4 cores and 8 GB, so several jobs run at once; always willing.
+# A claim is given back as soon as its job ends (CLAIM_WORKLIFE = 0): otherwise a finished
+# small job keeps its share for 20 minutes and a larger job waits behind it.
 NUM_CPUS = 4
-MEMORY = 4096
+MEMORY = 8192
+CLAIM_WORKLIFE = 0
+UNUSED_CLAIM_TIMEOUT = 0
 START = True
 SUSPEND = False
 PREEMPT = False
