@@ -51,7 +51,7 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
     except OSError as err:
         raise JobsubError(f"cannot create output folder in {parent}: {err.strerror}") from None
     try:
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, _mode(0o777))
         for f in files:
             _write_one(tmp, f)
         _write_one(tmp, OutFile(MARKER, "".join(f"{f.path}\n" for f in files)))
@@ -64,15 +64,23 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
         raise
 
 
+def _mode(requested: int) -> int:
+    """`requested` less the user's umask, as for any file a program creates (the temporary
+    folder's 0700 must not leak into the result)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return requested & ~mask
+
+
 def _write_one(root: str, f: OutFile) -> None:
     target = os.path.join(root, *f.path.split("/"))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.makedirs(os.path.dirname(target), mode=_mode(0o777), exist_ok=True)
     if f.source is not None:
         shutil.copyfile(f.source, target)
     else:
         with open(target, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(f.text or "")
-    os.chmod(target, 0o755 if f.executable else 0o644)
+    os.chmod(target, _mode(0o777 if f.executable else 0o666))
 
 
 def _swap_into_place(tmp: str, final_dir: str) -> None:
