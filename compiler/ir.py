@@ -28,6 +28,14 @@ class Script:
 
 
 @dataclass(slots=True)
+class Retry:
+    """DAGMan `RETRY node count [UNLESS-EXIT code]`."""
+
+    count: int
+    unless_exit: int | None = None
+
+
+@dataclass(slots=True)
 class JobSpec:
     """Everything that makes a submit file; shared by all nodes that only differ in VARS."""
 
@@ -44,6 +52,7 @@ class Node:
     arguments: list[str] = field(default_factory=list)
     vars: dict[str, str] = field(default_factory=dict)
     scripts: list[Script] = field(default_factory=list)
+    retry: Retry | None = None
     span: Span | None = None
 
 
@@ -110,6 +119,8 @@ def to_json(wf: Workflow) -> dict[str, Any]:
                                 "arguments": list(sc.arguments),
                                 "span": _span_json(sc.span)}
                                for sc in n.scripts],
+                   "retry": None if n.retry is None else
+                   {"count": n.retry.count, "unless_exit": n.retry.unless_exit},
                    "span": _span_json(n.span)} for n in wf.nodes],
         "edges": [{"parents": list(e.parents), "children": list(e.children),
                    "span": _span_json(e.span)}
@@ -130,6 +141,7 @@ def from_json(data: dict[str, Any]) -> Workflow:
         nodes=[Node(n["name"], n["spec"], list(n["arguments"]), dict(n["vars"]),
                     [Script(sc["kind"], sc["executable"], list(sc["arguments"]),
                             _span_from(sc["span"])) for sc in n["scripts"]],
+                    Retry(**n["retry"]) if n["retry"] else None,
                     _span_from(n["span"])) for n in data["nodes"]],
         edges=[Edge(list(e["parents"]), list(e["children"]), _span_from(e["span"]))
                for e in data["edges"]],

@@ -85,13 +85,20 @@ def build_ir_schema() -> dict[str, Any]:
             },
             "node": {
                 "type": "object", "additionalProperties": False,
-                "required": ["name", "spec", "arguments", "vars", "scripts", "span"],
+                "required": ["name", "spec", "arguments", "vars", "scripts", "retry", "span"],
                 "properties": {"name": _NAME, "spec": _NAME, "arguments": _STRINGS,
                                "vars": {"type": "object",
                                         "additionalProperties": {"type": "string"}},
                                "scripts": {"type": "array",
                                            "items": {"$ref": "#/$defs/script"}},
+                               "retry": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/retry"}]},
                                "span": {"$ref": "#/$defs/span"}},
+            },
+            "retry": {
+                "type": "object", "additionalProperties": False,
+                "required": ["count", "unless_exit"],
+                "properties": {"count": {"type": "integer", "minimum": 1},
+                               "unless_exit": {"type": ["integer", "null"]}},
             },
             "edge": {
                 "type": "object", "additionalProperties": False,

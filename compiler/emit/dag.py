@@ -43,6 +43,10 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
             continue
         if vars_line:
             yield vars_line
+        if node.retry is not None:
+            unless = node.retry.unless_exit
+            yield f"RETRY {node.name} {node.retry.count}" + (
+                f" UNLESS-EXIT {unless}" if unless is not None else "")
         for script in node.scripts:
             try:
                 yield _script(node, script.kind, script_files[script.executable],

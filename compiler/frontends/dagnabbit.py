@@ -21,7 +21,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 from ... import grammar
 from ..diagnostics import JobsubError, Sink, Span
 from ..flags import FlagParser, Parsed
-from ..ir import DagSettings, Edge, Node, Script, Workflow
+from ..ir import DagSettings, Edge, Node, Retry, Script, Workflow
 from ..options import OPTIONS, Context, Scope, defaults, merge
 from ..shellwords import Word, split_words
 from ..specs import SpecTable, job_options, local_path, warn_pending
@@ -30,7 +30,7 @@ _CLOSE_FOR = {"SERIAL_OPEN": "SERIAL_CLOSE", "PARALLEL_OPEN": "PARALLEL_CLOSE"}
 _TAG = {"SERIAL_OPEN": "<serial>", "PARALLEL_OPEN": "<parallel>",
         "SERIAL_CLOSE": "</serial>", "PARALLEL_CLOSE": "</parallel>"}
 _JOB_KEYWORD = re.compile(r"[ \t]*(jobsub_submit|jobsub[ \t]+submit|jobsub)(?=[ \t]|$)")
-_SCRIPT_KEYWORD = re.compile(r"[ \t]*(prescript|postscript)(?=[ \t]|$)")
+_ATTACHMENT_KEYWORD = re.compile(r"[ \t]*(prescript|postscript|retry)(?=[ \t]|$)", re.IGNORECASE)
 
 
 # --- parse tree ----------------------------------------------------------------------------
@@ -38,7 +38,7 @@ _SCRIPT_KEYWORD = re.compile(r"[ \t]*(prescript|postscript)(?=[ \t]|$)")
 @dataclass
 class JobLine:
     token: Token
-    scripts: list[Token]
+    attachments: list[Token]  # prescript, postscript and retry lines
 
 
 @dataclass
@@ -68,7 +68,7 @@ class _ToTree(Transformer):
     def job(self, children):
         return JobLine(children[0], children[1:])
 
-    def script(self, children):
+    def attachment(self, children):
         return children[0]
 
     def stray(self, children):
@@ -121,8 +121,8 @@ def parse_tree(text: str, path: str, sink: Sink) -> Block:
             ip.feed_token(Token(_CLOSE_FOR[inner.type], tok.value, line=tok.line,
                                 column=tok.column))
             return True
-        if tok.type in ("PRESCRIPT_LINE", "POSTSCRIPT_LINE"):
-            kind = "prescript" if tok.type == "PRESCRIPT_LINE" else "postscript"
+        if tok.type in ("PRESCRIPT_LINE", "POSTSCRIPT_LINE", "RETRY_LINE"):
+            kind = tok.type.split("_")[0].lower()
             sink.error(f"{kind} does not follow a job line", where,
                        f"put the {kind} line directly below the jobsub_submit line it belongs to")
             return True
@@ -209,7 +209,7 @@ class _Builder:
                     {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1),
                      "CM2": str(index - 2), "nodename": "$(JOB)"},
                     span=Span(self.path, tok.line, m.start(1) + 1))
-        node.scripts = self._scripts(job.scripts)
+        self._attach(node, job.attachments)
         self.nodes.append(node)
         return name
 
@@ -219,35 +219,59 @@ class _Builder:
         return local_path(parsed.executable.text, where(parsed.executable), self.sink,
                           self.base_dir, "executable", self.fallback_dir)
 
-    def _scripts(self, tokens: list[Token]) -> list[Script]:
-        out: list[Script] = []
+    def _attach(self, node: Node, tokens: list[Token]) -> None:
+        """The prescript, postscript and retry lines below a job line (one of each)."""
         first: dict[str, Span] = {}
         for tok in tokens:
             line = tok.value.rstrip("\r")
-            m = _SCRIPT_KEYWORD.match(line)
-            kind = "PRE" if m.group(1) == "prescript" else "POST"
+            m = _ATTACHMENT_KEYWORD.match(line)
+            keyword = m.group(1).lower()
             here = Span(self.path, tok.line, m.start(1) + 1, tok.line, m.end(1) + 1)
-            if kind in first:
-                self.sink.error(f"a job has only one {m.group(1)}", here,
-                                "combine the two scripts into one",
-                                notes=[(first[kind], f"first {m.group(1)} here")])
+            if keyword in first:
+                self.sink.error(f"a job has only one {keyword} line", here,
+                                "keep one of them", notes=[(first[keyword], "first one here")])
                 continue
-            first[kind] = here
+            first[keyword] = here
             try:
                 words, span = self._words(line, tok.line, m.end())
             except JobsubError as err:
                 self.sink.absorb(err)
                 continue
             where = self._where(span, m.end())
+            if keyword == "retry":
+                node.retry = self._retry(words, where, here)
+                continue
             if not words:
-                self.sink.error(f"{m.group(1)} names no script", here,
-                                f"write {m.group(1)} file://SCRIPT [ARGS...]")
+                self.sink.error(f"{keyword} names no script", here,
+                                f"write {keyword} file://SCRIPT [ARGS...]")
                 continue
             path = local_path(words[0].text, where(words[0]), self.sink, self.base_dir,
-                              m.group(1), self.fallback_dir)
+                              keyword, self.fallback_dir)
             if path is not None:
-                out.append(Script(kind, path, [w.text for w in words[1:]], here))
-        return out
+                kind = "PRE" if keyword == "prescript" else "POST"
+                node.scripts.append(Script(kind, path, [w.text for w in words[1:]], here))
+
+    def _retry(self, words: list[Word], where, here: Span) -> Retry | None:
+        """`retry N [UNLESS-EXIT CODE]`."""
+        texts = [w.text for w in words]
+        usage = "write retry N, or retry N UNLESS-EXIT CODE"
+        if len(texts) not in (1, 3) or (len(texts) == 3
+                                          and texts[1].upper() != "UNLESS-EXIT"):
+            self.sink.error("malformed retry line", here, usage)
+            return None
+        if not texts[0].isdigit() or int(texts[0]) < 1:
+            self.sink.error(f"retry count {texts[0]!r} is not a whole number above 0",
+                            where(words[0]), usage)
+            return None
+        unless = None
+        if len(texts) == 3:
+            try:
+                unless = int(texts[2])
+            except ValueError:
+                self.sink.error(f"exit code {texts[2]!r} is not a whole number",
+                                where(words[2]), usage)
+                return None
+        return Retry(int(texts[0]), unless)
 
     # structure ----------------------------------------------------------------------------
 

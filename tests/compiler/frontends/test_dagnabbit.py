@@ -251,3 +251,23 @@ def test_group_defaults_from_the_environment(tmp_path):
     assert [s.options["group"] for s in wf.specs] == ["g1", "other"]
     wf, _, _ = compile_text(tmp_path, text, env={"GROUP": "g1", "JOBSUB_GROUP": "g2"})
     assert wf.specs[0].options["group"] == "g2"
+
+
+def test_retry_lines(tmp_path):
+    make_executable(tmp_path / "a.sh")
+    text = ("<serial>\n"
+            "jobsub_submit file://a.sh 1\nretry 3\n"
+            "jobsub_submit file://a.sh 2\nRETRY 2 unless-exit 42\n"
+            "jobsub_submit file://a.sh 3\nretry 0\n"
+            "jobsub_submit file://a.sh 4\nretry 2 sometimes\n"
+            "jobsub_submit file://a.sh 5\nretry 1\nretry 2\n"
+            "</serial>\nretry 1\n")
+    wf, _, sink = compile_text(tmp_path, text)
+    assert [(n.retry.count, n.retry.unless_exit) if n.retry else None for n in wf.nodes] == [
+        (3, None), (2, 42), None, None, (1, None)]
+    assert [(e.span.line, e.message) for e in sink.sorted() if e.severity == "error"] == [
+        (7, "retry count '0' is not a whole number above 0"),
+        (9, "malformed retry line"),
+        (12, "a job has only one retry line"),
+        (14, "retry does not follow a job line"),
+    ]
