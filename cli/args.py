@@ -42,10 +42,15 @@ NO_SUBMIT = Option("no_submit", ("-n", "--no-submit", "--no_submit"), Kind.FLAG,
 VERBOSE = Option("verbose", ("--verbose",), Kind.VALUE, metavar="N", convert=_verbosity,
                  help="More output (accepted for jobsub_lite compatibility).")
 DEBUG = Option("debug", ("--debug",), Kind.FLAG, help="Same as --verbose 1.")
+COLLECTOR = Option("collector", ("--collector", "--pool"), Kind.VALUE, metavar="HOST[:PORT]",
+                   help="Collector to ask for the schedd (default: $JOBSUB_COLLECTOR, then "
+                        "the local HTCondor configuration).")
+SCHEDD = Option("schedd", ("--schedd",), Kind.VALUE, metavar="NAME",
+                help="Schedd to submit to (default: $JOBSUB_SCHEDD, then the local schedd).")
 
 COMPILE_FLAGS = (HELP, OUT, EMIT_IR)
 CHECK_FLAGS = (HELP, FORMAT, STRICT)
-SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, VERBOSE, DEBUG)
+SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, VERBOSE, DEBUG)
 
 
 def command_words(argv: list[str]) -> list[Word]:

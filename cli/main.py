@@ -17,6 +17,7 @@ from collections.abc import Callable
 from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_json, format_text
 
 from . import args as cli_args
+from .jobs import COMMANDS as JOB_COMMANDS
 
 USAGE = """\
 usage: jobsub COMMAND [ARGS]
@@ -24,11 +25,18 @@ usage: jobsub COMMAND [ARGS]
 commands:
   compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]   compile a workflow into DIR
   check FILE... [--format json] [--strict]          run every check, write nothing
+  submit [JOB OPTIONS] [--dag] file://FILE [ARGS]   compile, then submit (= jobsub_submit)
+  q [IDS] [--user U|--all] [--dag ID] [--history] [--json]   jobs, as jobsub_q
+  hold|release|rm IDS|--constraint C|--user U       act on jobs
+  fetchlog --jobid ID [--destdir D]                 a job's (or DAG's) logs as ID.tgz
+  wait IDS [--timeout S]                            wait; exit 0 if all succeeded
   help                                              this text
 
 jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]    jobsub_lite-compatible single job
 jobsub_submit [JOB OPTIONS] --dag file://DAGFILE     ... or a dagnabbit DAG
-Run `jobsub compile --help` for the job options.
+jobsub_q, jobsub_hold, jobsub_release, jobsub_rm, jobsub_fetchlog, jobsub_wait: the same
+as the commands above, under jobsub_lite's names.
+Run `jobsub compile --help` for the job options, `jobsub q --help` and so on for the rest.
 """
 
 
@@ -194,6 +202,7 @@ def jobsub_submit(argv: list[str]) -> int:
     emit_ir = values.pop("emit_ir", False)
     no_submit = values.pop("no_submit", False)
     dag = values.pop("dag", False)
+    collector, schedd = values.pop("collector", None), values.pop("schedd", None)
     for key in ("verbose", "debug"):
         values.pop(key, None)
 
@@ -220,10 +229,27 @@ def jobsub_submit(argv: list[str]) -> int:
     if emit_ir:
         return 0
     print(f"Submission files are in: {out_dir}")
-    if not no_submit:
-        print("jobsub_submit: submitting is not available in this version; "
-              "the files above are ready for condor_submit / condor_submit_dag",
-              file=sys.stderr)
+    if no_submit:
+        return 0
+    return _submit(wf, out_dir, collector, schedd)
+
+
+def _submit(wf, out_dir: str, collector: str | None, schedd: str | None) -> int:
+    from pathlib import Path
+
+    from jobsub.compiler.plan import top_file
+    from jobsub.runtime.connection import Pool, PoolSettings
+    from jobsub.runtime.submission import submit_folder
+
+    pool = Pool(PoolSettings.resolve(collector, schedd))
+    print("Submitting job(s).")
+    done = submit_folder(pool, Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "")
+    if done.again:
+        print(f"This workflow was already submitted as cluster {done.cluster} by an earlier "
+              "attempt that did not finish; it was not submitted again.")
+    else:
+        print(f"{done.procs} job(s) submitted to cluster {done.cluster}.")
+    print(f"Use job id {done.job_id} to retrieve output")
     return 0
 
 
@@ -237,10 +263,11 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "compile": cmd_compile,
     "check": cmd_check,
     "submit": jobsub_submit,
+    **JOB_COMMANDS,
 }
 
 
-def _run(fn: Callable[[list[str]], int], argv: list[str]) -> int:
+def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
     def terminate(signum, _frame):
         raise KeyboardInterrupt
 
@@ -277,9 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     if command is None:
         print(f"jobsub: unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
         return 2
-    return _run(command, argv[1:])
+    return run_guarded(command, argv[1:])
 
 
 def jobsub_submit_main(argv: list[str] | None = None) -> int:
-    return _run(jobsub_submit, sys.argv[1:] if argv is None else argv)
+    return run_guarded(jobsub_submit, sys.argv[1:] if argv is None else argv)
 

@@ -122,7 +122,7 @@ _CONTEXT = 30
 
 def format_text(diagnostic: Diagnostic, source_lines: dict[str, list[str]] | None = None) -> str:
     """`FILE:LINE:COL: severity: message`, then the source line with a caret, then the hint."""
-    out = [f"{diagnostic.span or '<command line>'}: {diagnostic.severity}: {diagnostic.message}"]
+    out = [f"{diagnostic.span or 'jobsub'}: {diagnostic.severity}: {diagnostic.message}"]
     span = diagnostic.span
     if span and source_lines and span.line > 0 and span.file in source_lines:
         lines = source_lines[span.file]

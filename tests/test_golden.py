@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from jobsub.cli.main import main
 
+from jobsub.cli.main import main
 from tests.helpers import CORPUS, CORPUS_ENV, make_executable
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from jobsub.cli.main import main
 
+from jobsub.cli.main import main
 from tests.condor_syntax import decode_vars_line
 from tests.helpers import CORPUS, CORPUS_EXECUTABLES, make_executable
 from tests.pool_support import make_writable_tree

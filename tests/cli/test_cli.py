@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+
 from jobsub.cli.main import jobsub_submit_main, main
 from jobsub.compiler import output
-
 from tests.helpers import make_executable
 
 GOOD = "<serial>\njobsub_submit file://a.sh one\njobsub_submit file://a.sh two\n</serial>\n"

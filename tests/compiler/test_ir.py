@@ -6,11 +6,11 @@ import json
 
 import jsonschema
 import pytest
+
 from jobsub.compiler.diagnostics import JobsubError
 from jobsub.compiler.ir import from_json, to_json
 from jobsub.compiler.irschema import validate_ir
 from jobsub.schemas import load as load_schema
-
 from tests.helpers import compile_file
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from jobsub.compiler.diagnostics import JobsubError, Span
 from jobsub.compiler.shellwords import split_words
 

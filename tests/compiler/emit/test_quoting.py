@@ -7,9 +7,9 @@ import htcondor2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from jobsub.compiler.emit import quoting
 from jobsub.compiler.emit.quoting import Unrepresentable
-
 from tests.condor_syntax import (
     decode_arguments,
     decode_classad_string,

@@ -1,0 +1,72 @@
+"""`jobsub hold|release|rm`: act on jobs named by id, by constraint or by owner, and say what
+happened to each one (jobsub_lite: "Job 1234.0 held")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobsub.compiler.diagnostics import JobsubError
+
+from .connection import Pool
+from .jobids import JobId, any_of, quote
+
+VERBS = {
+    "hold": ("Hold", "held", lambda status: status not in (3, 4, 5)),
+    "release": ("Release", "released", lambda status: status == 5),
+    "rm": ("Remove", "marked for removal", lambda status: status not in (3, 4)),
+}
+_WHY_NOT = {"hold": "cannot be held (it is {state})", "release": "is not held (it is {state})",
+            "rm": "cannot be removed (it is {state})"}
+_STATE = {1: "idle", 2: "running", 3: "already removed", 4: "completed", 5: "held",
+          6: "transferring output", 7: "suspended"}
+
+
+@dataclass
+class Outcome:
+    messages: list[str]
+    problems: list[str]
+
+
+def act(pool: Pool, verb: str, ids: list[JobId], constraint: str | None = None,
+        user: str | None = None, reason: str | None = None) -> Outcome:
+    """Apply `verb` to the selected jobs of this schedd; every job gets a line."""
+    action_name, done, allowed = VERBS[verb]
+    parts = []
+    if ids:
+        parts.append(f"({any_of(ids)})")
+    if constraint:
+        parts.append(f"({constraint})")
+    if user:
+        parts.append(f"Owner == {quote(user)}")
+    if not parts:
+        raise JobsubError(f"jobsub {verb}: name the jobs (ids, --constraint or --user)")
+    ads = pool.call("querying the queue", pool.schedd.query, " && ".join(parts),
+                    ["ClusterId", "ProcId", "JobStatus"])
+    found = {(ad["ClusterId"], ad["ProcId"]): ad["JobStatus"] for ad in ads}
+    problems = []
+    for job in ids:
+        if not any(c == job.cluster and (job.proc is None or p == job.proc) for c, p in found):
+            problems.append(f"job {job.local()} is not in the queue of schedd {pool.name}")
+    if not found and not ids:
+        problems.append(f"no job matches on schedd {pool.name}")
+    targets = []
+    for (cluster, proc), status in sorted(found.items()):
+        if allowed(status):
+            targets.append(f"{cluster}.{proc}")
+        else:
+            problems.append(f"job {cluster}.{proc} "
+                            + _WHY_NOT[verb].format(state=_STATE.get(status, "unknown")))
+    messages = []
+    if targets:
+        action = getattr(pool.htcondor.JobAction, action_name)
+        result = pool.call(f"{verb} of {len(targets)} job(s)", pool.schedd.act, action,
+                           targets, reason or f"by jobsub {verb}")
+        succeeded = int(result.get("TotalSuccess", 0))
+        denied = int(result.get("TotalPermissionDenied", 0))
+        if denied:
+            problems.append(f"not allowed to {verb} {denied} job(s) on schedd {pool.name}")
+        if succeeded == len(targets):
+            messages = [f"Job {t} {done}" for t in targets]
+        elif not denied:
+            problems.append(f"schedd {pool.name} acted on {succeeded} of {len(targets)} jobs")
+    return Outcome(messages, problems)

@@ -1,0 +1,160 @@
+"""`jobsub q`: jobs in the queue (or history) as jobsub_q shows them, DAG nodes grouped
+under their DAGMan job, with jobsub_lite's totals line."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+
+from .connection import Pool
+from .jobids import JobId, any_of, quote
+
+STATUS = {1: "I", 2: "R", 3: "X", 4: "C", 5: "H", 6: ">", 7: "S"}
+STATUS_NAME = {"I": "idle", "R": "running", "X": "removed", "C": "completed", "H": "held",
+               ">": "transferring output", "S": "suspended"}
+PROJECTION = ["ClusterId", "ProcId", "Owner", "QDate", "JobStatus", "JobPrio", "ImageSize",
+              "Cmd", "Args", "Arguments", "JobsubCmd", "DAGManJobId", "DAGNodeName",
+              "RemoteWallClockTime", "JobCurrentStartDate", "EnteredCurrentStatus",
+              "ExitCode", "HoldReason", "JobUniverse", "Jobsub_Group", "AcctGroup"]
+HEADER = ("JOBSUBJOBID", "OWNER", "SUBMITTED", "RUNTIME", "ST", "PRIO", "SIZE", "COMMAND")
+
+
+@dataclass
+class Row:
+    jobsubjobid: str
+    cluster: int
+    proc: int
+    owner: str
+    submitted: int  # epoch seconds
+    runtime: int  # seconds
+    status: str  # one letter, as condor_q
+    priority: int
+    size_mb: float
+    command: str
+    dag: str | None  # JOBSUBJOBID of the DAGMan job that runs this node
+    node: str | None
+    exit_code: int | None
+    hold_reason: str | None
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["status_name"] = STATUS_NAME.get(self.status, "unknown")
+        return data
+
+
+def constraint_for(ids: list[JobId], user: str | None, group: str | None,
+                   dag: JobId | None, extra: str | None) -> str:
+    parts = []
+    if ids:
+        parts.append(f"({any_of(ids)})")
+    if dag is not None:
+        parts.append(f"(ClusterId == {dag.cluster} || DAGManJobId == {dag.cluster})")
+    if user:
+        parts.append(f"Owner == {quote(user)}")
+    if group:
+        parts.append(f"(Jobsub_Group == {quote(group)} || AcctGroup == {quote('group_' + group)}"
+                     f" || AcctGroup == {quote(group)})")
+    if extra:
+        parts.append(f"({extra})")
+    return " && ".join(parts) or "true"
+
+
+def _command(ad) -> str:
+    if ad.get("JobsubCmd"):
+        return str(ad["JobsubCmd"])
+    cmd = os.path.basename(str(ad.get("Cmd", "")))
+    args = ad.get("Arguments") or ad.get("Args") or ""
+    return f"{cmd} {args}".strip()
+
+
+def to_row(ad, schedd: str, now: float | None = None) -> Row:
+    now = time.time() if now is None else now
+    status = STATUS.get(ad.get("JobStatus"), "?")
+    runtime = int(ad.get("RemoteWallClockTime") or 0)
+    if status == "R" and ad.get("JobCurrentStartDate"):
+        runtime += max(0, int(now - ad["JobCurrentStartDate"]))
+    dag = ad.get("DAGManJobId")
+    return Row(
+        jobsubjobid=f"{ad['ClusterId']}.{ad['ProcId']}@{schedd}",
+        cluster=int(ad["ClusterId"]), proc=int(ad["ProcId"]), owner=str(ad.get("Owner", "")),
+        submitted=int(ad.get("QDate") or 0), runtime=runtime, status=status,
+        priority=int(ad.get("JobPrio") or 0),
+        size_mb=round(float(ad.get("ImageSize") or 0) / 1024.0, 1),
+        command=_command(ad), dag=f"{int(dag)}.0@{schedd}" if dag is not None else None,
+        node=str(ad["DAGNodeName"]) if ad.get("DAGNodeName") else None,
+        exit_code=ad.get("ExitCode"), hold_reason=ad.get("HoldReason"))
+
+
+def fetch(pool: Pool, constraint: str, history: bool = False) -> list[Row]:
+    if history:
+        ads = pool.call("reading the job history", pool.schedd.history, constraint, PROJECTION)
+    else:
+        ads = pool.call("querying the queue", pool.schedd.query, constraint, PROJECTION)
+    return [to_row(ad, pool.name) for ad in ads]
+
+
+def grouped(rows: list[Row]) -> list[Row]:
+    """Rows ordered by job id, each DAG's node jobs right after its DAGMan job."""
+    rows = sorted(rows, key=lambda r: (r.cluster, r.proc))
+    present = {r.jobsubjobid for r in rows}
+    children: dict[str, list[Row]] = {}
+    top = []
+    for r in rows:
+        if r.dag and r.dag in present:
+            children.setdefault(r.dag, []).append(r)
+        else:
+            top.append(r)
+    out = []
+
+    def add(row: Row) -> None:
+        out.append(row)
+        for child in children.get(row.jobsubjobid, []):
+            add(child)
+    for r in top:
+        add(r)
+    return out
+
+
+def _runtime(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{days}+{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def _depth(row: Row, by_id: dict[str, Row]) -> int:
+    depth, seen = 0, set()
+    while row.dag and row.dag in by_id and row.dag not in seen:
+        seen.add(row.dag)
+        row = by_id[row.dag]
+        depth += 1
+    return depth
+
+
+def format_table(rows: list[Row]) -> str:
+    by_id = {r.jobsubjobid: r for r in rows}
+    lines = [_line(*HEADER)]
+    for r in rows:
+        depth = _depth(r, by_id)
+        command = ("  " * (depth - 1) + f"|-{r.node} " if depth else "") + r.command
+        lines.append(_line(r.jobsubjobid, r.owner,
+                           time.strftime("%m/%d %H:%M", time.localtime(r.submitted)),
+                           _runtime(r.runtime), r.status, str(r.priority),
+                           f"{r.size_mb:.1f}", command))
+    lines.append(totals(rows))
+    return "\n".join(lines)
+
+
+def _line(jobid: str, owner: str, submitted: str, runtime: str, st: str, prio: str,
+          size: str, command: str) -> str:
+    """jobsub_q's layout: id padded to 40, owner to 8 and a tab, then the other columns."""
+    return f"{jobid:<40}{owner:<8}\t{submitted:<11}   {runtime:<10} {st:<4} {prio:<4} " \
+           f"{size} {command}".rstrip()
+
+
+def totals(rows: list[Row]) -> str:
+    count = {k: sum(1 for r in rows if r.status == k) for k in "CXIRHS"}
+    return (f"{len(rows)} total; {count['C']} completed, {count['X']} removed, "
+            f"{count['I']} idle, {count['R']} running, {count['H']} held, "
+            f"{count['S']} suspended")

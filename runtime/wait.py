@@ -1,0 +1,85 @@
+"""`jobsub wait`: block until the named jobs have left the queue; succeed only if every one
+of them completed with exit code 0 (for a DAG: DAGMan's own exit code, 0 when all nodes
+succeeded). When every job still in the queue is held, nothing can progress without a
+person: wait stops and fails, naming the hold reasons."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jobsub.compiler.diagnostics import JobsubError
+
+from .connection import Pool
+from .jobids import JobId, any_of
+
+_ATTRS = ["ClusterId", "ProcId", "JobStatus", "ExitCode", "HoldReason", "ExitBySignal"]
+
+
+@dataclass
+class Result:
+    ok: bool
+    lines: list[str]
+
+
+def _progress_line(ads) -> str:
+    counts: dict[str, int] = {}
+    for ad in ads:
+        name = {1: "idle", 2: "running", 5: "held", 7: "suspended"}.get(ad["JobStatus"], "other")
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "done"
+
+
+def wait(pool: Pool, ids: list[JobId], timeout: float | None = None,
+         progress: Callable[[str], None] | None = None, poll: float = 1.0) -> Result:
+    constraint = any_of(ids)
+    started = time.monotonic()
+    seen_held: set[tuple[int, int]] = set()
+    known = pool.call("querying the queue", pool.schedd.query, constraint, _ATTRS)
+    if not known:
+        history = pool.call("reading the job history", pool.schedd.history, constraint,
+                            _ATTRS)
+        if not history:
+            raise JobsubError(f"no such job on schedd {pool.name}: "
+                              + ", ".join(j.local() for j in ids))
+    delay = poll
+    while True:
+        ads = pool.call("querying the queue", pool.schedd.query, constraint, _ATTRS)
+        if not ads:
+            break
+        for ad in ads:
+            key = (ad["ClusterId"], ad["ProcId"])
+            if ad["JobStatus"] == 5 and key not in seen_held:
+                seen_held.add(key)
+                print(f"jobsub wait: job {key[0]}.{key[1]} is held: "
+                      f"{ad.get('HoldReason', '')}", file=sys.stderr)
+        if progress:
+            progress(_progress_line(ads))
+        if all(ad["JobStatus"] == 5 for ad in ads):
+            return Result(False, [f"{ad['ClusterId']}.{ad['ProcId']}@{pool.name} is held: "
+                                  f"{ad.get('HoldReason', '')}" for ad in ads])
+        if timeout is not None and time.monotonic() - started > timeout:
+            return Result(False, [f"timed out after {timeout:g} s; still in the queue: "
+                                  + _progress_line(ads)])
+        time.sleep(delay)
+        delay = min(delay * 1.5, 10.0)
+    finals = []
+    for _ in range(50):  # history lands just after a job leaves the queue
+        finals = pool.call("reading the job history", pool.schedd.history, constraint, _ATTRS)
+        if finals:
+            break
+        time.sleep(0.2)
+    lines, ok = [], True
+    for ad in sorted(finals, key=lambda a: (a["ClusterId"], a["ProcId"])):
+        job = f"{ad['ClusterId']}.{ad['ProcId']}@{pool.name}"
+        if ad.get("JobStatus") == 4 and ad.get("ExitCode") == 0:
+            lines.append(f"{job} completed")
+        elif ad.get("JobStatus") == 3:
+            ok = False
+            lines.append(f"{job} was removed")
+        else:
+            ok = False
+            lines.append(f"{job} finished with exit code {ad.get('ExitCode')}")
+    return Result(ok, lines)
