@@ -254,9 +254,13 @@ def _submit(wf, out_dir: str, collector: str | None, schedd: str | None) -> int:
 
 
 def _cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """Where jobsub_submit puts a submission's folder unless -o says: $JOBSUB_SUBMIT_DIR, else
+    ~/.cache/jobsub (jobsub_lite used ~/.cache/jobsub_lite), one js_DATE_ID folder each."""
+    base = os.environ.get("JOBSUB_SUBMIT_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "jobsub")
     stamp = time.strftime("%Y_%m_%d_%H%M%S")
-    return os.path.join(base, "jobsub", f"js_{stamp}_{uuid.uuid4().hex[:12]}")
+    return os.path.join(base, f"js_{stamp}_{uuid.uuid4().hex[:12]}")
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {

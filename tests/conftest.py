@@ -71,6 +71,13 @@ def pool(request):
     try:
         yield Pool(session_dir, command)
     finally:
+        # Jobs a test left behind would be held once their folder is gone: remove them.
+        prefix = str(session_dir)
+        try:
+            htcondor2.Schedd().act(htcondor2.JobAction.Remove,
+                                   f'substr(Iwd, 0, {len(prefix)}) == "{prefix}"')
+        except Exception as err:  # the pool may already be gone; say so, do not fail
+            print(f"pool teardown: could not remove leftover jobs: {err}")
         if not request.session.testsfailed:  # keep job folders of a failed run to look at
             shutil.rmtree(session_dir, ignore_errors=True)
         for k, v in saved.items():

@@ -311,6 +311,7 @@ configure() {
         "$CLIENT/local/lock" "$CLIENT/local/run" "$CLIENT/local/passwords.d"
     # World-writable (sticky) so tests, whoever runs them, can create job dirs there.
     chmod 1777 "$SHARED"
+    mkdir -p "$SHARED/submit" && chmod 1777 "$SHARED/submit"
     dagman_wrapper >"$SHARED/bin/condor_dagman.new"
     chmod 755 "$SHARED/bin/condor_dagman.new"
     mv -f "$SHARED/bin/condor_dagman.new" "$SHARED/bin/condor_dagman"
@@ -523,6 +524,8 @@ cmd_env() {
     printf 'export PATH=%q:"$PATH"\n' "$SHARED/bin"
     printf 'export JOBSUB_POOL_SHARED=%q\n' "$SHARED"
     printf 'export JOBSUB_POOL_DIR=%q\n' "$STATE"
+    # jobsub submit writes its folders here, where the pool sees them at the same path.
+    printf 'export JOBSUB_SUBMIT_DIR=%q\n' "$SHARED/submit"
 }
 
 # cwd inside the chroot: the current directory if it is under shared/, else none.
