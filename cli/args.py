@@ -48,9 +48,15 @@ COLLECTOR = Option("collector", ("--collector", "--pool"), Kind.VALUE, metavar="
 SCHEDD = Option("schedd", ("--schedd",), Kind.VALUE, metavar="NAME",
                 help="Schedd to submit to (default: $JOBSUB_SCHEDD, then the local schedd).")
 
-COMPILE_FLAGS = (HELP, OUT, EMIT_IR)
-CHECK_FLAGS = (HELP, FORMAT, STRICT)
-SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, VERBOSE, DEBUG)
+SITE_CONFIG = Option("site_config", ("--site-config",), Kind.VALUE, metavar="FILE",
+                     help="Site configuration file (default: $JOBSUB_SITE_CONFIG, "
+                          "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml, else a personal "
+                          "pool with no site policy).")
+
+COMPILE_FLAGS = (HELP, OUT, EMIT_IR, SITE_CONFIG)
+CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG)
+SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG, VERBOSE,
+                DEBUG)
 
 
 def command_words(argv: list[str]) -> list[Word]:

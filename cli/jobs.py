@@ -23,14 +23,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         "then the local HTCondor configuration)")
     g.add_argument("--schedd", metavar="NAME",
                    help="schedd name (default: $JOBSUB_SCHEDD, then the local schedd)")
+    g.add_argument("--site-config", metavar="FILE",
+                   help="site configuration file (default: $JOBSUB_SITE_CONFIG, "
+                        "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml)")
     g.add_argument("--verbose", type=int, default=0, help=argparse.SUPPRESS)
     g.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
 
 def _pool(args, schedd: str | None = None):
+    from jobsub.compiler.siteconfig import load_site
     from jobsub.runtime.connection import Pool, PoolSettings
 
-    return Pool(PoolSettings.resolve(args.collector, schedd or args.schedd))
+    site = load_site(args.site_config)
+    return Pool(PoolSettings.resolve(args.collector, schedd or args.schedd, site=site))
 
 
 def _ids(args) -> list:

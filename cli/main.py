@@ -61,7 +61,13 @@ def _parse(argv: list[str], extra, *, interleaved: bool):
     return parsed
 
 
-def _compile_one(path: str, values: dict, sink: Sink):
+def _site(values: dict):
+    from jobsub.compiler.siteconfig import load_site
+
+    return load_site(values.pop("site_config", None))
+
+
+def _compile_one(path: str, values: dict, sink: Sink, site):
     """IR and planned files of one workflow file (empty list on errors)."""
     from jobsub.compiler.pipeline import build, load
 
@@ -72,7 +78,7 @@ def _compile_one(path: str, values: dict, sink: Sink):
         return None, []
     if sink.errors:
         return wf, []
-    return wf, build(wf, sink)
+    return wf, build(wf, sink, site.policy)
 
 
 def _report_written(out_dir: str, wf, files) -> None:
@@ -117,8 +123,9 @@ def cmd_compile(argv: list[str]) -> int:
     path = parsed.positionals[0].text
     out_dir = values.pop("out", None) or _default_out(path)
     emit_ir = values.pop("emit_ir", False)
+    site = _site(values)
     sink = Sink()
-    wf, files = _compile_one(path, values, sink)
+    wf, files = _compile_one(path, values, sink, site)
     return 0 if _deliver(sink, [path], wf, files, out_dir, emit_ir) else 1
 
 
@@ -152,6 +159,7 @@ def cmd_check(argv: list[str]) -> int:
         return 0
     fmt = values.pop("format", "text")
     strict = values.pop("strict", False)
+    site = _site(values)
     paths = [w.text for w in parsed.positionals]
     if not paths:
         print("jobsub check: give at least one workflow file", file=sys.stderr)
@@ -160,7 +168,7 @@ def cmd_check(argv: list[str]) -> int:
     failed = False
     for path in paths:
         sink = Sink()
-        _compile_one(path, values, sink)
+        _compile_one(path, values, sink, site)
         diags = sink.sorted()
         all_diags += diags
         failed |= bool(sink.errors) or (strict and bool(sink.warnings))
@@ -203,6 +211,7 @@ def jobsub_submit(argv: list[str]) -> int:
     no_submit = values.pop("no_submit", False)
     dag = values.pop("dag", False)
     collector, schedd = values.pop("collector", None), values.pop("schedd", None)
+    site = _site(values)
     for key in ("verbose", "debug"):
         values.pop(key, None)
 
@@ -217,12 +226,12 @@ def jobsub_submit(argv: list[str]) -> int:
         path = url[len("file://"):]
         wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink) \
             if not sink.errors else None
-        files = build(wf, sink) if wf and not sink.errors else []
+        files = build(wf, sink, site.policy) if wf and not sink.errors else []
         paths = [path]
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),
                           user=submitter(os.environ), sink=sink)
-        files = build(wf, sink) if wf and not sink.errors else []
+        files = build(wf, sink, site.policy) if wf and not sink.errors else []
         paths = []
     if not _deliver(sink, paths, wf, files, out_dir, emit_ir):
         return 1
@@ -231,17 +240,19 @@ def jobsub_submit(argv: list[str]) -> int:
     print(f"Submission files are in: {out_dir}")
     if no_submit:
         return 0
-    return _submit(wf, out_dir, collector, schedd)
+    from jobsub.runtime.connection import PoolSettings
+
+    return _submit(wf, out_dir, PoolSettings.resolve(collector, schedd, site=site))
 
 
-def _submit(wf, out_dir: str, collector: str | None, schedd: str | None) -> int:
+def _submit(wf, out_dir: str, settings) -> int:
     from pathlib import Path
 
     from jobsub.compiler.plan import top_file
-    from jobsub.runtime.connection import Pool, PoolSettings
+    from jobsub.runtime.connection import Pool
     from jobsub.runtime.submission import submit_folder
 
-    pool = Pool(PoolSettings.resolve(collector, schedd))
+    pool = Pool(settings)
     print("Submitting job(s).")
     done = submit_folder(pool, Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "")
     if done.again:

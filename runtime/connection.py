@@ -1,8 +1,9 @@
 """Which pool and schedd to talk to, and turning the bindings' failures into one clear line.
 
 Where the collector and schedd come from, first match wins: command-line flags
-(`--collector`, `--schedd`), the environment (`JOBSUB_COLLECTOR`, `JOBSUB_SCHEDD`), then the
-local HTCondor configuration (`CONDOR_CONFIG`: COLLECTOR_HOST and the local schedd).
+(`--collector`, `--schedd`), the environment (`JOBSUB_COLLECTOR`, `JOBSUB_SCHEDD`), the site
+configuration file (`collector:`, `schedd:`), then the local HTCondor configuration
+(`CONDOR_CONFIG`: COLLECTOR_HOST and the local schedd).
 The htcondor2 bindings are imported here, and only when a command needs the pool.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.siteconfig import Site
 
 AUTH_HINT = ("check that you may use this schedd: an IDTOKEN or bearer token it accepts "
              "(SEC_TOKEN_DIRECTORY, BEARER_TOKEN_FILE)")
@@ -26,10 +28,11 @@ class PoolSettings:
 
     @classmethod
     def resolve(cls, collector: str | None = None, schedd: str | None = None,
-                env: Mapping[str, str] | None = None) -> PoolSettings:
+                env: Mapping[str, str] | None = None, site: Site | None = None) -> PoolSettings:
         env = os.environ if env is None else env
-        return cls(collector or env.get("JOBSUB_COLLECTOR") or None,
-                   schedd or env.get("JOBSUB_SCHEDD") or None)
+        site = site or Site()
+        return cls(collector or env.get("JOBSUB_COLLECTOR") or site.collector or None,
+                   schedd or env.get("JOBSUB_SCHEDD") or site.schedd or None)
 
 
 def condor_error(what: str, err: Exception, hint: str | None = None) -> JobsubError:

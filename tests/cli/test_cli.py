@@ -166,3 +166,20 @@ def test_output_is_deterministic(work, tmp_path):
         return {str(p.relative_to(root)): p.read_bytes()
                 for p in sorted(root.rglob("*")) if p.is_file()}
     assert tree(work / "one") == tree(two)
+
+
+def test_site_config_policy_and_errors(work, capsys, monkeypatch):
+    (work / "w.dagnabbit").write_text(GOOD)
+    (work / "site.yaml").write_text("default_image: /cvmfs/img:1\n"
+                                    "default_usage_models: OPPORTUNISTIC\n")
+    assert main(["compile", "w.dagnabbit", "-o", "out", "--site-config", "site.yaml"]) == 0
+    sub = (work / "out" / "stage_1.sub").read_text()
+    assert '+SingularityImage = "/cvmfs/img:1"' in sub
+    assert '+DESIRED_usage_model = "OPPORTUNISTIC"' in sub
+    monkeypatch.setenv("JOBSUB_SITE_CONFIG", str(work / "site.yaml"))
+    (work / "site.yaml").write_text("default_imag: x\n")
+    capsys.readouterr()
+    assert main(["compile", "w.dagnabbit", "-o", "out"]) == 1
+    err = capsys.readouterr().err
+    assert "site.yaml:1:1: error: unknown key 'default_imag'" in err
+    assert "hint: did you mean 'default_image'?" in err

@@ -1,0 +1,167 @@
+"""YAML with positions: load with ruamel.yaml, validate against a JSON Schema, and report
+every violation at the line and column of the offending key or value.
+
+The validator speaks in JSON paths (`jobs/3/memory`); ruamel's round-trip nodes remember
+where each key and item was written, so each path is turned back into FILE:LINE:COL.
+Messages are rewritten for people: unknown keys get a "did you mean", type errors say what
+was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from .diagnostics import JobsubError, Sink, Span
+
+
+def load(text: str, path: str) -> Any:
+    """The document, as ruamel round-trip containers (dict/list subclasses with positions)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path)
+        problem = (err.problem or err.context or "not valid YAML").strip()
+        raise JobsubError(f"YAML syntax: {problem}", span,
+                          "check the indentation and quoting around here") from None
+    except Exception as err:  # ruamel raises a few unmarked errors (duplicate keys, ...)
+        raise JobsubError(f"YAML: {err}", Span(path)) from None
+
+
+def position(doc: Any, json_path: Iterable[Any], path: str, key: bool = False) -> Span:
+    """Where the value at `json_path` was written (or its key, with `key=True`); the nearest
+    written ancestor when the path goes further than the document."""
+    node, best = doc, _node_span(doc, path)
+    items = list(json_path)
+    for i, step in enumerate(items):
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                if isinstance(step, int):
+                    line, col = lc.item(step)
+                elif key and i == len(items) - 1:
+                    line, col = lc.key(step)
+                else:
+                    line, col = lc.value(step)
+                best = Span(path, line + 1, col + 1)
+            node = node[step]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return best
+
+
+def _node_span(node: Any, path: str) -> Span:
+    lc = getattr(node, "lc", None)
+    if lc is not None and lc.line is not None:
+        return Span(path, lc.line + 1, lc.col + 1)
+    return Span(path, 1, 1)
+
+
+_TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "array": "a list", "object": "a mapping",
+               "null": "nothing"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+@lru_cache(maxsize=8)
+def _validator(schema_json: str):
+    import json
+
+    import jsonschema
+
+    schema = json.loads(schema_json)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> None:
+    """Every schema violation in `doc`, located, into `sink`."""
+    import json
+
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path))):
+        for leaf in _leaves(error):
+            _report(doc, leaf, path, sink)
+
+
+def _leaves(error):
+    """The most specific errors under a oneOf/anyOf failure (the ones users can act on)."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        deepest = max(len(e.absolute_path) for e in error.context)
+        best = [e for e in error.context if len(e.absolute_path) == deepest]
+        # a value that fits none of the shapes: say what shapes were possible
+        if deepest == len(error.absolute_path) and all(e.validator == "type" for e in best):
+            yield error
+            return
+        yield from best
+        return
+    yield error
+
+
+def _report(doc: Any, error, path: str, sink: Sink) -> None:
+    where = list(error.absolute_path)
+    name = "/".join(str(p) for p in where) or "the document"
+    validator = error.validator
+    if validator == "additionalProperties":
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extra = [k for k in error.instance if k not in allowed] if isinstance(
+            error.instance, Mapping) else []
+        for key in extra:
+            guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            sink.error(f"unknown key {key!r}" + (f" in {name}" if where else ""),
+                       position(doc, [*where, key], path, key=True),
+                       f"did you mean {guess[0]!r}?" if guess else
+                       "known keys: " + ", ".join(allowed))
+        return
+    if validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        for key in missing:
+            sink.error(f"{name} needs the key {key!r}", position(doc, where, path, key=True))
+        return
+    if validator == "type":
+        wanted = error.validator_value
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        expected = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+        sink.error(f"{name}: expected {expected}, got {_kind(error.instance)}",
+                   position(doc, where, path))
+        return
+    if validator in ("oneOf", "anyOf"):
+        shapes = []
+        for sub in error.validator_value:
+            t = sub.get("type") if isinstance(sub, Mapping) else None
+            if t:
+                shapes += [t] if isinstance(t, str) else t
+        expected = " or ".join(dict.fromkeys(_TYPE_NAMES.get(t, t) for t in shapes)) or \
+            "another form"
+        sink.error(f"{name}: expected {expected}, got {_kind(error.instance)}",
+                   position(doc, where, path))
+        return
+    if validator == "enum":
+        choices = ", ".join(repr(c) for c in error.validator_value)
+        sink.error(f"{name}: {error.instance!r} is not one of {choices}",
+                   position(doc, where, path))
+        return
+    sink.error(f"{name}: {error.message}", position(doc, where, path))
