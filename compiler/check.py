@@ -42,13 +42,16 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
                        if nodes[node.name].span else ())
         else:
             nodes[node.name] = node
-        if node.spec not in specs:
+        if node.spec is not None and node.spec not in specs:
             sink.error(f"node {node.name} uses unknown job spec {node.spec}", node.span)
 
     for edge in wf.edges:
         for name in (*edge.parents, *edge.children):
             if name not in nodes:
                 sink.error(f"dependency on unknown node {name}", edge.span)
+
+    for sub in wf.subdags:
+        check_workflow(sub, sink)
 
     cycle = find_cycle(wf)
     if cycle:

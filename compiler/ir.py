@@ -8,7 +8,9 @@ between nodes that share one (arguments and VARS), so 100,000 nodes of one job s
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,13 +20,31 @@ IR_VERSION = 1
 
 
 @dataclass(slots=True)
-class Script:
-    """A DAGMan PRE or POST script, run on the access point."""
+class Defer:
+    """`SCRIPT DEFER status time`: a script exiting with `status` is retried after `time` s."""
 
-    kind: str  # "PRE" | "POST"
+    status: int
+    time: int
+
+
+@dataclass(slots=True)
+class ScriptDebug:
+    """`SCRIPT DEBUG file STDOUT|STDERR|ALL`: capture the script's output."""
+
+    file: str
+    stream: str  # "STDOUT" | "STDERR" | "ALL"
+
+
+@dataclass(slots=True)
+class Script:
+    """A DAGMan PRE, POST or HOLD script, run on the access point."""
+
+    kind: str  # "PRE" | "POST" | "HOLD"
     executable: str  # path as written (file:// removed), relative to Workflow.base_dir
     arguments: list[str] = field(default_factory=list)
     span: Span | None = None
+    defer: Defer | None = None
+    debug: ScriptDebug | None = None
 
 
 @dataclass(slots=True)
@@ -36,6 +56,22 @@ class Retry:
 
 
 @dataclass(slots=True)
+class AbortOn:
+    """DAGMan `ABORT-DAG-ON node status [RETURN value]`."""
+
+    status: int
+    return_value: int | None = None
+
+
+@dataclass(slots=True)
+class QueueFrom:
+    """`queue NAMES from (ROWS)`: one submit file, one process per row."""
+
+    names: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(slots=True)
 class JobSpec:
     """Everything that makes a submit file; shared by all nodes that only differ in VARS."""
 
@@ -43,17 +79,26 @@ class JobSpec:
     executable: str  # path as written (file:// removed), relative to Workflow.base_dir
     options: dict[str, Any] = field(default_factory=dict)  # option dest -> normalised value
     span: Span | None = None
+    queue: QueueFrom | None = None
 
 
 @dataclass(slots=True)
 class Node:
     name: str
-    spec: str  # JobSpec.name
+    spec: str | None  # JobSpec.name; None for a SUBDAG node
     arguments: list[str] = field(default_factory=list)
     vars: dict[str, str] = field(default_factory=dict)
     scripts: list[Script] = field(default_factory=list)
     retry: Retry | None = None
     span: Span | None = None
+    pre_skip: int | None = None
+    priority: int | None = None
+    category: str | None = None
+    abort_on: AbortOn | None = None
+    final: bool = False
+    noop: bool = False
+    done: bool = False
+    subdag: str | None = None  # the sub-DAG file, relative to the output folder
 
 
 @dataclass(slots=True)
@@ -63,11 +108,35 @@ class Edge:
     parents: list[str]
     children: list[str]
     span: Span | None = None
+    weak: bool = False  # WEAK: the child may run even if a parent failed
+
+
+@dataclass(slots=True)
+class Dot:
+    file: str
+    update: bool = True
+    overwrite: bool = True
+
+
+@dataclass(slots=True)
+class NodeStatusFile:
+    file: str
+    interval: int | None = None  # minimum seconds between updates
+    always_update: bool = False
 
 
 @dataclass(slots=True)
 class DagSettings:
-    max_jobs_submitted: int | None = None  # --maxConcurrent
+    max_jobs_submitted: int | None = None  # maxjobs, --maxConcurrent
+    max_idle: int | None = None
+    max_pre: int | None = None
+    max_post: int | None = None
+    dot: Dot | None = None
+    node_status_file: NodeStatusFile | None = None
+    jobstate_log: str | None = None
+    config: dict[str, str] = field(default_factory=dict)  # DAGMan configuration knobs
+    set_job_attr: dict[str, str] = field(default_factory=dict)  # on the DAGMan job's ad
+    categories: dict[str, int] = field(default_factory=dict)  # category -> MAXJOBS
 
 
 @dataclass(slots=True)
@@ -81,68 +150,58 @@ class Workflow:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     settings: DagSettings = field(default_factory=DagSettings)
+    subdags: list[Workflow] = field(default_factory=list)  # compiled into sub/NAME/
 
     def spec_by_name(self) -> dict[str, JobSpec]:
         return {s.name: s for s in self.specs}
 
 
-# --- JSON form -----------------------------------------------------------------------------
+# --- JSON form: generic over the dataclasses above -------------------------------------------
 
-
-def _span_json(span: Span | None) -> dict | None:
-    if span is None:
-        return None
-    return {"file": span.file, "line": span.line, "column": span.column,
-            "end_line": span.end_line, "end_column": span.end_column}
-
-
-def _span_from(data: dict | None) -> Span | None:
-    return None if data is None else Span(**data)
+def _plain(value: Any) -> Any:
+    if isinstance(value, Span):
+        return {"file": value.file, "line": value.line, "column": value.column,
+                "end_line": value.end_line, "end_column": value.end_column}
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def to_json(wf: Workflow) -> dict[str, Any]:
     """A JSON-ready copy: changing it never changes `wf`."""
-    return {
-        "ir_version": IR_VERSION,
-        "name": wf.name,
-        "source": wf.source,
-        "base_dir": wf.base_dir,
-        "kind": wf.kind,
-        "user": wf.user,
-        "settings": {"max_jobs_submitted": wf.settings.max_jobs_submitted},
-        "specs": [{"name": s.name, "executable": s.executable,
-                   "options": json.loads(json.dumps(s.options)),
-                   "span": _span_json(s.span)} for s in wf.specs],
-        "nodes": [{"name": n.name, "spec": n.spec, "arguments": list(n.arguments),
-                   "vars": dict(n.vars),
-                   "scripts": [{"kind": sc.kind, "executable": sc.executable,
-                                "arguments": list(sc.arguments),
-                                "span": _span_json(sc.span)}
-                               for sc in n.scripts],
-                   "retry": None if n.retry is None else
-                   {"count": n.retry.count, "unless_exit": n.retry.unless_exit},
-                   "span": _span_json(n.span)} for n in wf.nodes],
-        "edges": [{"parents": list(e.parents), "children": list(e.children),
-                   "span": _span_json(e.span)}
-                  for e in wf.edges],
-    }
+    return {"ir_version": IR_VERSION, **_plain(wf)}
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _build(tp: Any, data: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if data is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(inner, data)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return [_build(inner, v) for v in data]
+    if origin is dict:
+        _, inner = typing.get_args(tp)
+        return {k: _build(inner, v) for k, v in data.items()}
+    if tp is Span:
+        return Span(**data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _HINTS.get(tp)
+        if hints is None:
+            hints = _HINTS[tp] = typing.get_type_hints(tp)
+        return tp(**{f.name: _build(hints[f.name], data[f.name])
+                     for f in dataclasses.fields(tp) if f.name in data})
+    return data
 
 
 def from_json(data: dict[str, Any]) -> Workflow:
-    return Workflow(
-        name=data["name"],
-        source=data["source"],
-        base_dir=data["base_dir"],
-        kind=data["kind"],
-        user=data["user"],
-        settings=DagSettings(**data["settings"]),
-        specs=[JobSpec(s["name"], s["executable"], dict(s["options"]), _span_from(s["span"]))
-               for s in data["specs"]],
-        nodes=[Node(n["name"], n["spec"], list(n["arguments"]), dict(n["vars"]),
-                    [Script(sc["kind"], sc["executable"], list(sc["arguments"]),
-                            _span_from(sc["span"])) for sc in n["scripts"]],
-                    Retry(**n["retry"]) if n["retry"] else None,
-                    _span_from(n["span"])) for n in data["nodes"]],
-        edges=[Edge(list(e["parents"]), list(e["children"]), _span_from(e["span"]))
-               for e in data["edges"]],
-    )
+    return _build(Workflow, {k: v for k, v in data.items() if k != "ir_version"})

@@ -17,17 +17,23 @@ from .ir import IR_VERSION
 from .options import OPTIONS, Scope
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
-_SPAN = {
-    "oneOf": [
-        {"type": "null"},
-        {"type": "object", "additionalProperties": False,
-         "required": ["file", "line", "column", "end_line", "end_column"],
-         "properties": {k: ({"type": "string"} if k == "file" else
-                            {"type": "integer", "minimum": 0})
-                        for k in ("file", "line", "column", "end_line", "end_column")}},
-    ]
-}
 _NAME = {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.:-]*$"}
+
+
+def _obj(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": list(properties),
+            "properties": properties}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"oneOf": [{"type": "null"}, schema]}
+
+
+_INT = {"type": "integer"}
+_OPT_INT = {"type": ["integer", "null"]}
+_OPT_STR = {"type": ["string", "null"]}
+_BOOL = {"type": "boolean"}
+_STRMAP = {"type": "object", "additionalProperties": {"type": "string"}}
 
 
 def build_ir_schema() -> dict[str, Any]:
@@ -35,78 +41,78 @@ def build_ir_schema() -> dict[str, Any]:
         o.dest: {"description": o.help, **o.value_schema}
         for o in OPTIONS if o.scope is Scope.JOB
     }
+    ref = lambda name: {"$ref": f"#/$defs/{name}"}  # noqa: E731
+    workflow = _obj({
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+        "source": {"type": "string"},
+        "base_dir": {"type": "string"},
+        "kind": {"enum": ["dag", "job"]},
+        "user": _OPT_STR,
+        "specs": {"type": "array", "items": ref("spec")},
+        "nodes": {"type": "array", "items": ref("node")},
+        "edges": {"type": "array", "items": ref("edge")},
+        "settings": ref("settings"),
+        "subdags": {"type": "array", "items": ref("workflow")},
+    })
+    top = dict(workflow)
+    top["required"] = ["ir_version", *workflow["required"]]
+    top["properties"] = {"ir_version": {"const": IR_VERSION}, **workflow["properties"]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://jobsub.invalid/schemas/ir.schema.json",
         "title": "jobsub workflow IR",
         "description": "What `jobsub compile --emit-ir` prints: a workflow after parsing, "
                        "before files are written. Generated from the option table.",
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["ir_version", "name", "source", "base_dir", "kind", "user", "settings",
-                     "specs", "nodes", "edges"],
-        "properties": {
-            "ir_version": {"const": IR_VERSION},
-            "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
-            "source": {"type": "string"},
-            "base_dir": {"type": "string"},
-            "kind": {"enum": ["dag", "job"]},
-            "user": {"type": ["string", "null"]},
-            "settings": {
-                "type": "object", "additionalProperties": False,
-                "required": ["max_jobs_submitted"],
-                "properties": {"max_jobs_submitted": {"type": ["integer", "null"],
-                                                      "minimum": 1}},
-            },
-            "specs": {"type": "array", "items": {"$ref": "#/$defs/spec"}},
-            "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
-            "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}},
-        },
+        **top,
         "$defs": {
-            "span": _SPAN,
+            "workflow": workflow,
+            "span": _nullable(_obj({k: ({"type": "string"} if k == "file" else
+                                        {"type": "integer", "minimum": 0})
+                                    for k in ("file", "line", "column", "end_line",
+                                              "end_column")})),
             "options": {
                 "description": "Normalised jobsub_submit option values, keyed by option name.",
                 "type": "object", "additionalProperties": False,
                 "properties": job_options,
             },
-            "spec": {
-                "type": "object", "additionalProperties": False,
-                "required": ["name", "executable", "options", "span"],
-                "properties": {"name": _NAME, "executable": {"type": "string", "minLength": 1},
-                               "options": {"$ref": "#/$defs/options"},
-                               "span": {"$ref": "#/$defs/span"}},
-            },
-            "script": {
-                "type": "object", "additionalProperties": False,
-                "required": ["kind", "executable", "arguments", "span"],
-                "properties": {"kind": {"enum": ["PRE", "POST"]},
-                               "executable": {"type": "string", "minLength": 1},
-                               "arguments": _STRINGS, "span": {"$ref": "#/$defs/span"}},
-            },
-            "node": {
-                "type": "object", "additionalProperties": False,
-                "required": ["name", "spec", "arguments", "vars", "scripts", "retry", "span"],
-                "properties": {"name": _NAME, "spec": _NAME, "arguments": _STRINGS,
-                               "vars": {"type": "object",
-                                        "additionalProperties": {"type": "string"}},
-                               "scripts": {"type": "array",
-                                           "items": {"$ref": "#/$defs/script"}},
-                               "retry": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/retry"}]},
-                               "span": {"$ref": "#/$defs/span"}},
-            },
-            "retry": {
-                "type": "object", "additionalProperties": False,
-                "required": ["count", "unless_exit"],
-                "properties": {"count": {"type": "integer", "minimum": 1},
-                               "unless_exit": {"type": ["integer", "null"]}},
-            },
-            "edge": {
-                "type": "object", "additionalProperties": False,
-                "required": ["parents", "children", "span"],
-                "properties": {"parents": {**_STRINGS, "minItems": 1},
-                               "children": {**_STRINGS, "minItems": 1},
-                               "span": {"$ref": "#/$defs/span"}},
-            },
+            "queue": _nullable(_obj({"names": _STRINGS,
+                                     "rows": {"type": "array", "items": _STRINGS}})),
+            "spec": _obj({"name": _NAME, "executable": {"type": "string", "minLength": 1},
+                          "options": ref("options"), "span": ref("span"),
+                          "queue": ref("queue")}),
+            "script": _obj({
+                "kind": {"enum": ["PRE", "POST", "HOLD"]},
+                "executable": {"type": "string", "minLength": 1},
+                "arguments": _STRINGS, "span": ref("span"),
+                "defer": _nullable(_obj({"status": _INT, "time": _INT})),
+                "debug": _nullable(_obj({"file": {"type": "string"},
+                                         "stream": {"enum": ["STDOUT", "STDERR", "ALL"]}})),
+            }),
+            "node": _obj({
+                "name": _NAME, "spec": {"oneOf": [{"type": "null"}, _NAME]},
+                "arguments": _STRINGS, "vars": _STRMAP,
+                "scripts": {"type": "array", "items": ref("script")},
+                "retry": _nullable(_obj({"count": {"type": "integer", "minimum": 1},
+                                         "unless_exit": _OPT_INT})),
+                "span": ref("span"),
+                "pre_skip": _OPT_INT, "priority": _OPT_INT, "category": _OPT_STR,
+                "abort_on": _nullable(_obj({"status": _INT, "return_value": _OPT_INT})),
+                "final": _BOOL, "noop": _BOOL, "done": _BOOL, "subdag": _OPT_STR,
+            }),
+            "edge": _obj({"parents": {**_STRINGS, "minItems": 1},
+                          "children": {**_STRINGS, "minItems": 1},
+                          "span": ref("span"), "weak": _BOOL}),
+            "settings": _obj({
+                "max_jobs_submitted": _OPT_INT, "max_idle": _OPT_INT, "max_pre": _OPT_INT,
+                "max_post": _OPT_INT,
+                "dot": _nullable(_obj({"file": {"type": "string"}, "update": _BOOL,
+                                       "overwrite": _BOOL})),
+                "node_status_file": _nullable(_obj({"file": {"type": "string"},
+                                                    "interval": _OPT_INT,
+                                                    "always_update": _BOOL})),
+                "jobstate_log": _OPT_STR, "config": _STRMAP, "set_job_attr": _STRMAP,
+                "categories": {"type": "object", "additionalProperties": _INT},
+            }),
         },
     }
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 
 from .diagnostics import JobsubError, Sink
-from .emit.dag import dag_lines
+from .emit.dag import config_text, dag_lines
+from .emit.quoting import Unrepresentable
 from .emit.submit import Names, render_submit, render_wrapper
 from .ir import Workflow
 from .output import OutFile
@@ -68,10 +69,14 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
 
     if not single:
         config = None
-        if wf.settings.max_jobs_submitted:
+        try:
+            text = config_text(wf)
+        except Unrepresentable as err:
+            sink.error(f"DAG configuration: {err}")
+            text = None
+        if text is not None:
             config = f"{wf.name}.config"
-            files.append(OutFile(config, "DAGMAN_MAX_JOBS_SUBMITTED = "
-                                         f"{wf.settings.max_jobs_submitted}\n"))
+            files.append(OutFile(config, text))
         scripts = {s: copies[os.path.normpath(s)] for node in wf.nodes
                    for s in (sc.executable for sc in node.scripts)}
         text = "\n".join(dag_lines(wf, {s: names[s].submit for s in names}, scripts, config,
@@ -79,7 +84,13 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
         files.append(OutFile(f"{wf.name}.dag", text))
 
     for src, rel in copies.items():
-        files.append(OutFile(rel, source=os.path.join(wf.base_dir, src), executable=True))
+        source = src if os.path.isabs(src) else os.path.join(wf.base_dir, src)
+        files.append(OutFile(rel, source=source, executable=True))
+
+    for sub in wf.subdags:
+        prefix = f"sub/{sub.name}/"
+        files += [OutFile(prefix + f.path, f.text, f.source, f.executable)
+                  for f in plan(sub, policy, sink)]
     return files
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Sink, Span
-from .ir import JobSpec
+from .ir import JobSpec, QueueFrom
 from .options import BY_DEST, Scope
 
 FILE_URL = "file://"
@@ -54,13 +54,14 @@ class SpecTable:
     _by_key: dict[tuple, str] = field(default_factory=dict)
 
     def intern(self, executable: str, options: Mapping[str, Any], name: str,
-               span: Span | None) -> str:
-        key = (os.path.normpath(executable), canonical(options))
+               span: Span | None, queue: QueueFrom | None = None) -> str:
+        key = (os.path.normpath(executable), canonical(options),
+               None if queue is None else (tuple(queue.names), tuple(map(tuple, queue.rows))))
         found = self._by_key.get(key)
         if found is None:
             found = name
             self._by_key[key] = name
-            self.specs.append(JobSpec(name, executable, dict(options), span))
+            self.specs.append(JobSpec(name, executable, dict(options), span, queue))
         return found
 
 

@@ -114,7 +114,17 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "requirements": requirements,
         "lines": [quoting.no_newlines(line, "--lines value") for line in o.get("lines", [])],
         "count": o.get("count", 1),
+        "queue": _queue(spec),
     }
+
+
+def _queue(spec: JobSpec) -> str | None:
+    """`NAMES from (` rows `)`: the items of a sweep run in one submit file."""
+    if spec.queue is None:
+        return None
+    rows = "\n".join("  " + " ".join(quoting.protect_dollars(v) for v in row)
+                     for row in spec.queue.rows)
+    return f"{','.join(spec.queue.names)} from (\n{rows}\n)"
 
 
 def _environment(pairs: list[tuple[str, str]]) -> str:

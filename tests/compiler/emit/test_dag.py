@@ -21,13 +21,14 @@ def test_script_macros_pass(tmp_path):
 
 def test_script_argument_with_blank(tmp_path):
     errs, _ = errors(tmp_path, "prescript file://s.sh 'two words'")
-    assert errs == [(2, "pre script of stage_1: 'two words': DAGMan splits script arguments "
-                        "on blanks, so an argument cannot be empty or contain whitespace")]
+    assert errs == [(2, "node stage_1: pre script: 'two words': DAGMan splits script "
+                        "arguments on blanks, so an argument cannot be empty or contain "
+                        "whitespace")]
 
 
 def test_post_only_macro_in_pre_script(tmp_path):
     errs, _ = errors(tmp_path, "prescript file://s.sh $RETURN")
-    assert errs == [(2, "pre script of stage_1: $RETURN is only defined for POST scripts")]
+    assert errs == [(2, "node stage_1: pre script: $RETURN is only defined for POST scripts")]
 
 
 def test_unknown_dollar_token(tmp_path):
