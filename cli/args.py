@@ -53,10 +53,14 @@ SITE_CONFIG = Option("site_config", ("--site-config",), Kind.VALUE, metavar="FIL
                           "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml, else a personal "
                           "pool with no site policy).")
 
-COMPILE_FLAGS = (HELP, OUT, EMIT_IR, SITE_CONFIG)
-CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG)
-SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG, VERBOSE,
-                DEBUG)
+CONDOR_VERSION = Option("condor_version", ("--condor-version",), Kind.VALUE, metavar="X.Y.Z",
+                        help="The HTCondor version the workflow must run on (default 23.0.0): "
+                             "newer DAGMan features are errors naming the version they need.")
+
+COMPILE_FLAGS = (HELP, OUT, EMIT_IR, SITE_CONFIG, CONDOR_VERSION)
+CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION)
+SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG,
+                CONDOR_VERSION, VERBOSE, DEBUG)
 
 
 def command_words(argv: list[str]) -> list[Word]:

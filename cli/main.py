@@ -13,23 +13,30 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_json, format_text
 
 from . import args as cli_args
 from .jobs import COMMANDS as JOB_COMMANDS
+from .tools import COMMANDS as TOOL_COMMANDS
 
 USAGE = """\
 usage: jobsub COMMAND [ARGS]
 
 commands:
-  compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]   compile a workflow into DIR
+  compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]   compile a manifest (.yaml) or dagnabbit
   check FILE... [--format json] [--strict]          run every check, write nothing
   submit [JOB OPTIONS] [--dag] file://FILE [ARGS]   compile, then submit (= jobsub_submit)
   q [IDS] [--user U|--all] [--dag ID] [--history] [--json]   jobs, as jobsub_q
   hold|release|rm IDS|--constraint C|--user U       act on jobs
   fetchlog --jobid ID [--destdir D]                 a job's (or DAG's) logs as ID.tgz
   wait IDS [--timeout S]                            wait; exit 0 if all succeeded
+  schema [--ir|--site]                              print a JSON Schema (default: manifest)
+  convert FILE.dagnabbit [-o FILE.yaml]             the equivalent YAML manifest
+  fmt FILE.yaml... [--check]                        lay manifests out one way
+  graph FILE [-o FILE.dot]                          the dependency graph as DOT
   help                                              this text
 
 jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]    jobsub_lite-compatible single job
@@ -44,7 +51,7 @@ class UsageError(Exception):
     """Bad command line: exit 2."""
 
 
-def _print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
+def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
     from jobsub.compiler.pipeline import source_lines
 
     lines = source_lines(files)
@@ -56,29 +63,43 @@ def _parse(argv: list[str], extra, *, interleaved: bool):
     sink = Sink()
     parsed = cli_args.parse_command(argv, extra, os.environ, sink, interleaved=interleaved)
     if sink.errors:
-        _print_diagnostics(sink.sorted(), [])
+        print_diagnostics(sink.sorted(), [])
         raise UsageError
     return parsed
 
 
-def _site(values: dict):
-    from jobsub.compiler.siteconfig import load_site
+@dataclass
+class _Target:
+    """Where the compiled files are meant to run: site policy and HTCondor version."""
 
-    return load_site(values.pop("site_config", None))
+    site: Any
+    condor_version: str | None
+
+
+def _site(values: dict) -> _Target:
+    from jobsub.compiler.siteconfig import load_site
+    from jobsub.compiler.versions import parse_version
+
+    version = values.pop("condor_version", None)
+    parse_version(version)  # a bad version is a usage-time error, before any work
+    return _Target(load_site(values.pop("site_config", None)), version)
 
 
 def _compile_one(path: str, values: dict, sink: Sink, site):
     """IR and planned files of one workflow file (empty list on errors)."""
-    from jobsub.compiler.pipeline import build, load
+    from jobsub.compiler.pipeline import build, check, load
 
     try:
         wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink)
     except JobsubError as err:
         sink.absorb(err)
         return None, []
+    if wf is None:
+        return None, []
     if sink.errors:
+        check(wf, sink, site.condor_version)
         return wf, []
-    return wf, build(wf, sink, site.policy)
+    return wf, build(wf, sink, site.site.policy, site.condor_version)
 
 
 def _report_written(out_dir: str, wf, files) -> None:
@@ -131,7 +152,7 @@ def cmd_compile(argv: list[str]) -> int:
 
 def _deliver(sink: Sink, paths: list[str], wf, files, out_dir: str, emit_ir: bool) -> bool:
     """Print the diagnostics, then the IR or the written folder; False if there were errors."""
-    _print_diagnostics(sink.sorted(), paths)
+    print_diagnostics(sink.sorted(), paths)
     if sink.errors:
         return False
     if emit_ir:
@@ -173,7 +194,7 @@ def cmd_check(argv: list[str]) -> int:
         all_diags += diags
         failed |= bool(sink.errors) or (strict and bool(sink.warnings))
         if fmt == "text":
-            _print_diagnostics(diags, [path])
+            print_diagnostics(diags, [path])
     if fmt == "json":
         print(format_json(all_diags))
     elif not failed:
@@ -194,7 +215,7 @@ def jobsub_submit(argv: list[str]) -> int:
     parsed = parser.parse(words, cli_args.where, Context(os.environ), sink,
                           executable_required=False)
     if sink.errors:
-        _print_diagnostics(sink.sorted(), [])
+        print_diagnostics(sink.sorted(), [])
         raise UsageError
     values = dict(parsed.values)
     if values.pop("help", False):
@@ -226,12 +247,14 @@ def jobsub_submit(argv: list[str]) -> int:
         path = url[len("file://"):]
         wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink) \
             if not sink.errors else None
-        files = build(wf, sink, site.policy) if wf and not sink.errors else []
+        files = build(wf, sink, site.site.policy, site.condor_version) \
+            if wf and not sink.errors else []
         paths = [path]
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),
                           user=submitter(os.environ), sink=sink)
-        files = build(wf, sink, site.policy) if wf and not sink.errors else []
+        files = build(wf, sink, site.site.policy, site.condor_version) \
+            if wf and not sink.errors else []
         paths = []
     if not _deliver(sink, paths, wf, files, out_dir, emit_ir):
         return 1
@@ -242,7 +265,7 @@ def jobsub_submit(argv: list[str]) -> int:
         return 0
     from jobsub.runtime.connection import PoolSettings
 
-    return _submit(wf, out_dir, PoolSettings.resolve(collector, schedd, site=site))
+    return _submit(wf, out_dir, PoolSettings.resolve(collector, schedd, site=site.site))
 
 
 def _submit(wf, out_dir: str, settings) -> int:
@@ -279,6 +302,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "check": cmd_check,
     "submit": jobsub_submit,
     **JOB_COMMANDS,
+    **TOOL_COMMANDS,
 }
 
 
@@ -292,7 +316,7 @@ def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
     except UsageError:
         return 2
     except JobsubError as err:
-        _print_diagnostics(err.diagnostics, [d.span.file for d in err.diagnostics if d.span])
+        print_diagnostics(err.diagnostics, [d.span.file for d in err.diagnostics if d.span])
         return 1
     except KeyboardInterrupt:
         print("jobsub: interrupted; nothing was written", file=sys.stderr)

@@ -38,23 +38,54 @@ def read_source(path: str) -> str:
         raise JobsubError(f"cannot read {path}: {err.strerror}", Span(path)) from None
 
 
-def load(path: str, *, env: Mapping[str, str], cwd: str,
-         cmdline: Mapping[str, Any] | None, sink: Sink, text: str | None = None) -> Workflow:
-    """The IR of a workflow file. Relative paths in it start from its own folder."""
-    from .frontends.dagnabbit import compile_text
+MANIFEST_SUFFIXES = (".yaml", ".yml")
 
+
+def is_manifest(path: str) -> bool:
+    return path.lower().endswith(MANIFEST_SUFFIXES)
+
+
+def load(path: str, *, env: Mapping[str, str], cwd: str,
+         cmdline: Mapping[str, Any] | None, sink: Sink, text: str | None = None
+         ) -> Workflow | None:
+    """The IR of a workflow file: a YAML manifest (.yaml/.yml) or a dagnabbit file.
+    Relative paths in it start from its own folder."""
     if text is None:
         text = read_source(path)
-    base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
-    wf = compile_text(text, path, env=env, base_dir=base_dir, cmdline=cmdline, sink=sink,
-                      fallback_dir=cwd)
-    wf.user = submitter(env)
+    if is_manifest(path):
+        from .frontends.manifest import compile_manifest
+
+        wf = compile_manifest(text, path, env=env, cwd=cwd, cmdline=cmdline, sink=sink)
+    else:
+        from .frontends.dagnabbit import compile_text
+
+        base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
+        wf = compile_text(text, path, env=env, base_dir=base_dir, cmdline=cmdline, sink=sink,
+                          fallback_dir=cwd)
+    if wf is not None:
+        _set_user(wf, submitter(env))
     return wf
 
 
-def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL) -> list[OutFile]:
-    """Check the IR, then plan every output file; empty when the sink holds errors."""
+def _set_user(wf: Workflow, user: str | None) -> None:
+    wf.user = user
+    for sub in wf.subdags:
+        _set_user(sub, user)
+
+
+def check(wf: Workflow, sink: Sink, condor_version: str | None = None) -> None:
+    """The IR's own checks (names, references, cycles, target HTCondor version). Safe on the
+    partial IR a front end returns after errors, so one run reports everything."""
+    from .versions import check_versions
+
     check_workflow(wf, sink)
+    check_versions(wf, condor_version, sink)
+
+
+def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
+          condor_version: str | None = None) -> list[OutFile]:
+    """Check the IR, then plan every output file; empty when the sink holds errors."""
+    check(wf, sink, condor_version)
     if sink.errors:
         return []
     files = plan(wf, policy, sink)

@@ -201,3 +201,36 @@ class _Splitter:
             self._finish(end)
             self._begin(end)
         return end
+
+
+_REFERENCE = re.compile(r"\\\$|\$\$?\(|\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def expand_string(text: str, env: Mapping[str, str],
+                  on_undefined: UndefinedHook | None = None) -> str:
+    """`$VAR`/`${VAR}` from the environment in one value (no word splitting: YAML already
+    says where values start and end). `\\$` is a literal `$`; DAGMan's script macros and
+    HTCondor's `$(...)` pass through; an undefined variable stays as written."""
+    if "$" not in text:
+        return text
+
+    def replace(m: re.Match) -> str:
+        whole = m.group(0)
+        if whole == "\\$":
+            return "$"
+        if whole.startswith("$(") or whole.startswith("$$("):
+            return whole
+        name = m.group(1) if m.group(1) is not None else m.group(2)
+        if m.group(1) is not None and not _NAME.fullmatch(name):
+            raise JobsubError(f"unsupported expansion {whole}", None,
+                              "only $NAME and ${NAME} are expanded; write a literal $ as \\$")
+        if m.group(2) is not None and name in DAGMAN_SCRIPT_MACROS:
+            return whole
+        value = env.get(name)
+        if value is None:
+            if on_undefined:
+                on_undefined(name, m.start(), len(whole))
+            return whole
+        return value
+
+    return _REFERENCE.sub(replace, text)

@@ -23,9 +23,14 @@ def local_path(url: str, span: Span, sink: Sink, base_dir: str, what: str,
     with a warning, and recorded by its absolute path.
     """
     if not url.startswith(FILE_URL):
-        sink.error(f"{what} must be a file:// URL: {url!r}", span,
-                   f"write file://{url}" if not url.startswith("-") else
-                   f"put options before the {what}")
+        if url.startswith("$"):
+            hint = (f"{url} was not set, so it stood where the {what} should be; set it "
+                    "(an empty value is fine) or remove it")
+        elif url.startswith("-"):
+            hint = f"put options before the {what}"
+        else:
+            hint = f"write file://{url}"
+        sink.error(f"{what} must be a file:// URL: {url!r}", span, hint)
         return None
     path = url[len(FILE_URL):]
     if not path:

@@ -97,14 +97,43 @@ def _validator(schema_json: str):
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> None:
-    """Every schema violation in `doc`, located, into `sink`."""
+def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> list[tuple]:
+    """Every schema violation in `doc`, located, into `sink`; returns the JSON paths of the
+    offending values (an unknown key's path ends with the key), so a caller can drop them and
+    go on to find the errors that only show once the document is read."""
     import json
 
     validator = _validator(json.dumps(schema, sort_keys=True))
+    bad: list[tuple] = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path))):
         for leaf in _leaves(error):
             _report(doc, leaf, path, sink)
+            where = tuple(leaf.absolute_path)
+            if leaf.validator == "additionalProperties" and isinstance(leaf.instance, Mapping):
+                allowed = (leaf.schema.get("properties") or {}).keys()
+                bad += [(*where, k) for k in leaf.instance if k not in allowed]
+            elif leaf.validator != "required":
+                bad.append(where)
+            else:
+                bad.append((*where, "\0required"))
+    return bad
+
+
+def prune(doc: Any, paths: list[tuple]) -> Any | None:
+    """A plain copy of `doc` without the values at `paths`; None if the document itself (or
+    a value it cannot do without) is bad."""
+    if any(p == () or p[-1] == "\0required" for p in paths):
+        return None
+
+    def copy(node: Any, here: tuple) -> Any:
+        if isinstance(node, Mapping):
+            return {k: copy(v, (*here, k)) for k, v in node.items() if (*here, k) not in cut}
+        if isinstance(node, list):
+            return [copy(v, (*here, i)) for i, v in enumerate(node) if (*here, i) not in cut]
+        return node
+
+    cut = set(paths)
+    return copy(doc, ())
 
 
 def _leaves(error):

@@ -1,0 +1,597 @@
+"""YAML manifest front end: text -> YAML -> schema check -> layered jobs -> IR.
+
+Two passes when needed: the document is first loaded without positions (fast); if anything
+is reported, it is loaded again with ruamel's round-trip loader and the same build runs with
+positions, so every message says FILE:LINE:COL. Job settings are layered: the option table's
+defaults, the command line, `defaults:`, the templates a job `extends` (in order), the job;
+repeatable options accumulate, everything else is replaced, `vars` merge key by key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import JobsubError, Sink, Span
+from ..ir import (
+    AbortOn,
+    DagSettings,
+    Defer,
+    Dot,
+    Edge,
+    Node,
+    NodeStatusFile,
+    QueueFrom,
+    Retry,
+    Script,
+    ScriptDebug,
+    Workflow,
+)
+from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
+from ..shellwords import expand_string
+from ..specs import SpecTable, job_options, local_path, warn_pending
+from ..units import UnitError
+
+Locate = Callable[..., Span]
+OPTION_KEYS = {o.dest for o in OPTIONS if o.scope is Scope.JOB}
+RESERVED_VARS = {"JOBSUB_ARGS", "JOBSUBJOBSECTION", "CM1", "CM2", "nodename"}
+_QUEUE_ITEM = re.compile(r"[^\s,()\"']+")
+
+
+def load_fast(text: str, path: str) -> Any:
+    """Plain data, quickly (libyaml when available); positions come later if needed."""
+    from ruamel.yaml import YAML
+
+    try:
+        return YAML(typ="safe").load(text)
+    except Exception:  # reported with a position by the slow pass
+        return None
+
+
+def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
+                     cmdline: Mapping[str, Any] | None, sink: Sink,
+                     name: str | None = None, _stack: tuple[str, ...] = ()) -> Workflow | None:
+    """The IR of a manifest; problems go to `sink` (located)."""
+    from .. import yamlsource
+
+    base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
+    doc = load_fast(text, path)
+    if doc is not None:
+        trial = Sink()
+        wf = _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), trial,
+                      lambda *a, **k: Span(path), _stack).run(name)
+        if not trial.diagnostics:
+            return wf
+    doc = yamlsource.load(text, path)  # raises a located JobsubError on bad YAML
+
+    def locate(json_path, key: bool = False) -> Span:
+        return yamlsource.position(doc, json_path, path, key=key)
+
+    return _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), sink, locate,
+                    _stack).run(name)
+
+
+@dataclass
+class _Job:
+    name: str
+    settings: dict[str, Any]  # merged non-option keys
+    options: dict[str, Any]  # merged, normalised option values
+    option_spans: dict[str, Span]
+    origin: dict[str, tuple]  # key -> JSON path of the layer that set it (for locations)
+    nodes: list[str] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(self, doc: Any, path: str, base_dir: str, cwd: str, env: Mapping[str, str],
+                 cmdline: dict[str, Any], sink: Sink, locate: Locate, stack: tuple[str, ...]):
+        self.doc, self.path, self.base_dir, self.cwd = doc, path, base_dir, cwd
+        self.env, self.cmdline, self.sink, self.locate = env, cmdline, sink, locate
+        self.stack = stack
+        self.ctx = Context(env)
+        self.specs = SpecTable()
+        self.nodes: list[Node] = []
+        self.edges: list[Edge] = []
+        self.jobs: dict[str, _Job] = {}
+        self.subdags: list[Workflow] = []
+        self._warned: set[str] = set()
+        self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
+        self._used_templates: set[str] = set()
+
+    # -- entry ------------------------------------------------------------------------------
+
+    def run(self, name: str | None) -> Workflow | None:
+        from jobsub.schemas import load as load_schema
+
+        from .. import yamlsource
+
+        if not isinstance(self.doc, Mapping):
+            self.sink.error("a manifest is a mapping with at least a `jobs:` key",
+                            Span(self.path, 1, 1), "start from examples/hello.yaml")
+            return None
+        bad = yamlsource.validate(self.doc, load_schema("manifest.schema.json"), self.path,
+                                  self.sink)
+        data = yamlsource.prune(self.doc, bad) if bad else self.doc
+        if data is None or not isinstance(data.get("jobs"), Mapping):
+            return None  # nothing sound left to read further
+        data = self._expand(data, ())
+        base = merge(defaults(self.env), job_options(self.cmdline))
+        defaults_layer = self._layer(data.get("defaults") or {}, ("defaults",))
+        for job_name, body in data["jobs"].items():
+            self.jobs[job_name] = self._job(job_name, body, base, defaults_layer, data)
+        self._check_templates(data)
+        self._nodes()
+        self._dependencies(data)
+        self._final_rules()
+        settings = self._settings(data)
+        wf = Workflow(name=name or data.get("name") or _stem(self.path), source=self.path,
+                      base_dir=self.base_dir, kind="dag", specs=self.specs.specs,
+                      nodes=self.nodes, edges=self.edges, settings=settings,
+                      subdags=self.subdags)
+        return wf
+
+    # -- ${VAR} -----------------------------------------------------------------------------
+
+    def _expand(self, value: Any, where: tuple) -> Any:
+        if isinstance(value, str):
+            def undefined(var: str, _offset: int, _length: int) -> None:
+                self.sink.warning(f"${var} is not set in the environment; kept as written",
+                                  self.locate(where), f"export {var} before compiling, or "
+                                  f"write \\${var} to keep it literally")
+            try:
+                return expand_string(value, self.env, undefined)
+            except JobsubError as err:
+                self.sink.error(err.diagnostics[0].message, self.locate(where),
+                                err.diagnostics[0].hint)
+                return value
+        if isinstance(value, Mapping):
+            return {k: self._expand(v, (*where, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._expand(v, (*where, i)) for i, v in enumerate(value)]
+        return value
+
+    # -- layers -----------------------------------------------------------------------------
+
+    def _layer(self, body: Mapping[str, Any], where: tuple) -> tuple[dict, dict, dict, dict]:
+        """(settings, options, option spans, origins) of one mapping of job keys."""
+        settings, options, spans, origin = {}, {}, {}, {}
+        for key, value in body.items():
+            if key in OPTION_KEYS:
+                converted = self._option(key, value, (*where, key))
+                if converted is not None:
+                    options[key] = converted
+                    spans[key] = self.locate((*where, key), key=True)
+            elif key != "extends":
+                settings[key] = value
+            origin[key] = (*where, key)
+        return settings, options, spans, origin
+
+    def _option(self, key: str, value: Any, where: tuple) -> Any:
+        opt = BY_DEST[key]
+        if opt.kind is Kind.FLAG:
+            return bool(value)
+        if opt.kind is Kind.CHOICE:
+            return value
+        if opt.kind is Kind.PAIR:
+            pairs = list(value.items()) if isinstance(value, Mapping) else value
+            return [[str(a), str(b)] for a, b in pairs]
+        raws: list[tuple[str, tuple]]
+        if opt.kind is Kind.APPEND:
+            if isinstance(value, Mapping):
+                raws = [(str(k) if v is None else f"{k}={_text(v)}", (*where, k))
+                        for k, v in value.items()]
+            elif isinstance(value, list):
+                raws = [(_text(v), (*where, i)) for i, v in enumerate(value)]
+            else:
+                raws = [(_text(value), where)]
+        else:
+            raws = [(",".join(map(_text, value)) if isinstance(value, list) else _text(value),
+                     where)]
+        out = []
+        for raw, at in raws:
+            try:
+                out.append(opt.convert(raw, self.ctx) if opt.convert else raw)
+            except UnitError as err:
+                self.sink.error(f"{key}: {err}", self.locate(at))
+                return None
+            finally:
+                for message in self.ctx.warnings:
+                    self.sink.warning(f"{key}: {message}", self.locate(at))
+                self.ctx.warnings.clear()
+        return out if opt.kind is Kind.APPEND else out[0]
+
+    def _template(self, name: str, data: Mapping[str, Any], chain: tuple[str, ...],
+                  where: tuple) -> tuple[dict, dict, dict, dict] | None:
+        templates = data.get("templates") or {}
+        if name not in templates:
+            guess = difflib.get_close_matches(name, list(templates), n=1)
+            self.sink.error(f"unknown template {name!r}", self.locate(where),
+                            f"did you mean {guess[0]!r}?" if guess else
+                            "define it under templates:")
+            return None
+        if name in chain:
+            self.sink.error("templates extend each other in a cycle: "
+                            + " -> ".join([*chain[chain.index(name):], name]),
+                            self.locate(where))
+            return None
+        self._used_templates.add(name)
+        cached = self._templates.get(name)
+        if cached is not None:
+            return cached
+        body = templates[name]
+        layers = [self._template(parent, data, (*chain, name), at)
+                  for parent, at in _extends(body, ("templates", name))]
+        own = self._layer(body, ("templates", name))
+        result = _combine([layer for layer in layers if layer is not None] + [own])
+        self._templates[name] = result
+        return result
+
+    def _job(self, name: str, body: Mapping[str, Any], base: dict, defaults_layer,
+             data: Mapping[str, Any]) -> _Job:
+        layers = [({}, base, {}, {}), defaults_layer]
+        for template, at in _extends(body, ("jobs", name)):
+            layer = self._template(template, data, (), at)
+            if layer is not None:
+                layers.append(layer)
+        layers.append(self._layer(body, ("jobs", name)))
+        settings, options, spans, origin = _combine(layers)
+        options = {k: v for k, v in options.items() if v is not False}
+        warn_pending(options, spans, self.sink, self._warned)
+        return _Job(name, settings, options, spans, origin)
+
+    def _check_templates(self, data: Mapping[str, Any]) -> None:
+        for name in data.get("templates") or {}:
+            if name not in self._used_templates:
+                self.sink.warning(f"template {name!r} is never used",
+                                  self.locate(("templates", name), key=True),
+                                  "remove it, or name it in a job's extends:")
+
+    # -- nodes ------------------------------------------------------------------------------
+
+    def _at(self, job: _Job, key: str, key_pos: bool = False) -> Span:
+        return self.locate(job.origin.get(key, ("jobs", job.name)), key=key_pos)
+
+    def _nodes(self) -> None:
+        for job in self.jobs.values():
+            s = job.settings
+            span = self.locate(("jobs", job.name), key=True)
+            if "subdag" in s:
+                self._subdag(job, span)
+                continue
+            if "executable" not in s:
+                self.sink.error(f"job {job.name} has no executable", span,
+                                "add executable: PATH (or subdag: FILE)")
+                continue
+            exe = str(s["executable"])
+            url = exe if exe.startswith("file://") else f"file://{exe}"
+            exe_path = local_path(url, self._at(job, "executable"), self.sink, self.base_dir,
+                                  "executable", self.cwd)
+            arguments = [_text(a) for a in s.get("arguments", [])]
+            base_vars = {str(k): _text(v) for k, v in (s.get("vars") or {}).items()}
+            for var in base_vars:
+                if var in RESERVED_VARS:
+                    self.sink.error(f"VARS name {var} is set by jobsub", self._at(job, "vars"),
+                                    "choose another name")
+            items = self._sweep(job)
+            queue = None
+            if items is not None and s.get("expand", "nodes") == "queue":
+                queue = self._queue(job, items)
+                items = None
+            if exe_path is None:
+                continue
+            spec = self.specs.intern(exe_path, job.options, job.name, span,
+                                     queue=queue)
+            for i, item in enumerate(items if items is not None else [None]):
+                node_name = job.name if item is None else f"{job.name}_{i}"
+                node_vars = dict(base_vars)
+                if item is not None:
+                    node_vars.update(item)
+                node = Node(node_name, spec, list(arguments), _jobsub_vars(len(self.nodes) + 1,
+                                                                           node_vars),
+                            span=span)
+                self._node_features(job, node)
+                self.nodes.append(node)
+                job.nodes.append(node_name)
+
+    def _sweep(self, job: _Job) -> list[dict[str, str]] | None:
+        s = job.settings
+        if "matrix" in s and "foreach" in s:
+            self.sink.error(f"job {job.name} has both matrix and foreach",
+                            self._at(job, "foreach", True), "keep one of them")
+            return None
+        if "matrix" in s:
+            keys = list(s["matrix"])
+            combos = itertools.product(*(s["matrix"][k] for k in keys))
+            return [{k: _text(v) for k, v in zip(keys, combo, strict=True)} for combo in combos]
+        if "foreach" in s:
+            items = [{str(k): _text(v) for k, v in item.items()} for item in s["foreach"]]
+            names = set(items[0])
+            for i, item in enumerate(items):
+                if set(item) != names:
+                    self.sink.error("every foreach item needs the same parameters "
+                                    f"({', '.join(sorted(names))})",
+                                    self.locate((*job.origin["foreach"], i)))
+                    return None
+            return items
+        if "expand" in s:
+            self.sink.warning(f"job {job.name}: expand has no effect without matrix or foreach",
+                              self._at(job, "expand", True))
+        return None
+
+    def _queue(self, job: _Job, items: list[dict[str, str]]) -> QueueFrom | None:
+        names = list(items[0])
+        for item in items:
+            for k, v in item.items():
+                if not _QUEUE_ITEM.fullmatch(v):
+                    self.sink.error(f"{k}={v!r} cannot be listed after `queue ... from` (no "
+                                    "blanks, commas, quotes or parentheses)",
+                                    self._at(job, "expand"), "use expand: nodes")
+                    return None
+        return QueueFrom(names, [[item[k] for k in names] for item in items])
+
+    def _node_features(self, job: _Job, node: Node) -> None:
+        s = job.settings
+        for kind in ("pre", "post", "hold"):
+            if kind in s:
+                script = self._script(job, kind, s[kind])
+                if script is not None:
+                    node.scripts.append(script)
+        retry = s.get("retry")
+        if retry is not None:
+            node.retry = Retry(retry, None) if isinstance(retry, int) else \
+                Retry(retry["count"], retry.get("unless_exit"))
+        abort = s.get("abort_dag_on")
+        if abort is not None:
+            node.abort_on = AbortOn(abort, None) if isinstance(abort, int) else \
+                AbortOn(abort["status"], abort.get("return"))
+        node.pre_skip = s.get("pre_skip")
+        node.priority = s.get("priority")
+        node.category = s.get("category")
+        node.final = bool(s.get("final"))
+        node.noop = bool(s.get("noop"))
+        node.done = bool(s.get("done"))
+
+    def _script(self, job: _Job, kind: str, value: Any) -> Script | None:
+        spec = {"script": value} if isinstance(value, str) else value
+        at = self._at(job, kind)
+        path = local_path(f"file://{spec['script']}" if not str(spec["script"]).startswith(
+            "file://") else spec["script"], at, self.sink, self.base_dir, f"{kind} script",
+            self.cwd)
+        if path is None:
+            return None
+        defer = spec.get("defer")
+        debug = spec.get("debug")
+        return Script(kind.upper(), path, [_text(a) for a in spec.get("arguments", [])], at,
+                      Defer(defer["status"], defer["time"]) if defer else None,
+                      ScriptDebug(debug["file"], debug.get("stream", "ALL")) if debug else None)
+
+    def _subdag(self, job: _Job, span: Span) -> None:
+        s = job.settings
+        clash = [k for k in ("executable", "arguments", "matrix", "foreach") if k in s]
+        if clash:
+            self.sink.error(f"job {job.name} runs a subdag and cannot also have {clash[0]}",
+                            self._at(job, clash[0], True))
+            return
+        target = str(s["subdag"])
+        full = os.path.normpath(os.path.join(self.base_dir, target))
+        at = self._at(job, "subdag")
+        if not os.path.isfile(full):
+            self.sink.error(f"subdag {target} does not exist", at,
+                            f"paths start from the manifest's folder, {self.base_dir}")
+            return
+        if full.endswith((".yaml", ".yml")):
+            if full in self.stack or full == os.path.abspath(os.path.join(self.cwd,
+                                                                          self.path)):
+                self.sink.error(f"subdag {target} includes itself", at)
+                return
+            from ..pipeline import read_source
+
+            inner = compile_manifest(read_source(full), full, env=self.env, cwd=self.cwd,
+                                     cmdline=self.cmdline, sink=self.sink, name=job.name,
+                                     _stack=(*self.stack, os.path.abspath(
+                                         os.path.join(self.cwd, self.path))))
+            if inner is None:
+                return
+            self.subdags.append(inner)
+            dag_file = f"sub/{job.name}/{inner.name}.dag"
+        else:
+            dag_file = full
+        node = Node(job.name, None, [], _jobsub_vars(len(self.nodes) + 1, {}), span=span,
+                    subdag=dag_file)
+        self._node_features(job, node)
+        self.nodes.append(node)
+        job.nodes.append(job.name)
+
+    # -- dependencies -----------------------------------------------------------------------
+
+    def _names(self, job: _Job, key: str) -> list[tuple[str, tuple]]:
+        value = job.settings.get(key)
+        if value is None:
+            return []
+        where = job.origin[key]
+        if isinstance(value, str):
+            return [(value, where)]
+        return [(v, (*where, i)) for i, v in enumerate(value)]
+
+    def _resolve(self, name: str, where: tuple) -> list[str] | None:
+        job = self.jobs.get(name)
+        if job is None:
+            guess = difflib.get_close_matches(name, list(self.jobs), n=1)
+            self.sink.error(f"unknown job {name!r}", self.locate(where),
+                            f"did you mean {guess[0]!r}?" if guess else
+                            "jobs are named under jobs:")
+            return None
+        return job.nodes
+
+    def _dependencies(self, data: Mapping[str, Any]) -> None:
+        for job in self.jobs.values():
+            if not job.nodes:
+                continue
+            for key, weak in (("after", False), ("after_weak", True)):
+                parents: list[str] = []
+                for name, where in self._names(job, key):
+                    found = self._resolve(name, where)
+                    if found:
+                        parents += found
+                if parents:
+                    self.edges.append(Edge(parents, list(job.nodes),
+                                           self.locate(job.origin[key]), weak))
+        seen: dict[str, tuple] = {}
+        for key in ("serial", "parallel"):
+            if key in data:
+                self._structure(key, data[key], (key,), seen)
+
+    def _structure(self, kind: str, items: list, where: tuple,
+                   seen: dict[str, tuple]) -> tuple[list[str], list[str]]:
+        """(entry nodes, exit nodes) of a group, adding its edges in the order the dagnabbit
+        front end would (so converted files compile to the same DAG file)."""
+        entries: list[str] = []
+        exits: list[str] = []
+        for i, item in enumerate(items):
+            at = (*where, i)
+            if isinstance(item, str):
+                part = self._leaf(item, at, seen)
+            else:
+                (sub_kind, sub_items), = item.items()
+                part = self._structure(sub_kind, sub_items, (*at, sub_kind), seen)
+            if not part[0]:
+                continue
+            if kind == "parallel":
+                entries += part[0]
+                exits += part[1]
+                continue
+            if exits:
+                self.edges.append(Edge(list(exits), list(part[0]), self.locate(at)))
+            else:
+                entries = list(part[0])
+            exits = list(part[1])
+        return entries, exits
+
+    def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> tuple[list, list]:
+        if item in seen:
+            self.sink.error(f"job {item!r} appears twice in serial/parallel groups",
+                            self.locate(at), notes=[(self.locate(seen[item]), "first here")])
+            return [], []
+        seen[item] = at
+        nodes = self._resolve(item, at)
+        if not nodes:
+            return [], []
+        if self.jobs[item].settings.get("final"):
+            self.sink.error(f"the final job {item!r} cannot be in a group", self.locate(at),
+                            "a FINAL node runs after everything")
+            return [], []
+        return nodes, nodes
+
+    def _final_rules(self) -> None:
+        finals = [j for j in self.jobs.values() if j.settings.get("final")]
+        for extra in finals[1:]:
+            self.sink.error(f"only one job may be final; {finals[0].name!r} already is",
+                            self._at(extra, "final", True))
+        for job in finals:
+            for key in ("retry", "priority", "category", "abort_dag_on", "after",
+                        "after_weak"):
+                if key in job.settings:
+                    self.sink.error(f"the final job {job.name!r} cannot have {key}",
+                                    self._at(job, key, True),
+                                    "DAGMan runs the FINAL node last, exactly once")
+            if len(job.nodes) > 1:
+                self.sink.error(f"the final job {job.name!r} cannot be a sweep of nodes",
+                                self.locate(("jobs", job.name), key=True),
+                                "use expand: queue to run the items in one node")
+        final_nodes = {n for j in finals for n in j.nodes}
+        for edge in self.edges:
+            if final_nodes & set(edge.parents):
+                self.sink.error("a job cannot run after the final job", edge.span,
+                                "the FINAL node always runs last")
+
+    # -- DAG settings -----------------------------------------------------------------------
+
+    def _settings(self, data: Mapping[str, Any]) -> DagSettings:
+        dag = data.get("dag") or {}
+        settings = DagSettings(
+            max_jobs_submitted=self.cmdline.get("max_concurrent") or dag.get("maxjobs"),
+            max_idle=dag.get("maxidle"), max_pre=dag.get("maxpre"),
+            max_post=dag.get("maxpost"),
+            jobstate_log=dag.get("jobstate_log"),
+            config={str(k): _text(v) for k, v in (dag.get("config") or {}).items()},
+            set_job_attr={str(k): _classad(v) for k, v in
+                          (dag.get("set_job_attr") or {}).items()},
+            categories={k: v["maxjobs"] for k, v in (data.get("categories") or {}).items()})
+        dot = dag.get("dot")
+        if dot is not None:
+            settings.dot = Dot(dot) if isinstance(dot, str) else Dot(
+                dot["file"], dot.get("update", True), dot.get("overwrite", True))
+        status = dag.get("node_status_file")
+        if status is not None:
+            settings.node_status_file = NodeStatusFile(status) if isinstance(status, str) \
+                else NodeStatusFile(status["file"], status.get("interval"),
+                                    status.get("always_update", False))
+        used = {n.category for n in self.nodes if n.category}
+        for category in settings.categories:
+            if category not in used:
+                self.sink.warning(f"category {category!r} has no jobs",
+                                  self.locate(("categories", category), key=True),
+                                  "set category: on the jobs it should throttle")
+        return settings
+
+
+def _extends(body: Mapping[str, Any], where: tuple) -> list[tuple[str, tuple]]:
+    value = body.get("extends")
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [(value, (*where, "extends"))]
+    return [(v, (*where, "extends", i)) for i, v in enumerate(value)]
+
+
+def _combine(layers) -> tuple[dict, dict, dict, dict]:
+    settings: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    spans: dict[str, Span] = {}
+    origin: dict[str, tuple] = {}
+    for s, o, sp, orig in layers:
+        for key, value in s.items():
+            if key == "vars" and isinstance(settings.get("vars"), Mapping):
+                settings["vars"] = {**settings["vars"], **value}
+            else:
+                settings[key] = value
+        options = merge(options, o)
+        spans.update(sp)
+        origin.update(orig)
+    return settings, options, spans, origin
+
+
+def _jobsub_vars(index: int, extra: Mapping[str, str]) -> dict[str, str]:
+    """The VARS jobsub_lite gave every node, so job scripts keep working, then the job's."""
+    return {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1), "CM2": str(index - 2),
+            "nodename": "$(JOB)", **extra}
+
+
+def _classad(value: Any) -> str:
+    """A YAML scalar as a ClassAd literal: strings become string literals."""
+    from ..emit.quoting import Unrepresentable, classad_string
+
+    if isinstance(value, bool | int | float):
+        return _text(value)
+    try:
+        return classad_string(str(value))
+    except Unrepresentable as err:
+        raise JobsubError(str(err)) from None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _stem(path: str) -> str:
+    base = os.path.basename(path)
+    for suffix in (".yaml", ".yml"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", base) or "workflow"
