@@ -85,21 +85,18 @@ def _site(values: dict) -> _Target:
     return _Target(load_site(values.pop("site_config", None)), version)
 
 
-def _compile_one(path: str, values: dict, sink: Sink, site):
+def _compile_one(path: str, values: dict, sink: Sink, site: _Target):
     """IR and planned files of one workflow file (empty list on errors)."""
-    from jobsub.compiler.pipeline import build, check, load
+    from jobsub.compiler.pipeline import compile_path
 
     try:
-        wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink)
+        wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
+                                 sink=sink, policy=site.site.policy,
+                                 condor_version=site.condor_version)
     except JobsubError as err:
         sink.absorb(err)
         return None, []
-    if wf is None:
-        return None, []
-    if sink.errors:
-        check(wf, sink, site.condor_version)
-        return wf, []
-    return wf, build(wf, sink, site.site.policy, site.condor_version)
+    return wf, ([] if sink.errors else files)
 
 
 def _report_written(out_dir: str, wf, files) -> None:
@@ -207,7 +204,7 @@ def jobsub_submit(argv: list[str]) -> int:
     from jobsub.compiler.flags import FlagParser
     from jobsub.compiler.frontends.cmdline import job_workflow
     from jobsub.compiler.options import OPTIONS, Context
-    from jobsub.compiler.pipeline import build, load, submitter
+    from jobsub.compiler.pipeline import build, submitter
 
     sink = Sink()
     words = cli_args.command_words(argv)
@@ -245,10 +242,7 @@ def jobsub_submit(argv: list[str]) -> int:
             print("jobsub_submit: --dag takes no arguments after the DAG file", file=sys.stderr)
             raise UsageError
         path = url[len("file://"):]
-        wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=values, sink=sink) \
-            if not sink.errors else None
-        files = build(wf, sink, site.site.policy, site.condor_version) \
-            if wf and not sink.errors else []
+        wf, files = _compile_one(path, values, sink, site)
         paths = [path]
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),

@@ -36,11 +36,10 @@ def schema_main(argv: list[str]) -> int:
 
 
 def _load(path: str, sink: Sink):
-    from jobsub.compiler.pipeline import check, load
+    from jobsub.compiler.pipeline import compile_path
 
-    wf = load(path, env=os.environ, cwd=os.getcwd(), cmdline=None, sink=sink)
-    if wf is not None:
-        check(wf, sink)
+    wf, _ = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=None, sink=sink,
+                         plan_files=False)
     return wf
 
 

@@ -46,16 +46,18 @@ def is_manifest(path: str) -> bool:
 
 
 def load(path: str, *, env: Mapping[str, str], cwd: str,
-         cmdline: Mapping[str, Any] | None, sink: Sink, text: str | None = None
-         ) -> Workflow | None:
+         cmdline: Mapping[str, Any] | None, sink: Sink, text: str | None = None,
+         positions: bool = False) -> Workflow | None:
     """The IR of a workflow file: a YAML manifest (.yaml/.yml) or a dagnabbit file.
-    Relative paths in it start from its own folder."""
+    Relative paths in it start from its own folder. A manifest's IR carries positions only
+    with `positions` (or when the front end itself had something to report)."""
     if text is None:
         text = read_source(path)
     if is_manifest(path):
         from .frontends.manifest import compile_manifest
 
-        wf = compile_manifest(text, path, env=env, cwd=cwd, cmdline=cmdline, sink=sink)
+        wf = compile_manifest(text, path, env=env, cwd=cwd, cmdline=cmdline, sink=sink,
+                              positions=positions)
     else:
         from .frontends.dagnabbit import compile_text
 
@@ -90,6 +92,31 @@ def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
         return []
     files = plan(wf, policy, sink)
     return [] if sink.errors else files
+
+
+def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
+                 cmdline: Mapping[str, Any] | None, sink: Sink, policy: Policy = LOCAL,
+                 condor_version: str | None = None, plan_files: bool = True
+                 ) -> tuple[Workflow | None, list[OutFile]]:
+    """Front end, checks and (with `plan_files`) the planned files, every diagnostic located:
+    a manifest read on the fast path is read again with positions if any stage has
+    something to report."""
+    for positions in (False, True):
+        trial = Sink()
+        text = read_source(path)
+        wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, text=text,
+                  positions=positions)
+        files: list[OutFile] = []
+        if wf is not None:
+            if trial.errors or not plan_files:
+                check(wf, trial, condor_version)
+            else:
+                files = build(wf, trial, policy, condor_version)
+        if not trial.diagnostics or positions or not is_manifest(path):
+            break
+    for d in trial.diagnostics:
+        sink.add(d)
+    return wf, files
 
 
 def source_lines(paths: list[str]) -> dict[str, list[str]]:

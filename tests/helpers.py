@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 from jobsub.compiler.diagnostics import Sink
-from jobsub.compiler.pipeline import build, load
+from jobsub.compiler.pipeline import compile_path
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "jobsub_lite"
@@ -33,11 +33,11 @@ def make_executable(path: Path, text: str = "#!/bin/sh\necho \"$0\" \"$@\"\n") -
 
 
 def compile_file(path: Path, env: dict | None = None, cmdline: dict | None = None):
-    """(workflow, files, sink) for a dagnabbit file, compiled from its own folder."""
+    """(workflow, files, sink) for a workflow file, compiled from its own folder as the CLI
+    does it."""
     sink = Sink()
-    wf = load(str(path), env={**CORPUS_ENV, **(env or {})}, cwd=str(path.parent),
-              cmdline=cmdline, sink=sink)
-    files = build(wf, sink) if not sink.errors else []
+    wf, files = compile_path(str(path), env={**CORPUS_ENV, **(env or {})},
+                             cwd=str(path.parent), cmdline=cmdline, sink=sink)
     return wf, files, sink
 
 

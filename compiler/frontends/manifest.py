@@ -55,16 +55,19 @@ def load_fast(text: str, path: str) -> Any:
 
 def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
                      cmdline: Mapping[str, Any] | None, sink: Sink,
-                     name: str | None = None, _stack: tuple[str, ...] = ()) -> Workflow | None:
-    """The IR of a manifest; problems go to `sink` (located)."""
+                     name: str | None = None, _stack: tuple[str, ...] = (),
+                     positions: bool = False) -> Workflow | None:
+    """The IR of a manifest; problems go to `sink` (located). Without `positions` the IR's
+    spans name only the file: a caller that finds problems later compiles again with them
+    (see pipeline.compile_path)."""
     from .. import yamlsource
 
     base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
-    doc = load_fast(text, path)
+    doc = None if positions else load_fast(text, path)
     if doc is not None:
         trial = Sink()
         wf = _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), trial,
-                      lambda *a, **k: Span(path), _stack).run(name)
+                      _Nowhere(path), _stack).run(name)
         if not trial.diagnostics:
             return wf
     doc = yamlsource.load(text, path)  # raises a located JobsubError on bad YAML
@@ -74,6 +77,18 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
 
     return _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), sink, locate,
                     _stack).run(name)
+
+
+class _Nowhere:
+    """The fast pass's locator: only the file is known."""
+
+    precise = False
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self, *_args, **_kwargs) -> Span:
+        return Span(self.path)
 
 
 @dataclass
@@ -92,6 +107,7 @@ class _Builder:
         self.doc, self.path, self.base_dir, self.cwd = doc, path, base_dir, cwd
         self.env, self.cmdline, self.sink, self.locate = env, cmdline, sink, locate
         self.stack = stack
+        self.positions = locate is not None and getattr(locate, "precise", True)
         self.ctx = Context(env)
         self.specs = SpecTable()
         self.nodes: list[Node] = []
@@ -393,7 +409,8 @@ class _Builder:
             inner = compile_manifest(read_source(full), full, env=self.env, cwd=self.cwd,
                                      cmdline=self.cmdline, sink=self.sink, name=job.name,
                                      _stack=(*self.stack, os.path.abspath(
-                                         os.path.join(self.cwd, self.path))))
+                                         os.path.join(self.cwd, self.path))),
+                                     positions=self.positions)
             if inner is None:
                 return
             self.subdags.append(inner)
