@@ -103,10 +103,12 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
     something to report."""
     for positions in (False, True):
         trial = Sink()
-        text = read_source(path)
-        wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, text=text,
-                  positions=positions)
         files: list[OutFile] = []
+        try:
+            wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, positions=positions)
+        except JobsubError as err:  # unreadable file, YAML syntax: nothing further to check
+            trial.absorb(err)
+            wf = None
         if wf is not None:
             if trial.errors or not plan_files:
                 check(wf, trial, condor_version)

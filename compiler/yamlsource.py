@@ -29,8 +29,13 @@ def load(text: str, path: str) -> Any:
         mark = err.problem_mark or err.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path)
         problem = (err.problem or err.context or "not valid YAML").strip()
+        notes = []
+        if err.context_mark is not None and err.problem_mark is not None and err.context:
+            ctx = err.context_mark
+            notes.append((Span(path, ctx.line + 1, ctx.column + 1), err.context.strip()))
         raise JobsubError(f"YAML syntax: {problem}", span,
-                          "check the indentation and quoting around here") from None
+                          "check the indentation and quoting around here",
+                          notes=notes) from None
     except Exception as err:  # ruamel raises a few unmarked errors (duplicate keys, ...)
         raise JobsubError(f"YAML: {err}", Span(path)) from None
 

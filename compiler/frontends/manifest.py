@@ -373,7 +373,8 @@ class _Builder:
 
     def _script(self, job: _Job, kind: str, value: Any) -> Script | None:
         spec = {"script": value} if isinstance(value, str) else value
-        at = self._at(job, kind)
+        where = job.origin.get(kind, ("jobs", job.name))
+        at = self.locate(where if isinstance(value, str) else (*where, "script"))
         path = local_path(f"file://{spec['script']}" if not str(spec["script"]).startswith(
             "file://") else spec["script"], at, self.sink, self.base_dir, f"{kind} script",
             self.cwd)
@@ -548,6 +549,14 @@ class _Builder:
                 else NodeStatusFile(status["file"], status.get("interval"),
                                     status.get("always_update", False))
         used = {n.category for n in self.nodes if n.category}
+        for job in self.jobs.values():
+            category = job.settings.get("category")
+            if category and category not in settings.categories:
+                guess = difflib.get_close_matches(category, list(settings.categories), n=1)
+                self.sink.warning(f"category {category!r} is not declared under categories:, "
+                                  "so nothing throttles it", self._at(job, "category"),
+                                  f"did you mean {guess[0]!r}?" if guess else
+                                  "add it under categories: with a maxjobs")
         for category in settings.categories:
             if category not in used:
                 self.sink.warning(f"category {category!r} has no jobs",
