@@ -38,8 +38,9 @@ def _check(out: Path, expected: Path) -> None:
         assert got[name].decode() == want[name].decode(), name
 
 
+FEATURES = Path(__file__).parent / "data" / "manifests" / "features"
 CASES = {
-    # name: (input file, working directory, extra argv)
+    # name: (input file, extra argv); the input's folder is copied and compiled in
     "analysis": (EXAMPLES / "analysis.dagnabbit", []),
     "nested": (EXAMPLES / "nested.dagnabbit", []),
     "dagTest8": (CORPUS / "dagnabbit" / "dagTest8", []),
@@ -48,6 +49,9 @@ CASES = {
                  ["--memory", "3GB", "-e", "RUN=7", "--site", "SiteA,SiteB", "--OS", "EL9",
                   "--mail_always", "--email-to", "me@example.org", "-c", "TARGET.X =?= 1",
                   "--maxConcurrent", "2", "--timeout", "90m"]),
+    "diamond": (EXAMPLES / "diamond.yaml", []),
+    "features": (FEATURES / "features.yaml", ["--condor-version", "23.9.6"]),
+    "weak": (FEATURES / "weak.yaml", ["--condor-version", "25.14.0"]),
 }
 
 
@@ -55,15 +59,15 @@ CASES = {
 def test_golden(case, tmp_path, monkeypatch, capsys):
     source, extra = CASES[case]
     work = tmp_path / "work"
-    if source.parent == EXAMPLES:
-        shutil.copytree(EXAMPLES, work)
+    if source.parent in (EXAMPLES, FEATURES):
+        shutil.copytree(source.parent, work)
     else:
         work.mkdir()
         shutil.copy(source, work / source.name)
         for name in ("jobA.sh", "jobB.sh", "jobC.sh", "jobD.sh", "jobE.sh", "initjobA.sh",
                      "initjobB.sh", "ckjobA.sh", "ckjobB.sh"):
             make_executable(work / name)
-    for key, value in CORPUS_ENV.items():
+    for key, value in {**CORPUS_ENV, "FEATURES_MARKER": "/var/tmp/features.marker"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(work)
     out = tmp_path / "out"

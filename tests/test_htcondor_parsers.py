@@ -4,6 +4,7 @@ unknown DAG commands with file:line), and node arguments/VARS expand to the user
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -36,7 +37,12 @@ def _accepts(root: Path, monkeypatch) -> None:
     assert subs
     for sub in subs:
         parsed = htcondor2.Submit(sub.read_text())
-        assert parsed.getQArgs().isdigit()  # one plain `queue N`
+        qargs = parsed.getQArgs()
+        if qargs.isdigit():  # one plain `queue N`
+            assert not parsed.itemdata()
+        else:  # a sweep run as `queue N names from (rows)`
+            assert re.fullmatch(r"\d+ [A-Za-z_]\w*(,[A-Za-z_]\w*)* from \(", qargs), qargs
+            assert list(parsed.itemdata())
         assert parsed.expand("executable").endswith(".sh")
     for dag in root.glob("*.dag"):
         htcondor2.Submit.from_dag(dag.name, {"force": True})

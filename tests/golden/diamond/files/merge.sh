@@ -1,0 +1,3 @@
+#!/bin/sh
+# Example job: pretend to merge.
+echo "merge: $*"

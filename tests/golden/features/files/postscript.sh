@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "post $1 $2" >> postscript.log
+exit 0

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "step $* (node $nodename, section $JOBSUBJOBSECTION, STAGE=$STAGE)"
