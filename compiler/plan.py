@@ -48,14 +48,27 @@ def user_files(wf: Workflow) -> dict[str, str]:
     return out
 
 
+def wrapper_name(spec: str, executable: str) -> str:
+    """The wrapper's file name. In the job's sandbox it sits beside the user's executable
+    under its own name, so the two must differ (a wrapper that ran itself would fork until
+    the machine refused)."""
+    base = os.path.basename(executable)
+    name, n = f"{spec}.sh", 1
+    while name == base:
+        n += 1
+        name = f"{spec}.{n}.sh"
+    return name
+
+
 def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
     """Every file of the output folder. Errors (unrepresentable values) go to `sink`."""
     copies = user_files(wf)
     files: list[OutFile] = []
     names: dict[str, Names] = {}
     for spec in wf.specs:
-        names[spec.name] = Names(f"{spec.name}.sub", f"{spec.name}.sh",
-                                 copies[os.path.normpath(spec.executable)])
+        executable = copies[os.path.normpath(spec.executable)]
+        names[spec.name] = Names(f"{spec.name}.sub", wrapper_name(spec.name, executable),
+                                 executable)
 
     single = wf.kind == "job"
     for spec in wf.specs:

@@ -50,3 +50,13 @@ def test_values_that_cannot_be_written_are_located_errors(tmp_path):
         (3, "job stage_2: environment variable MULTI contains a line break, which HTCondor "
             "files cannot hold"),
     ]
+
+
+def test_wrapper_never_takes_the_executables_name(tmp_path):
+    make_executable(tmp_path / "stage_1.sh")
+    _, files, sink = compile_text(tmp_path, "jobsub_submit file://stage_1.sh\n")
+    assert not sink.errors
+    paths = {f.path for f in files}
+    assert {"stage_1.sub", "stage_1.2.sh", "files/stage_1.sh"} <= paths
+    sub = next(f.text for f in files if f.path == "stage_1.sub")
+    assert "executable              = stage_1.2.sh" in sub

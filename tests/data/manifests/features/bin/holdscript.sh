@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "held $1" >> holdscript.log
