@@ -10,6 +10,7 @@ was expected.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -29,6 +30,10 @@ def load(text: str, path: str) -> Any:
         mark = err.problem_mark or err.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path)
         problem = (err.problem or err.context or "not valid YAML").strip()
+        duplicate = re.match(r'found duplicate key "(.*?)" with value', problem)
+        if duplicate:
+            raise JobsubError(f"duplicate key {duplicate.group(1)!r}", span,
+                              "a name may appear only once in a mapping") from None
         notes = []
         if err.context_mark is not None and err.problem_mark is not None and err.context:
             ctx = err.context_mark
