@@ -11,6 +11,8 @@ import re
 
 from .diagnostics import Sink
 from .ir import JobSpec, Workflow
+from .placement import blocked_sites, container, place
+from .policy import Policy
 
 #: DAGMan node names: no whitespace, no `+` (splices); a conservative set both parsers accept.
 NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
@@ -61,20 +63,22 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
                    "remove one of these dependencies")
 
 
-_IMAGE_LINE = re.compile(r"\s*(?:\+|[Mm][Yy]\.)SingularityImage\s*=", re.IGNORECASE)
-
-
 def check_spec_options(spec: JobSpec, sink: Sink) -> None:
     """Combinations of options that contradict each other once all layers are merged."""
-    o = spec.options
-    sites = {s.lower(): s for s in o.get("site") or []}
-    blocked = [b for b in o.get("blocklist") or [] if b.lower() in sites]
+    blocked = blocked_sites(spec.options)
     if blocked:
         sink.error(f"site {', '.join(blocked)} is both requested (--site) and blocked "
                    "(--blocklist)", spec.span, "remove it from one of the lists")
-    if o.get("singularity_image") and any(_IMAGE_LINE.match(x) for x in o.get("lines", [])):
-        sink.error("the container image is set twice: by --singularity-image and by "
-                   "--lines '+SingularityImage=...'", spec.span, "keep only one of them")
+
+
+def check_policy(wf: Workflow, policy: Policy, sink: Sink) -> None:
+    """What the site policy makes of each job: options it overrides are said, not hidden."""
+    for spec in wf.specs:
+        for message in [*place(spec.options, policy).warnings,
+                        *container(spec.options, policy).warnings]:
+            sink.warning(f"job {spec.name}: {message}", spec.span)
+    for sub in wf.subdags:
+        check_policy(sub, policy, sink)
 
 
 def find_cycle(wf: Workflow) -> list[str] | None:

@@ -87,7 +87,10 @@ def check(wf: Workflow, sink: Sink, condor_version: str | None = None) -> None:
 def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
           condor_version: str | None = None) -> list[OutFile]:
     """Check the IR, then plan every output file; empty when the sink holds errors."""
+    from .check import check_policy
+
     check(wf, sink, condor_version)
+    check_policy(wf, policy, sink)
     if sink.errors:
         return []
     files = plan(wf, policy, sink)

@@ -1,17 +1,18 @@
-"""The site configuration file: which pool to use and its policy (usage models, onsite
-site, default container). Looked up in `--site-config`, `$JOBSUB_SITE_CONFIG`,
-`~/.config/jobsub/site.yaml`, `/etc/jobsub/site.yaml`; none found means the built-in
-`local` policy (a personal pool). Validated against `schemas/site.schema.json`, with
-every problem located in the file."""
+"""The site configuration file: which pool to use and its policy (see policy.py). Looked up
+in `--site-config` (a file, or the name of a bundled profile: local, fermilab),
+`$JOBSUB_SITE_CONFIG`, `~/.config/jobsub/site.yaml`, `/etc/jobsub/site.yaml`; none found
+means the `local` profile (a personal pool). Validated against
+`schemas/site.schema.json`, with every problem located in the file."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from .diagnostics import JobsubError, Sink, Span
-from .policy import LOCAL, Policy
+from .policy import LOCAL, Policy, TokenPolicy, UsageModels
 
 SEARCH_PATH = ("~/.config/jobsub/site.yaml", "/etc/jobsub/site.yaml")
 
@@ -25,10 +26,11 @@ class Site:
 
 
 def find(explicit: str | None, env: Mapping[str, str]) -> str | None:
-    if explicit:
-        return explicit
-    if env.get("JOBSUB_SITE_CONFIG"):
-        return env["JOBSUB_SITE_CONFIG"]
+    from jobsub import sites
+
+    chosen = explicit or env.get("JOBSUB_SITE_CONFIG")
+    if chosen:
+        return sites.path(chosen) if chosen in sites.NAMES else chosen
     for candidate in SEARCH_PATH:
         path = os.path.expanduser(candidate)
         if os.path.isfile(path):
@@ -55,7 +57,37 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
     if not isinstance(doc, Mapping):
         raise JobsubError("a site configuration is a mapping of keys to values", Span(path, 1, 1))
     sink.check()
-    policy_keys = {f.name for f in fields(Policy)}
-    values = {k: str(v) for k, v in doc.items()}
-    policy = Policy(**{k: v for k, v in values.items() if k in policy_keys})
-    return Site(policy, values.get("collector"), values.get("schedd"), path)
+    return Site(policy_from(doc), _opt(doc, "collector"), _opt(doc, "schedd"), path)
+
+
+def _opt(doc: Mapping, key: str) -> str | None:
+    return None if doc.get(key) is None else str(doc[key])
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+def policy_from(doc: Mapping) -> Policy:
+    """The Policy a (validated) site document describes; unset keys keep Policy's defaults."""
+    values = {k: doc[k] for k in ("name", "onsite_site", "default_image", "accounting_group",
+                                  "accounting_subgroup", "notify_user", "dropbox")
+              if doc.get(k) is not None}
+    if "usage_models" in doc:
+        values["usage_models"] = UsageModels(**dict(doc["usage_models"]))
+    if "base_requirements" in doc:
+        values["base_requirements"] = tuple(doc["base_requirements"])
+    if "attributes" in doc:
+        values["attributes"] = MappingProxyType({k: _text(v)
+                                                 for k, v in doc["attributes"].items()})
+    if doc.get("tokens") is not None:
+        t = dict(doc["tokens"])
+        for key in ("htgettoken_options", "drop_scopes"):
+            if key in t:
+                t[key] = tuple(t[key])
+        if "issuers" in t:
+            t["issuers"] = MappingProxyType(dict(t["issuers"]))
+        values["tokens"] = TokenPolicy(**t)
+    return Policy(**values)

@@ -14,6 +14,7 @@ import jinja2
 
 from ..diagnostics import JobsubError
 from ..ir import JobSpec, Node, Workflow
+from ..placement import container, place
 from ..policy import Policy
 from . import quoting
 from .quoting import Unrepresentable
@@ -80,11 +81,15 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
 
     arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments)
 
-    attributes, requirements = _placement(o, policy)
+    attributes, requirements, lines = _placement(o, policy)
     group = o.get("group")
+    user = wf.user or ""
     accounting = None
-    if group:
-        accounting = f"group_{group}" + (f".{o['subgroup']}" if o.get("subgroup") else "")
+    if group and (policy.accounting_subgroup if o.get("subgroup") else policy.accounting_group):
+        fmt = policy.accounting_subgroup if o.get("subgroup") else policy.accounting_group
+        accounting = fmt.format(group=group, subgroup=o.get("subgroup", ""), user=user)
+    email = o.get("email_to") or (policy.notify_user.format(user=user)
+                                  if policy.notify_user and user else None)
     return {
         "source": _source(wf),
         "name": spec.name,
@@ -102,17 +107,15 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "cpus": o.get("cpu"),
         "gpus": o.get("gpu"),
         "notification": _NOTIFICATION[o.get("mail", "never")],
-        "notify_user": quoting.protect_dollars(o["email_to"], keep_macros=False)
-        if o.get("email_to") else None,
-        "accounting_group": quoting.protect_dollars(accounting, keep_macros=False)
-        if accounting else None,
-        "accounting_group_user": quoting.protect_dollars(wf.user or "", keep_macros=False),
+        "notify_user": quoting.protect_dollars(email, keep_macros=False) if email else None,
         "attributes": [("JobsubCmd", quoting.classad_string(exe_name)),
                        *([("Jobsub_Group", quoting.classad_string(group))] if group else []),
+                       *([("AccountingGroup", quoting.classad_string(accounting))]
+                         if accounting else []),
                        ("JOB_EXPECTED_MAX_LIFETIME", str(o["expected_lifetime"])),
                        *attributes],
         "requirements": requirements,
-        "lines": [quoting.no_newlines(line, "--lines value") for line in o.get("lines", [])],
+        "lines": [quoting.no_newlines(line, "--lines value") for line in lines],
         "count": o.get("count", 1),
         "queue": _queue(spec),
     }
@@ -147,53 +150,35 @@ def _grouped(expr: str) -> str:
     return f"({expr})"
 
 
-def _placement(o: dict[str, Any], policy: Policy) -> tuple[list[tuple[str, str]], str | None]:
-    """Job attributes and the requirements expression for sites, usage models, OS, image."""
+def _placement(o: dict[str, Any], policy: Policy
+               ) -> tuple[list[tuple[str, str]], str | None, list[str]]:
+    """Job attributes, the requirements expression and the remaining --lines, for sites,
+    usage models, OS and container (placement.py decides, as jobsub_lite did)."""
+    where = place(o, policy)
+    image = container(o, policy)
     attrs: list[tuple[str, str]] = []
-    clauses: list[str] = []
-    provides = [(k, v) for k, v in o.get("resource_provides", [])]
-    usage_from_provides = next((v for k, v in provides if k == "usage_model"), None)
-
-    sites = o.get("site")
-    usage: str | None
-    if o.get("onsite"):
-        usage = policy.onsite_usage_models
-        sites = [policy.onsite_site] if policy.onsite_site else None
-    elif o.get("offsite"):
-        usage = policy.offsite_usage_models
-    elif sites:
-        usage = None
-        if policy.onsite_site:
-            onsite = {s.lower() for s in sites} == {policy.onsite_site.lower()}
-            usage = policy.onsite_usage_models if onsite else policy.offsite_usage_models
-    else:
-        usage = usage_from_provides or policy.default_usage_models
-
+    clauses: list[str] = list(policy.base_requirements)
     if o.get("os"):
         attrs.append(("DesiredOS", quoting.classad_string(o["os"])))
-        clauses.append("(isUndefined(DesiredOS) || "
-                       "stringListsIntersect(toUpper(DesiredOS), IFOS_installed))")
-    if usage:
-        attrs.append(("DESIRED_usage_model", quoting.classad_string(usage)))
-        clauses.append("(stringListsIntersect(toUpper(target.HAS_usage_model), "
-                       "toUpper(my.DESIRED_usage_model)))")
-    if sites:
-        attrs.append(("DESIRED_Sites", quoting.classad_string(",".join(sites))))
-        clauses.append("((isUndefined(target.GLIDEIN_Site) == FALSE) && "
-                       "(stringListIMember(target.GLIDEIN_Site, my.DESIRED_Sites)))")
+        if OS_CLAUSE not in clauses:
+            clauses.append(OS_CLAUSE)
+    if where.usage_models:
+        attrs.append(("DESIRED_usage_model", quoting.classad_string(where.usage_models)))
+    if where.usage_requested:
+        clauses.append(USAGE_CLAUSE)
+    if where.sites:
+        attrs.append(("DESIRED_SITES", quoting.classad_string(",".join(where.sites))))
+        clauses.append(SITE_CLAUSE)
     if o.get("blocklist"):
         attrs.append(("Blacklist_Sites", quoting.classad_string(",".join(o["blocklist"]))))
         clauses.append("(isUndefined(target.GLIDEIN_Site) || "
-                       "!stringListIMember(target.GLIDEIN_Site, my.Blacklist_Sites))")
-    for key, value in provides:
-        if key != "usage_model":
-            attrs.append((f"DESIRED_{key}", quoting.classad_string(value)))
-
-    image = o.get("singularity_image")
-    if image is None and not o.get("no_singularity"):
-        image = policy.default_image
-    if image:
-        attrs.append(("SingularityImage", quoting.classad_string(image)))
+                       "!stringListIMember(target.GLIDEIN_Site,my.Blacklist_Sites))")
+    for key, value in where.provides:
+        attrs.append((f"DESIRED_{key}", quoting.classad_string(value)))
+    if image.image:
+        attrs.append(("SingularityImage", quoting.classad_string(image.image)))
+    for name, value in policy.attributes.items():
+        attrs.append((name, quoting.no_newlines(value, f"site attribute {name}")))
 
     if o.get("overwrite_condor_requirements"):
         clauses = [_grouped(o["overwrite_condor_requirements"])]
@@ -201,4 +186,11 @@ def _placement(o: dict[str, Any], policy: Policy) -> tuple[list[tuple[str, str]]
     requirements = " && ".join(clauses) if clauses else None
     if requirements is not None:
         requirements = quoting.no_newlines(requirements, "requirements")
-    return attrs, requirements
+    return attrs, requirements, image.lines
+
+
+OS_CLAUSE = "(isUndefined(DesiredOS) || stringListsIntersect(toUpper(DesiredOS),IFOS_installed))"
+USAGE_CLAUSE = ("(stringListsIntersect(toUpper(target.HAS_usage_model), "
+                "toUpper(my.DESIRED_usage_model)))")
+SITE_CLAUSE = ("((isUndefined(target.GLIDEIN_Site) == FALSE) && "
+               "(stringListIMember(target.GLIDEIN_Site,my.DESIRED_Sites)))")

@@ -138,7 +138,7 @@ def test_jobsub_submit_dag(work):
     (work / "w.dagnabbit").write_text(GOOD)
     assert jobsub_submit_main(["--dag", "-n", "-o", "d", "-G", "exp",
                                "file://w.dagnabbit"]) == 0
-    assert "accounting_group        = group_exp" in (work / "d" / "stage_1.sub").read_text()
+    assert '+Jobsub_Group = "exp"' in (work / "d" / "stage_1.sub").read_text()
 
 
 def test_jobsub_submit_usage(work):
@@ -171,7 +171,7 @@ def test_output_is_deterministic(work, tmp_path):
 def test_site_config_policy_and_errors(work, capsys, monkeypatch):
     (work / "w.dagnabbit").write_text(GOOD)
     (work / "site.yaml").write_text("default_image: /cvmfs/img:1\n"
-                                    "default_usage_models: OPPORTUNISTIC\n")
+                                    "usage_models: {default: OPPORTUNISTIC}\n")
     assert main(["compile", "w.dagnabbit", "-o", "out", "--site-config", "site.yaml"]) == 0
     sub = (work / "out" / "stage_1.sub").read_text()
     assert '+SingularityImage = "/cvmfs/img:1"' in sub

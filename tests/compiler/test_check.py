@@ -56,10 +56,3 @@ def test_site_both_requested_and_blocked():
     w = wf(["a"], [])
     w.specs[0].options = {"site": ["SiteA", "SiteB"], "blocklist": ["siteb"]}
     assert messages(w) == ["site siteb is both requested (--site) and blocked (--blocklist)"]
-
-
-def test_image_set_twice():
-    w = wf(["a"], [])
-    w.specs[0].options = {"singularity_image": "/i", "lines": ['+SingularityImage = "/j"']}
-    assert messages(w) == ["the container image is set twice: by --singularity-image and by "
-                           "--lines '+SingularityImage=...'"]

@@ -9,6 +9,12 @@ from jobsub.compiler.siteconfig import find, load_site
 from jobsub.runtime.connection import PoolSettings
 
 
+def test_bundled_profiles():
+    assert load_site("local", {}).policy.tokens is None
+    fermilab = load_site(None, {"JOBSUB_SITE_CONFIG": "fermilab"}).policy
+    assert fermilab.onsite_site == "FermiGrid" and fermilab.tokens.vault_server
+
+
 def test_lookup_order(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     assert find(None, {}) is None
@@ -23,10 +29,11 @@ def test_lookup_order(tmp_path, monkeypatch):
 def test_values_and_precedence(tmp_path):
     f = tmp_path / "site.yaml"
     f.write_text("name: lab\ncollector: cm.example:9618\nschedd: s1\n"
-                 "default_usage_models: DEDICATED,OPPORTUNISTIC\ndefault_image: /img\n")
+                 "usage_models: {default: 'DEDICATED,OPPORTUNISTIC'}\ndefault_image: /img\n")
     site = load_site(str(f), {})
     assert (site.collector, site.schedd, site.source) == ("cm.example:9618", "s1", str(f))
     assert site.policy.default_image == "/img" and site.policy.name == "lab"
+    assert site.policy.usage_models.default == "DEDICATED,OPPORTUNISTIC"
     assert PoolSettings.resolve(None, None, {}, site) == PoolSettings("cm.example:9618", "s1")
     assert PoolSettings.resolve(None, None, {"JOBSUB_SCHEDD": "s2"}, site).schedd == "s2"
     assert PoolSettings.resolve(None, "s3", {"JOBSUB_SCHEDD": "s2"}, site).schedd == "s3"
