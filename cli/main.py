@@ -85,14 +85,29 @@ def _site(values: dict) -> _Target:
     return _Target(load_site(values.pop("site_config", None)), version)
 
 
-def _compile_one(path: str, values: dict, sink: Sink, site: _Target):
+def _credentials(site: _Target, obtain: bool, used: list[str] | None = None):
+    """The compile step that gives jobs their token's OAuth lines (when the site uses
+    tokens); `obtain` also runs htgettoken when no token fits. The token files used are
+    added to `used` (the submission hands them to the credd)."""
+    def prepare(wf, sink: Sink) -> None:
+        from jobsub.runtime.credentials import attach
+
+        paths = attach(wf, site.site.policy, os.environ, sink, obtain=obtain)
+        if used is not None:
+            used[:] = paths
+    return prepare
+
+
+def _compile_one(path: str, values: dict, sink: Sink, site: _Target, obtain: bool = False,
+                 tokens_used: list[str] | None = None):
     """IR and planned files of one workflow file (empty list on errors)."""
     from jobsub.compiler.pipeline import compile_path
 
     try:
         wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
                                  sink=sink, policy=site.site.policy,
-                                 condor_version=site.condor_version)
+                                 condor_version=site.condor_version,
+                                 prepare=_credentials(site, obtain, tokens_used))
     except JobsubError as err:
         sink.absorb(err)
         return None, []
@@ -233,6 +248,7 @@ def jobsub_submit(argv: list[str]) -> int:
     for key in ("verbose", "debug"):
         values.pop(key, None)
 
+    tokens_used: list[str] = []
     if dag:
         url = parsed.executable.text
         if not url.startswith("file://"):
@@ -242,11 +258,14 @@ def jobsub_submit(argv: list[str]) -> int:
             print("jobsub_submit: --dag takes no arguments after the DAG file", file=sys.stderr)
             raise UsageError
         path = url[len("file://"):]
-        wf, files = _compile_one(path, values, sink, site)
+        wf, files = _compile_one(path, values, sink, site, obtain=True,
+                                 tokens_used=tokens_used)
         paths = [path]
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),
                           user=submitter(os.environ), sink=sink)
+        if wf and not sink.errors:
+            _credentials(site, obtain=True, used=tokens_used)(wf, sink)
         files = build(wf, sink, site.site.policy, site.condor_version) \
             if wf and not sink.errors else []
         paths = []
@@ -259,10 +278,11 @@ def jobsub_submit(argv: list[str]) -> int:
         return 0
     from jobsub.runtime.connection import PoolSettings
 
-    return _submit(wf, out_dir, PoolSettings.resolve(collector, schedd, site=site.site))
+    return _submit(wf, out_dir, PoolSettings.resolve(collector, schedd, site=site.site),
+                   tokens_used[0] if tokens_used else None)
 
 
-def _submit(wf, out_dir: str, settings) -> int:
+def _submit(wf, out_dir: str, settings, token: str | None) -> int:
     from pathlib import Path
 
     from jobsub.compiler.plan import top_file
@@ -271,7 +291,8 @@ def _submit(wf, out_dir: str, settings) -> int:
 
     pool = Pool(settings)
     print("Submitting job(s).")
-    done = submit_folder(pool, Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "")
+    done = submit_folder(pool, Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "",
+                         token=token)
     if done.again:
         print(f"This workflow was already submitted as cluster {done.cluster} by an earlier "
               "attempt that did not finish; it was not submitted again.")

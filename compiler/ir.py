@@ -72,6 +72,16 @@ class QueueFrom:
 
 
 @dataclass(slots=True)
+class OAuth:
+    """The job's token as HTCondor's credd hands it out: service, handle and scopes (never the
+    token itself)."""
+
+    service: str
+    handle: str
+    scopes: list[str]
+
+
+@dataclass(slots=True)
 class JobSpec:
     """Everything that makes a submit file; shared by all nodes that only differ in VARS."""
 
@@ -80,6 +90,7 @@ class JobSpec:
     options: dict[str, Any] = field(default_factory=dict)  # option dest -> normalised value
     span: Span | None = None
     queue: QueueFrom | None = None
+    oauth: OAuth | None = None
 
 
 @dataclass(slots=True)

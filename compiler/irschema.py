@@ -79,7 +79,10 @@ def build_ir_schema() -> dict[str, Any]:
                                      "rows": {"type": "array", "items": _STRINGS}})),
             "spec": _obj({"name": _NAME, "executable": {"type": "string", "minLength": 1},
                           "options": ref("options"), "span": ref("span"),
-                          "queue": ref("queue")}),
+                          "queue": ref("queue"),
+                          "oauth": _nullable(_obj({"service": {"type": "string"},
+                                                   "handle": {"type": "string"},
+                                                   "scopes": _STRINGS}))}),
             "script": _obj({
                 "kind": {"enum": ["PRE", "POST", "HOLD"]},
                 "executable": {"type": "string", "minLength": 1},

@@ -187,10 +187,10 @@ OPTIONS: tuple[Option, ...] = (
            help="Group/experiment the jobs run for (accounting, priorities, token issuer). "
                 "Defaults to $JOBSUB_GROUP, then $GROUP."),
     Option("role", ("--role",), Kind.VALUE, metavar="ROLE", convert=_nonempty,
-           help="Role for the job's token and accounting (e.g. Analysis, Production).",
-           pending="token handling"),
+           help="Role for the job's token (e.g. Analysis, Production); default: the "
+                "default-role file, the token's own role, then the site's default."),
     Option("subgroup", ("--subgroup",), Kind.VALUE, metavar="SUBGROUP", convert=_nonempty,
-           help="Subgroup for priorities and accounting.", pending="site policy"),
+           help="Subgroup for priorities and accounting (the site's accounting_subgroup)."),
     # --- resources ------------------------------------------------------------------------
     Option("count", ("-N",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
            schema={"type": "integer", "minimum": 1}, default=1,
@@ -282,11 +282,11 @@ OPTIONS: tuple[Option, ...] = (
            help="Copy the job's log output to FILE."),
     # --- tokens ---------------------------------------------------------------------------
     Option("need_storage_modify", ("--need-storage-modify", "--need_storage_modify"),
-           Kind.APPEND, metavar="PATH", convert=_nonempty, pending="token handling",
-           help="A storage path the job's token needs storage.modify scope on."),
+           Kind.APPEND, metavar="PATH", convert=_nonempty,
+           help="A storage path the job's token needs storage.modify scope on (it must lie "
+                "under a storage.modify scope of your token)."),
     Option("need_scope", ("--need-scope", "--need_scope"), Kind.APPEND, metavar="SCOPE",
-           convert=_nonempty, pending="token handling",
-           help="An extra scope the job's token needs."),
+           convert=_nonempty, help="An extra scope the job's token needs."),
     # --- DAG-wide -------------------------------------------------------------------------
     Option("max_concurrent", ("--maxConcurrent", "--max-concurrent", "--max_concurrent"),
            Kind.VALUE, metavar="N", convert=_wrap(units.count), scope=Scope.WORKFLOW,

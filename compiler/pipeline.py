@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .check import check_workflow
@@ -99,11 +99,13 @@ def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
 
 def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
                  cmdline: Mapping[str, Any] | None, sink: Sink, policy: Policy = LOCAL,
-                 condor_version: str | None = None, plan_files: bool = True
+                 condor_version: str | None = None, plan_files: bool = True,
+                 prepare: Callable[[Workflow, Sink], None] | None = None,
                  ) -> tuple[Workflow | None, list[OutFile]]:
     """Front end, checks and (with `plan_files`) the planned files, every diagnostic located:
     a manifest read on the fast path is read again with positions if any stage has
-    something to report."""
+    something to report. `prepare` adds what the files need from outside the workflow
+    (the job tokens' OAuth lines)."""
     for positions in (False, True):
         trial = Sink()
         files: list[OutFile] = []
@@ -113,6 +115,8 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
             trial.absorb(err)
             wf = None
         if wf is not None:
+            if prepare is not None and not trial.errors:
+                prepare(wf, trial)  # credentials: what the files need from outside the IR
             if trial.errors or not plan_files:
                 check(wf, trial, condor_version)
             else:

@@ -65,6 +65,31 @@ def _working_directory(path: Path) -> Iterator[None]:
         os.chdir(before)
 
 
+@contextlib.contextmanager
+def _credentials(pool: Pool, description, token: str | None) -> Iterator[None]:
+    """Store the job's token with the credd (as condor_submit does for use_oauth_services),
+    from a private copy that is gone when this block ends."""
+    if token is None:
+        yield
+        return
+    from .tokens import private_copy
+
+    saved = os.environ.get("BEARER_TOKEN_FILE")
+    with private_copy(token) as copy:
+        os.environ["BEARER_TOKEN_FILE"] = copy
+        try:
+            url = pool.call("storing the job's token", description.issue_credentials)
+            if url:
+                raise JobsubError("the credd asks for a login before it can store the token",
+                                  hint=f"visit {url}, then submit again")
+            yield
+        finally:
+            if saved is None:
+                os.environ.pop("BEARER_TOKEN_FILE", None)
+            else:
+                os.environ["BEARER_TOKEN_FILE"] = saved
+
+
 def _find_existing(pool: Pool, key: str) -> Submitted | None:
     constraint = f"JobsubSubmitId == {quote(key)}"
     projection = ["ClusterId", "ProcId"]
@@ -81,8 +106,11 @@ def _find_existing(pool: Pool, key: str) -> Submitted | None:
                      again=True)
 
 
-def submit_folder(pool: Pool, folder: Path, top_file: str, is_dag: bool, user: str) -> Submitted:
-    """Submit the compiled `folder`; `top_file` is its .dag (is_dag) or its one .sub."""
+def submit_folder(pool: Pool, folder: Path, top_file: str, is_dag: bool, user: str,
+                  token: str | None = None) -> Submitted:
+    """Submit the compiled `folder`; `top_file` is its .dag (is_dag) or its one .sub.
+    With `token` (the jobs use OAuth services), a private 0600 copy of it is handed to the
+    credd first and removed afterwards, whatever happens."""
     htcondor2 = pool.htcondor
     folder = folder.resolve()
     key = submission_key(folder, pool.name, user)
@@ -105,6 +133,7 @@ def submit_folder(pool: Pool, folder: Path, top_file: str, is_dag: bool, user: s
         else:
             description = htcondor2.Submit((folder / top_file).read_text())
         description["MY.JobsubSubmitId"] = quote(key)
-        result = pool.call("submitting", pool.schedd.submit, description)
+        with _credentials(pool, description, token):
+            result = pool.call("submitting", pool.schedd.submit, description)
     journal.unlink(missing_ok=True)
     return Submitted(result.cluster(), result.num_procs(), pool.name)

@@ -77,6 +77,9 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
                       ("CM2", "$(CM2)"), ("DAGMANJOBID", "$(DAGManJobId)")]
     else:
         env_pairs.append(("JOBSUBJOBSECTION", "$(Process)"))
+    if spec.oauth is not None:
+        env_pairs.append(("BEARER_TOKEN_FILE",
+                          f".condor_creds/{spec.oauth.service}_{spec.oauth.handle}.use"))
     env_pairs += [(k, v) for k, v in o.get("environment", [])]
 
     arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments)
@@ -118,6 +121,8 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "lines": [quoting.no_newlines(line, "--lines value") for line in lines],
         "count": o.get("count", 1),
         "queue": _queue(spec),
+        "oauth": spec.oauth,
+        "oauth_scopes": " ".join(spec.oauth.scopes) if spec.oauth else "",
     }
 
 

@@ -1,0 +1,265 @@
+"""Bearer tokens: found where users keep them, checked, obtained with htgettoken when
+missing or stale, and turned into a job's scopes and OAuth lines as jobsub_lite did.
+
+A token's text is never printed, logged, stored in the IR or left behind: messages name the
+file, not the content; the copy a submission needs is 0600 in a private folder and removed
+however the submission ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.policy import TokenPolicy
+
+
+class TokenError(ValueError):
+    """A token file that cannot be used, and why (never its content)."""
+
+
+def decode(text: str) -> dict[str, Any]:
+    """The claims of a JWT (the payload), without checking its signature: the schedd's
+    credd and the storage services check that; we only decide whether it fits the job."""
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not parts[1]:
+        raise TokenError("not a JSON Web Token (three dot-separated parts)")
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, UnicodeDecodeError):
+        raise TokenError("its payload is not base64-encoded JSON") from None
+    if not isinstance(claims, dict):
+        raise TokenError("its payload is not a JSON object")
+    return claims
+
+
+def read_claims(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return decode(fh.read())
+    except OSError as err:
+        raise TokenError(f"cannot be read ({err.strerror})") from None
+
+
+def groups_of(claims: Mapping[str, Any]) -> list[str]:
+    groups = claims.get("wlcg.groups") or []
+    return [g for g in groups if isinstance(g, str)] if isinstance(groups, list) else []
+
+
+def problems(claims: Mapping[str, Any], group: str, role: str, policy: TokenPolicy,
+             now: float | None = None) -> list[str]:
+    """Why the token does not fit a job of `group` and `role` (empty: it fits)."""
+    now = time.time() if now is None else now
+    out = []
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float):
+        out.append("it has no expiry time")
+    elif exp - now <= policy.min_lifetime:
+        out.append("it has expired" if exp <= now else
+                   f"it expires in {int(exp - now)} s (less than {policy.min_lifetime} s)")
+    issuer = policy.issuer(group)
+    if policy.issuer_url and claims.get("iss") != policy.issuer_url.format(issuer=issuer):
+        out.append(f"it was not issued by {policy.issuer_url.format(issuer=issuer)}")
+    groups = [g.lower() for g in groups_of(claims)]
+    if f"/{group}".lower() not in groups:
+        out.append(f"its wlcg.groups do not hold /{group}")
+    elif role.lower() != policy.default_role.lower() and \
+            f"/{group}/{role}".lower() not in groups:
+        out.append(f"its wlcg.groups do not hold /{group}/{role.lower()}")
+    return out
+
+
+def candidates(env: Mapping[str, str], uid: int, issuer: str, role: str) -> list[str]:
+    """Where users keep tokens, in the order jobsub looks."""
+    out = []
+    if env.get("BEARER_TOKEN_FILE"):
+        out.append(env["BEARER_TOKEN_FILE"])
+    runtime_dir = env.get("XDG_RUNTIME_DIR")
+    if runtime_dir:
+        out.append(os.path.join(runtime_dir, f"bt_u{uid}"))
+    out.append(f"/tmp/bt_u{uid}")
+    for folder in ([runtime_dir] if runtime_dir else []) + ["/tmp"]:
+        out.append(os.path.join(folder, f"bt_token_{issuer}_{role}_{uid}"))
+    return list(dict.fromkeys(out))
+
+
+def default_token_path(env: Mapping[str, str], uid: int, issuer: str, role: str) -> str:
+    """Where htgettoken writes a token we ask for (jobsub_lite's name)."""
+    folder = env.get("XDG_RUNTIME_DIR") or "/tmp"
+    return os.path.join(folder, f"bt_token_{issuer}_{role}_{uid}")
+
+
+def role_for(group: str, flag: str | None, env: Mapping[str, str], uid: int,
+             policy: TokenPolicy) -> str:
+    """jobsub_lite's order: --role, the default-role file, the token's own role for the
+    group, then the policy's default role."""
+    if flag:
+        return flag
+    home = env.get("HOME") or os.path.expanduser("~")
+    for folder in ("/tmp", os.path.join(home, ".config")):
+        path = os.path.join(folder, f"jobsub_default_role_{group}_{uid}")
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_uid == uid:
+                with open(path, encoding="utf-8") as fh:
+                    role = fh.read().strip()
+                if role:
+                    return role
+    for path in candidates(env, uid, policy.issuer(group), policy.default_role)[:3]:
+        try:
+            claims = read_claims(path)
+        except TokenError:
+            continue
+        for g in groups_of(claims):
+            parts = g.strip("/").split("/")
+            if len(parts) == 2 and parts[0].lower() == group.lower():
+                return parts[1]
+        break
+    return policy.default_role
+
+
+@dataclass(frozen=True)
+class Found:
+    path: str
+    claims: dict[str, Any]
+
+
+def find(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str], uid: int,
+         now: float | None = None) -> tuple[Found | None, list[str]]:
+    """The first token that fits, or None and the reasons each candidate did not."""
+    reasons = []
+    for path in candidates(env, uid, policy.issuer(group), role):
+        if not os.path.exists(path):
+            continue
+        try:
+            claims = read_claims(path)
+        except TokenError as err:
+            reasons.append(f"{path}: {err}")
+            continue
+        wrong = problems(claims, group, role, policy, now)
+        if not wrong:
+            return Found(path, claims), reasons
+        reasons.append(f"{path}: {'; '.join(wrong)}")
+    return None, reasons
+
+
+def htgettoken_command(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str],
+                       out_path: str) -> list[str]:
+    """htgettoken with the policy's options, then $HTGETTOKENOPTS (which may carry a
+    managed token's --credkey), as jobsub_lite ran it."""
+    command = ["htgettoken"]
+    if policy.vault_server:
+        command += ["-a", policy.vault_server]
+    command += ["-i", policy.issuer(group)]
+    if role.lower() != policy.default_role.lower():
+        command += ["-r", role.lower()]
+    command += [*policy.htgettoken_options, *shlex.split(env.get("HTGETTOKENOPTS", "")),
+                "-o", out_path]
+    return command
+
+
+def obtain(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str], uid: int,
+           now: float | None = None) -> Found:
+    """A token that fits: found, or fetched with htgettoken (which may ask the user to
+    authenticate in a browser, as it always does)."""
+    found, reasons = find(group, role, policy, env, uid, now)
+    if found is not None:
+        return found
+    if shutil.which("htgettoken", path=env.get("PATH")) is None:
+        raise JobsubError(f"no usable bearer token for group {group}, role {role}, and "
+                          "htgettoken is not installed",
+                          hint="pip install htgettoken, or set BEARER_TOKEN_FILE"
+                               + (f" ({'; '.join(reasons)})" if reasons else ""))
+    out_path = default_token_path(env, uid, policy.issuer(group), role)
+    command = htgettoken_command(group, role, policy, env, out_path)
+    # htgettoken talks to the user (it may ask for a browser login); the token itself goes
+    # to out_path only.
+    proc = subprocess.run(command, env=dict(env))
+    if proc.returncode != 0:
+        raise JobsubError(f"htgettoken failed (exit {proc.returncode}) getting a token for "
+                          f"group {group}, role {role}")
+    try:
+        claims = read_claims(out_path)
+    except TokenError as err:
+        raise JobsubError(f"the token htgettoken wrote to {out_path} {err}") from None
+    wrong = problems(claims, group, role, policy, now)
+    if wrong:
+        raise JobsubError(f"the token htgettoken wrote to {out_path} does not fit: "
+                          + "; ".join(wrong))
+    with contextlib.suppress(OSError):
+        os.chmod(out_path, 0o600)
+    return Found(out_path, claims)
+
+
+# --- scopes --------------------------------------------------------------------------------
+
+def _modify_path(path: str) -> str:
+    """jobsub_lite accepted /pnfs/EXP/... and /eos/EXP/... for /EXP/... ."""
+    for prefix in ("/pnfs/", "/eos/"):
+        if path.startswith(prefix):
+            return "/" + path[len(prefix):]
+    return path
+
+
+def _under(path: str, base: str) -> bool:
+    base = base.rstrip("/") or "/"
+    return path == base or path.startswith(base + "/") or base == "/"
+
+
+def job_scopes(token_scopes: list[str], need_storage_modify: list[str],
+               need_scope: list[str], policy: TokenPolicy) -> list[str]:
+    """The scopes a job's token gets: the token's, without the dropped types (storage.modify),
+    plus each --need-storage-modify path lying under a storage.modify scope of the token,
+    plus --need-scope; shortest first, as jobsub_lite ordered them."""
+    dropped = set(policy.drop_scopes)
+    scopes = [s for s in token_scopes if s.split(":", 1)[0] not in dropped]
+    modifiable = [s.split(":", 1)[1] for s in token_scopes
+                  if s.startswith("storage.modify:")]
+    for raw in need_storage_modify:
+        path = _modify_path(raw)
+        if not any(_under(path, base) for base in modifiable):
+            allowed = ", ".join(modifiable) or "none"
+            raise JobsubError(f"--need-storage-modify {raw}: the token has no storage.modify "
+                              f"scope covering {path}",
+                              hint=f"storage.modify paths this token holds: {allowed}")
+        scopes.append(f"storage.modify:{path}")
+    scopes += list(need_scope)
+    scopes = list(dict.fromkeys(scopes))
+    return sorted(scopes, key=len)
+
+
+def oauth_handle(scopes: list[str]) -> str:
+    return hashlib.sha256(" ".join(scopes).encode()).hexdigest()[:10]
+
+
+def service_name(group: str, role: str, policy: TokenPolicy) -> str:
+    issuer = policy.issuer(group)
+    if role.lower() == policy.default_role.lower():
+        return issuer
+    return f"{issuer}_{role.lower()}"
+
+
+@contextlib.contextmanager
+def private_copy(path: str) -> Iterator[str]:
+    """A 0600 copy of the token in a private folder, removed however the block ends."""
+    folder = tempfile.mkdtemp(prefix="jobsub-token-")
+    target = os.path.join(folder, "token")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,172 @@
+"""Bearer tokens: decoding, checks, where they are found, the role, htgettoken, scopes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.siteconfig import load_site
+from jobsub.runtime import tokens
+from tests.helpers import CORPUS, make_executable
+from tests.tokens import SCOPE, fermilab_token, make_token, write_token
+
+POLICY = load_site("fermilab", {}).policy.tokens
+CLAIMS = json.loads((CORPUS / "vectors" / "token_claims.json").read_text())
+UID = 987_654  # no real token files belong to it
+
+
+def test_decode_the_vectors():
+    for name, case in CLAIMS.items():
+        if case.get("undecodable"):
+            for bad in ("not-a-token", "a.b", "a.!!!.c", "a..c"):
+                with pytest.raises(tokens.TokenError):
+                    tokens.decode(bad)
+            continue
+        assert tokens.decode(make_token(**case["claims"])) == {
+            "aud": "https://wlcg.cern.ch/jwt/v1/any", "iss": "https://demo.scitokens.org",
+            "ver": "scitoken:2.0", "iat": pytest.approx(time.time(), abs=60),
+            **case["claims"]}, name
+
+
+def test_checks():
+    now = 1_800_000_000
+    fermilab = CLAIMS["tests/fake_ifdh_tokens/fermilab.token"]["claims"]
+    production = CLAIMS["tests/fake_ifdh_tokens/fermilab_production.token"]["claims"]
+    expired = CLAIMS["tests/fake_ifdh_tokens/expired.token"]["claims"]
+    assert tokens.problems(fermilab, "fermilab", "Analysis", POLICY, now) == []
+    assert tokens.problems(production, "fermilab", "production", POLICY, now) == []
+    assert tokens.problems(fermilab, "fermilab", "production", POLICY, now) == [
+        "its wlcg.groups do not hold /fermilab/production"]
+    assert tokens.problems(fermilab, "dune", "Analysis", POLICY, now) == [
+        "its wlcg.groups do not hold /dune"]
+    assert tokens.problems({**expired, "wlcg.groups": ["/fermilab"]}, "fermilab", "Analysis",
+                           POLICY, now) == ["it has expired"]
+    soon = {**fermilab, "exp": now + 30}
+    assert tokens.problems(soon, "fermilab", "Analysis", POLICY, now) == [
+        "it expires in 30 s (less than 60 s)"]
+
+
+def test_found_where_users_keep_them(tmp_path):
+    env = {"XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    assert tokens.candidates(env, UID, "fermilab", "Analysis") == [
+        f"{tmp_path}/run/bt_u{UID}", f"/tmp/bt_u{UID}",
+        f"{tmp_path}/run/bt_token_fermilab_Analysis_{UID}",
+        f"/tmp/bt_token_fermilab_Analysis_{UID}"]
+    stale = write_token(tmp_path / "run" / f"bt_u{UID}", **{"wlcg.groups": ["/fermilab"]},
+                        exp=int(time.time()) - 5)
+    good = fermilab_token(tmp_path / "run" / f"bt_token_fermilab_Analysis_{UID}")
+    found, reasons = tokens.find("fermilab", "Analysis", POLICY, env, UID)
+    assert found.path == str(good)
+    assert reasons == [f"{stale}: it has expired"]
+    explicit = fermilab_token(tmp_path / "mine")
+    found, _ = tokens.find("fermilab", "Analysis", POLICY,
+                           {**env, "BEARER_TOKEN_FILE": str(explicit)}, UID)
+    assert found.path == str(explicit)
+
+
+def test_role_order(tmp_path):
+    env = {"HOME": str(tmp_path), "BEARER_TOKEN_FILE": str(tmp_path / "bt")}
+    assert tokens.role_for("fermilab", None, env, os.getuid(), POLICY) == "Analysis"
+    write_token(tmp_path / "bt", **{"wlcg.groups": ["/fermilab/production", "/fermilab"]})
+    assert tokens.role_for("fermilab", None, env, os.getuid(), POLICY) == "production"
+    role_file = tmp_path / ".config" / f"jobsub_default_role_fermilab_{os.getuid()}"
+    role_file.parent.mkdir()
+    role_file.write_text("calibration\n")
+    assert tokens.role_for("fermilab", None, env, os.getuid(), POLICY) == "calibration"
+    assert tokens.role_for("fermilab", "Production", env, os.getuid(), POLICY) == "Production"
+
+
+@pytest.fixture
+def fake_htgettoken(tmp_path):
+    """An htgettoken that records its arguments and writes the token in $FAKE_TOKEN."""
+    bindir = tmp_path / "bin"
+    record = tmp_path / "htgettoken.args"
+    make_executable(bindir / "htgettoken", f"""#!/bin/sh
+printf '%s\\n' "$@" > {record}
+[ -n "$FAKE_FAIL" ] && exit 3
+while [ $# -gt 0 ]; do
+  if [ "$1" = -o ]; then printf '%s' "$FAKE_TOKEN" > "$2"; fi
+  shift
+done
+""")
+    return bindir, record
+
+
+def test_missing_token_runs_htgettoken(tmp_path, fake_htgettoken):
+    bindir, record = fake_htgettoken
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "XDG_RUNTIME_DIR": str(tmp_path),
+           "HTGETTOKENOPTS": "--credkey=fermilabpro/managedtokens/host.example --nooidc",
+           "FAKE_TOKEN": make_token(**{"wlcg.groups": ["/fermilab/production", "/fermilab"]},
+                                    scope=SCOPE)}
+    found = tokens.obtain("fermilab", "Production", POLICY, env, UID)
+    out = f"{tmp_path}/bt_token_fermilab_Production_{UID}"
+    assert found.path == out
+    assert record.read_text().split("\n")[:-1] == [
+        "-a", "htvaultprod.fnal.gov", "-i", "fermilab", "-r", "production",
+        "--credkey=fermilabpro/managedtokens/host.example", "--nooidc", "-o", out]
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+
+
+def test_stale_token_is_replaced_and_failures_are_clear(tmp_path, fake_htgettoken):
+    bindir, record = fake_htgettoken
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "XDG_RUNTIME_DIR": str(tmp_path),
+           "BEARER_TOKEN_FILE": str(write_token(tmp_path / "old", exp=int(time.time()) - 1,
+                                                **{"wlcg.groups": ["/fermilab"]})),
+           "FAKE_TOKEN": make_token(**{"wlcg.groups": ["/fermilab"]})}
+    assert tokens.obtain("fermilab", "Analysis", POLICY, env, UID).path.endswith(
+        f"bt_token_fermilab_Analysis_{UID}")
+    assert "-r" not in record.read_text().split("\n")  # Analysis is the default role
+    os.unlink(f"{tmp_path}/bt_token_fermilab_Analysis_{UID}")
+    with pytest.raises(JobsubError, match=r"htgettoken failed \(exit 3\)"):
+        tokens.obtain("fermilab", "Analysis", POLICY, {**env, "FAKE_FAIL": "1"}, UID)
+    with pytest.raises(JobsubError, match=r"does not fit: its wlcg\.groups do not hold /dune"):
+        tokens.obtain("dune", "Analysis", POLICY, env, UID)
+    with pytest.raises(JobsubError, match="htgettoken is not installed"):
+        tokens.obtain("dune", "Analysis", POLICY, {**env, "PATH": "/nonexistent"}, UID)
+
+
+def test_storage_modify_rules():
+    mp1 = CLAIMS["tests/decode_token_tests/mp1"]["claims"]["scope"].split()
+    scopes = tokens.job_scopes(mp1, ["/mu2e/scratch/users/username/out1/d1/x",
+                                     "/pnfs/mu2e/scratch/users/username/new"],
+                               ["storage.stage:/mu2e"], POLICY)
+    assert "storage.modify:/mu2e/scratch/users/username" not in scopes  # dropped...
+    assert "storage.modify:/mu2e/scratch/users/username/out1/d1/x" in scopes  # ...added back
+    assert "storage.modify:/mu2e/scratch/users/username/new" in scopes  # /pnfs/ accepted
+    assert "storage.stage:/mu2e" in scopes
+    assert [len(s) for s in scopes] == sorted(len(s) for s in scopes)
+    with pytest.raises(JobsubError, match=r"no storage\.modify scope covering /mu2e/data"):
+        tokens.job_scopes(mp1, ["/mu2e/data"], [], POLICY)
+    da1 = CLAIMS["tests/decode_token_tests/da1"]["claims"]["scope"].split()
+    with pytest.raises(JobsubError) as info:
+        tokens.job_scopes(da1, ["/dune/scratch/users/username"], [], POLICY)
+    assert info.value.diagnostics[0].hint == "storage.modify paths this token holds: none"
+
+
+def test_oauth_handles_match_jobsub_lite():
+    scopes = tokens.job_scopes(SCOPE.split(), [], [], POLICY)
+    assert " ".join(scopes) == ("compute.read compute.create compute.cancel compute.modify "
+                                "storage.read:/fermilab storage.create:/fermilab/users/testuser")
+    assert tokens.oauth_handle(scopes) == "996e58a689"
+    more = tokens.job_scopes(SCOPE.split(), ["/fermilab/users/testuser/out"], [], POLICY)
+    assert tokens.oauth_handle(more) == "9e4d8f8835"
+    with pytest.raises(JobsubError):  # jobsub_lite's need_storage_modify_bad
+        tokens.job_scopes(SCOPE.split(), ["/dune/data"], [], POLICY)
+
+
+def test_private_copy_is_0600_and_always_removed(tmp_path):
+    src = fermilab_token(tmp_path / "t")
+    with tokens.private_copy(str(src)) as copy:
+        assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+        assert Path(copy).read_text() == src.read_text()
+        folder = os.path.dirname(copy)
+    assert not os.path.exists(folder)
+    with pytest.raises(RuntimeError), tokens.private_copy(str(src)) as copy:
+        raise RuntimeError("submission failed")
+    assert not os.path.exists(os.path.dirname(copy))
