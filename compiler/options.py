@@ -56,9 +56,6 @@ class Option:
     default: Any = None
     scope: Scope = Scope.JOB
     conflicts: tuple[str, ...] = ()
-    #: Set when only the compile-time side exists yet: names the part of the product that will
-    #: act on it. The value is kept in the IR and a warning says it has no effect yet.
-    pending: str | None = None
 
     @property
     def takes_value(self) -> bool:
@@ -172,6 +169,32 @@ def _submit_line(text: str, ctx: Context) -> str:
     return text
 
 
+_DROPBOX = re.compile(r"dropbox:(?://)?(.*)", re.S)
+_TARDIR = re.compile(r"tardir:(?://)?(.*)", re.S)
+
+
+def _input_file(text: str, _ctx: Context) -> str:
+    """A path, or dropbox://PATH (jobsub_lite also took dropbox:PATH); normalised to the
+    double-slash form."""
+    m = _DROPBOX.fullmatch(text)
+    if m:
+        if not m.group(1):
+            raise UnitError(f"{text!r} names no file")
+        return f"dropbox://{m.group(1)}"
+    if not text.strip():
+        raise UnitError("the value is empty")
+    return text
+
+
+def _tarball(text: str, ctx: Context) -> str:
+    m = _TARDIR.fullmatch(text)
+    if m:
+        if not m.group(1):
+            raise UnitError(f"{text!r} names no folder")
+        return f"tardir://{m.group(1)}"
+    return _input_file(text, ctx)
+
+
 def _email(text: str, _ctx: Context) -> str:
     if not re.fullmatch(r"[^\s@,]+@[^\s@,]+", text):
         raise UnitError(f"{text!r} is not an e-mail address")
@@ -265,21 +288,24 @@ OPTIONS: tuple[Option, ...] = (
     Option("email_to", ("--email-to", "--email_to"), Kind.VALUE, metavar="ADDRESS",
            convert=_email, help="Where job e-mail goes."),
     # --- files ----------------------------------------------------------------------------
-    Option("input_file", ("-f",), Kind.APPEND, metavar="FILE", convert=_nonempty,
-           pending="input-file shipping",
-           help="An input file copied to $CONDOR_DIR_INPUT on the worker "
-                "(dropbox://PATH ships it at submit time)."),
+    Option("input_file", ("-f",), Kind.APPEND, metavar="FILE", convert=_input_file,
+           help="An input file the job finds in $CONDOR_DIR_INPUT: a path read when the job "
+                "starts, or dropbox://PATH, copied when you submit."),
     Option("tar_file_name", ("--tar_file_name", "--tar-file-name"), Kind.APPEND,
-           metavar="dropbox://FILE|tardir://DIR", convert=_nonempty,
-           pending="tarball shipping",
-           help="A tarball (or a directory to tar) unpacked on the worker "
-                "($INPUT_TAR_DIR_LOCAL)."),
+           metavar="dropbox://FILE|tardir://DIR", convert=_tarball,
+           help="A tarball unpacked for the job in $INPUT_TAR_DIR_LOCAL ($INPUT_TAR_FILE is "
+                "the tarball; _1, _2, ... for more): dropbox://FILE.tgz, or tardir://DIR, "
+                "tarred reproducibly and named by its content."),
+    Option("tarball_exclusion_file", ("--tarball-exclusion-file", "--tarball_exclusion_file"),
+           Kind.VALUE, metavar="FILE", convert=_nonempty,
+           help="Patterns (one per line, shell-style, # comments) of paths tardir:// "
+                "leaves out."),
     Option("output_dir", ("-d",), Kind.PAIR, metavar="TAG DIR", schema=_PAIR_SCHEMA,
-           pending="output-directory copy-back",
-           help="Writable directory $CONDOR_DIR_TAG on the worker, copied back to DIR."),
+           help="A writable directory $CONDOR_DIR_TAG for the job, copied to DIR when the "
+                "executable ends."),
     Option("log_file", ("-L", "--log-file", "--log_file"), Kind.VALUE, metavar="FILE",
-           convert=_nonempty, pending="log-file copy-back",
-           help="Copy the job's log output to FILE."),
+           convert=_nonempty,
+           help="Also write the executable's output (stdout and stderr) to FILE."),
     # --- tokens ---------------------------------------------------------------------------
     Option("need_storage_modify", ("--need-storage-modify", "--need_storage_modify"),
            Kind.APPEND, metavar="PATH", convert=_nonempty,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .diagnostics import JobsubError
@@ -19,12 +20,15 @@ MARKER = ".jobsub-output"
 
 @dataclass(frozen=True, slots=True)
 class OutFile:
-    """One file of a plan: either `text` or a `source` path to copy."""
+    """One file of a plan: `text`, `data` or a `source` path to copy. A file with `store`
+    goes to a site's dropbox, not into the folder: `store()` puts it there (once)."""
 
-    path: str  # relative, '/'-separated
+    path: str  # relative, '/'-separated; for a dropbox file, where the dropbox keeps it
     text: str | None = None
     source: str | None = None
     executable: bool = False
+    data: bytes | None = None
+    store: Callable[[], None] | None = None
 
 
 def check_replaceable(final_dir: str) -> None:
@@ -52,9 +56,13 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
         raise JobsubError(f"cannot create output folder in {parent}: {err.strerror}") from None
     try:
         os.chmod(tmp, _mode(0o777))
-        for f in files:
+        inside = [f for f in files if f.store is None]
+        for f in inside:
             _write_one(tmp, f)
-        _write_one(tmp, OutFile(MARKER, "".join(f"{f.path}\n" for f in files)))
+        _write_one(tmp, OutFile(MARKER, "".join(f"{f.path}\n" for f in inside)))
+        for f in files:
+            if f.store is not None:
+                _store(f)
         _swap_into_place(tmp, final_dir)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -72,11 +80,23 @@ def _mode(requested: int) -> int:
     return requested & ~mask
 
 
+def _store(f: OutFile) -> None:
+    try:
+        f.store()
+    except OSError:
+        raise
+    except Exception as err:  # a dropbox plugin's failure
+        raise JobsubError(f"the dropbox could not store {f.path}: {err}") from None
+
+
 def _write_one(root: str, f: OutFile) -> None:
     target = os.path.join(root, *f.path.split("/"))
     os.makedirs(os.path.dirname(target), mode=_mode(0o777), exist_ok=True)
     if f.source is not None:
         shutil.copyfile(f.source, target)
+    elif f.data is not None:
+        with open(target, "wb") as fh:
+            fh.write(f.data)
     else:
         with open(target, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(f.text or "")

@@ -6,17 +6,22 @@ Layout of an output folder:
   SPEC.sub, SPEC.sh the submit file and wrapper of each distinct job spec
   files/...         copies of the user's executables and scripts (files/2/x.sh if two
                     different files share a name)
+  dropbox/HASH/...  dropbox:// files and tardir:// tarballs, unless the site names a
+                    shared dropbox folder (then they go there, by the same names)
 Everything is relative, so the folder can be moved; DAGMan runs with it as working directory.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .diagnostics import JobsubError, Sink
+from .dropbox import Backend, Location, backend
 from .emit.dag import config_text, dag_lines
 from .emit.quoting import Unrepresentable
 from .emit.submit import Names, render_submit, render_wrapper
+from .inputs import JobFiles, Shipped, job_files
 from .ir import Workflow
 from .output import OutFile
 from .policy import Policy
@@ -65,10 +70,26 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
     copies = user_files(wf)
     files: list[OutFile] = []
     names: dict[str, Names] = {}
+    shipped: dict[str, OutFile] = {}
+    try:
+        box = backend(policy.dropbox)
+    except JobsubError as err:
+        sink.absorb(err)
+        return []
     for spec in wf.specs:
         executable = copies[os.path.normpath(spec.executable)]
-        names[spec.name] = Names(f"{spec.name}.sub", wrapper_name(spec.name, executable),
-                                 executable)
+        wrapper = wrapper_name(spec.name, executable)
+        try:
+            shipping = job_files(spec, wf.base_dir, box, bool(policy.copy_command),
+                                 spec.span, frozenset({os.path.basename(executable), wrapper}))
+        except JobsubError as err:
+            sink.absorb(err)
+            shipping = JobFiles([], [])
+        for f in [*shipping.inputs, *shipping.tarballs]:
+            if f.content is not None or f.source is not None:
+                out = _dropbox_file(box, f)
+                shipped.setdefault(out.path, out)
+        names[spec.name] = Names(f"{spec.name}.sub", wrapper, executable, shipping)
 
     single = wf.kind == "job"
     for spec in wf.specs:
@@ -76,7 +97,8 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
         try:
             files.append(OutFile(n.submit, render_submit(wf, spec, n, policy,
                                                          wf.nodes[0] if single else None)))
-            files.append(OutFile(n.wrapper, render_wrapper(wf, spec, n), executable=True))
+            files.append(OutFile(n.wrapper, render_wrapper(wf, spec, n, policy),
+                                 executable=True))
         except JobsubError as err:
             sink.absorb(err)
 
@@ -99,12 +121,24 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
     for src, rel in copies.items():
         source = src if os.path.isabs(src) else os.path.join(wf.base_dir, src)
         files.append(OutFile(rel, source=source, executable=True))
+    files += shipped.values()
 
     for sub in wf.subdags:
         prefix = f"sub/{sub.name}/"
-        files += [OutFile(prefix + f.path, f.text, f.source, f.executable)
+        files += [f if f.store else
+                  OutFile(prefix + f.path, f.text, f.source, f.executable, f.data)
                   for f in plan(sub, policy, sink)]
     return files
+
+
+def _dropbox_file(box: Backend, f: Shipped) -> OutFile:
+    """A dropbox:// file or tarball: in the compiled folder, or stored by the site's dropbox
+    when the folder is written."""
+    where = Location(f.transfer, f.fetch)
+    if f.transfer is not None and not os.path.isabs(f.transfer):
+        return OutFile(f.transfer, source=f.source, data=f.content)
+    return OutFile(f.transfer or f.fetch, source=f.source, data=f.content,
+                   store=functools.partial(box.store, where, f.content, f.source))
 
 
 def top_file(wf: Workflow) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Policy:
     base_requirements: tuple[str, ...] = ()  # ANDed first, as written
     attributes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     tokens: TokenPolicy | None = None  # None: no bearer tokens (a personal pool)
-    dropbox: str | None = None  # folder the schedd can read, for dropbox:// and tardir://
+    dropbox: str | Mapping[str, Any] | None = None  # a folder, or {plugin, options}
+    copy_command: str | None = None  # e.g. "ifdh cp": the wrapper copies -f/-d/-L with it
 
     @property
     def onsite_usage_models(self) -> str:

@@ -73,8 +73,13 @@ def _text(value) -> str:
 def policy_from(doc: Mapping) -> Policy:
     """The Policy a (validated) site document describes; unset keys keep Policy's defaults."""
     values = {k: doc[k] for k in ("name", "onsite_site", "default_image", "accounting_group",
-                                  "accounting_subgroup", "notify_user", "dropbox")
+                                  "accounting_subgroup", "notify_user", "dropbox",
+                                  "copy_command")
               if doc.get(k) is not None}
+    if isinstance(doc.get("dropbox"), Mapping):
+        values["dropbox"] = MappingProxyType({"plugin": doc["dropbox"]["plugin"],
+                                              "options": dict(doc["dropbox"].get("options")
+                                                              or {})})
     if "usage_models" in doc:
         values["usage_models"] = UsageModels(**dict(doc["usage_models"]))
     if "base_requirements" in doc:

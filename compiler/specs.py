@@ -83,15 +83,3 @@ def job_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """Only the options that belong in a job spec (not DAG-wide ones)."""
     return {k: v for k, v in options.items()
             if (opt := BY_DEST.get(k)) is not None and opt.scope is Scope.JOB}
-
-
-def warn_pending(values: Mapping[str, Any], spans: Mapping[str, Span], sink: Sink,
-                 warned: set[str]) -> None:
-    """Say, once per option, that a value is kept but has no effect on the job yet."""
-    for dest in values:
-        opt = BY_DEST.get(dest)
-        if opt is not None and opt.pending and dest not in warned:
-            warned.add(dest)
-            sink.warning(f"{opt.flags[0]} is recorded in the workflow but {opt.pending} is not "
-                         "implemented yet: the job will not see it", spans.get(dest),
-                         "drop the option or handle it in the executable until then")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jobsub.compiler.diagnostics import Sink
 from jobsub.compiler.pipeline import compile_path
+from jobsub.compiler.siteconfig import load_site
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "jobsub_lite"
@@ -15,6 +16,10 @@ CORPUS = DATA / "jobsub_lite"
 CORPUS_EXECUTABLES = [f"{n}.sh" for n in (
     "jobA", "jobB", "jobC", "jobD", "jobE", "jobF", "jobG", "jobH", "jobI", "initjobA",
     "initjobB", "ckjobA", "ckjobB", "job", "pre", "post", "check_jobsub_pre")]
+
+#: Corpus inputs whose -f/--tar_file_name files are /pnfs paths: only a worker with the
+#: fermilab profile's copy command can fetch them (the local profile needs them here).
+CORPUS_SITE = {"dagTestH": "fermilab", "dagTestHS": "fermilab"}
 
 #: The environment jobsub_lite's outputs were produced with.
 CORPUS_ENV = {
@@ -32,12 +37,16 @@ def make_executable(path: Path, text: str = "#!/bin/sh\necho \"$0\" \"$@\"\n") -
     return path
 
 
-def compile_file(path: Path, env: dict | None = None, cmdline: dict | None = None):
+def compile_file(path: Path, env: dict | None = None, cmdline: dict | None = None,
+                 site: str | None = None, policy=None):
     """(workflow, files, sink) for a workflow file, compiled from its own folder as the CLI
     does it."""
     sink = Sink()
-    wf, files = compile_path(str(path), env={**CORPUS_ENV, **(env or {})},
-                             cwd=str(path.parent), cmdline=cmdline, sink=sink)
+    wf, files = compile_path(str(path), env={"PWD": str(path.parent), **CORPUS_ENV,
+                                             **(env or {})},
+                             cwd=str(path.parent), cmdline=cmdline, sink=sink,
+                             policy=policy or load_site(
+                                 site or CORPUS_SITE.get(path.name.split(".")[0]), {}).policy)
     return wf, files, sink
 
 

@@ -27,6 +27,8 @@ def _write(files, root: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if f.source is not None:
             shutil.copy(f.source, target)
+        elif f.data is not None:
+            target.write_bytes(f.data)
         else:
             target.write_text(f.text)
 

@@ -6,13 +6,14 @@ spec's location.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import jinja2
 
 from ..diagnostics import JobsubError
+from ..inputs import JobFiles, tarball_stem
 from ..ir import JobSpec, Node, Workflow
 from ..placement import container, place
 from ..policy import Policy
@@ -25,19 +26,27 @@ ARGS_VAR = "JOBSUB_ARGS"
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("jobsub.compiler.emit", "templates"),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters["sh"] = _sh
+    return env
+
+
+def _sh(value: str) -> str:
+    """A shell word for `value` (single-quoted when needed); line breaks cannot be written."""
+    return shlex.quote(quoting.no_newlines(str(value), "value"))
 
 
 @dataclass(frozen=True)
 class Names:
-    """Where a spec's files live in the output folder."""
+    """Where a spec's files live in the output folder, and what the job receives."""
 
     submit: str  # stage_1.sub
     wrapper: str  # stage_1.sh
     executable: str  # files/jobA.sh
+    files: JobFiles = field(default_factory=lambda: JobFiles([], []))
 
 
 def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
@@ -51,14 +60,21 @@ def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
 
 
-def render_wrapper(wf: Workflow, spec: JobSpec, names: Names) -> str:
+def render_wrapper(wf: Workflow, spec: JobSpec, names: Names, policy: Policy) -> str:
     o = spec.options
     exe = names.executable.rsplit("/", 1)[-1]
-    return _env().get_template("wrapper.sh.j2").render(
-        source=_source(wf), name=spec.name, executable_name=exe,
-        executable_name_sh=shlex.quote(exe),
-        experiment=shlex.quote(o.get("group") or ""), grid_user=shlex.quote(wf.user or ""),
-        timeout=o.get("timeout"))
+    tarballs = [{"name": t.name, "fetch": t.fetch, "suffix": f"_{i}" if i else "",
+                 "stem": tarball_stem(t.name)} for i, t in enumerate(names.files.tarballs)]
+    try:
+        return _env().get_template("wrapper.sh.j2").render(
+            source=_source(wf), name=spec.name, executable_name=exe,
+            executable_name_sh=shlex.quote(exe),
+            experiment=shlex.quote(o.get("group") or ""), grid_user=shlex.quote(wf.user or ""),
+            timeout=o.get("timeout"), copy_command=policy.copy_command,
+            inputs=names.files.inputs, tarballs=tarballs, outputs=names.files.outputs,
+            log_file=names.files.log_file)
+    except Unrepresentable as err:
+        raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
 
 
 def _source(wf: Workflow) -> str:
@@ -100,7 +116,10 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "executable_name": exe_name,
         "wrapper": quoting.file_list_item(names.wrapper),
         "arguments": arguments,
-        "inputs": [quoting.file_list_item(names.executable)],
+        "inputs": [quoting.file_list_item(p) for p in
+                   [names.executable, *(f.transfer for f in
+                                        [*names.files.inputs, *names.files.tarballs]
+                                        if f.transfer)]],
         "output": f"{stem}.$(Cluster).$(Process).out",
         "error": f"{stem}.$(Cluster).$(Process).err",
         "log": f"{spec.name}.log",

@@ -13,7 +13,7 @@ from ..flags import Parsed
 from ..ir import DagSettings, Node, Workflow
 from ..options import defaults, merge
 from ..shellwords import Word
-from ..specs import SpecTable, job_options, local_path, warn_pending
+from ..specs import SpecTable, job_options, local_path
 
 SPEC_NAME = "simple"
 
@@ -26,7 +26,6 @@ def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[
                      "executable")
     if exe is None:
         return None
-    warn_pending(parsed.values, parsed.spans, sink, set())
     options = merge(defaults(env), job_options(parsed.values))
     arguments = [w.text for w in parsed.arguments]
     count = options.get("count", 1)

@@ -24,7 +24,7 @@ from ..flags import FlagParser, Parsed
 from ..ir import DagSettings, Edge, Node, Retry, Script, Workflow
 from ..options import OPTIONS, Context, Scope, defaults, merge
 from ..shellwords import Word, split_words
-from ..specs import SpecTable, job_options, local_path, warn_pending
+from ..specs import SpecTable, job_options, local_path
 
 _CLOSE_FOR = {"SERIAL_OPEN": "SERIAL_CLOSE", "PARALLEL_OPEN": "PARALLEL_CLOSE"}
 _TAG = {"SERIAL_OPEN": "<serial>", "PARALLEL_OPEN": "<parallel>",
@@ -146,7 +146,6 @@ class _Builder:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     _parsed: dict[tuple, tuple[str | None, dict]] = field(default_factory=dict)
-    _warned: set[str] = field(default_factory=set)
     _undefined: set[tuple] = field(default_factory=set)
 
     def __post_init__(self):
@@ -199,7 +198,6 @@ class _Builder:
             exe = self._executable(parsed, where)
             if not ok or exe is None:
                 return None
-            warn_pending(parsed.values, parsed.spans, self.sink, self._warned)
             options = merge(self.base, parsed.values)
             spec = self.specs.intern(exe, options, name, Span(self.path, tok.line, m.start(1) + 1))
             cached = (spec, parsed)

@@ -34,7 +34,7 @@ from ..ir import (
 )
 from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
 from ..shellwords import expand_string
-from ..specs import SpecTable, job_options, local_path, warn_pending
+from ..specs import SpecTable, job_options, local_path
 from ..units import UnitError
 
 Locate = Callable[..., Span]
@@ -114,7 +114,6 @@ class _Builder:
         self.edges: list[Edge] = []
         self.jobs: dict[str, _Job] = {}
         self.subdags: list[Workflow] = []
-        self._warned: set[str] = set()
         self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
         self._used_templates: set[str] = set()
 
@@ -256,7 +255,6 @@ class _Builder:
         layers.append(self._layer(body, ("jobs", name)))
         settings, options, spans, origin = _combine(layers)
         options = {k: v for k, v in options.items() if v is not False}
-        warn_pending(options, spans, self.sink, self._warned)
         return _Job(name, settings, options, spans, origin)
 
     def _check_templates(self, data: Mapping[str, Any]) -> None:

@@ -1,0 +1,120 @@
+"""The wrapper script, run by /bin/sh in a sandbox laid out as HTCondor lays it out (every
+transferred file flat in one folder, arguments and environment from the submit file): a quick
+check of its logic on this machine; tests/test_pool_files.py runs it in real jobs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import htcondor2
+import pytest
+
+from jobsub.compiler.output import write_folder
+from jobsub.compiler.siteconfig import load_site
+from tests.condor_syntax import decode_arguments, decode_environment, decode_vars_line
+from tests.helpers import compile_file
+
+FILES = Path(__file__).parent.parent.parent / "data" / "files"
+
+
+def sandbox_run(out: Path, sub: str, sandbox: Path) -> subprocess.CompletedProcess:
+    """Run the first node of the DAG in `out` (its submit file `sub`) as DAGMan and HTCondor
+    would start it: the node's VARS are macros of the submit file."""
+    desc = htcondor2.Submit((out / sub).read_text())
+    [dag] = out.glob("*.dag")
+    vars_line = next(ln for ln in dag.read_text().splitlines() if ln.startswith("VARS"))
+    for key, value in decode_vars_line(vars_line)[1].items():
+        desc[key] = value
+    sandbox.mkdir()
+    for item in desc["transfer_input_files"].split(","):
+        src = Path(item.strip()) if os.path.isabs(item.strip()) else out / item.strip()
+        shutil.copy(src, sandbox / src.name)
+    shutil.copy(out / desc["executable"], sandbox / desc["executable"])
+    env = {"PATH": os.environ["PATH"], "PROCESS": "0"}
+    env.update(decode_environment(desc.expand("environment")))
+    return subprocess.run(["sh", f"./{desc['executable']}",
+                           *decode_arguments(desc.expand("arguments"))],
+                          cwd=sandbox, env=env, capture_output=True, text=True)
+
+
+def compiled(tmp_path: Path, *options: str, policy=None) -> Path:
+    work = tmp_path / "w"
+    shutil.copytree(FILES, work)
+    line = " ".join(options)
+    (work / "one.dagnabbit").write_text(f"jobsub_submit {line} file://report.sh first "
+                                        "'second arg'\n")
+    _wf, files, sink = compile_file(work / "one.dagnabbit", policy=policy)
+    assert not sink.errors, [d.message for d in sink.errors]
+    write_folder(str(tmp_path / "out"), files)
+    return work
+
+
+FULL = ("-e RUN=7 -e 'GREETING=hello, world' -f input.txt -f dropbox://calib.db "
+        "--tar_file_name tardir://code --tarball_exclusion_file exclude.txt "
+        "--tar_file_name tardir://more -d OUT results -L logs/job.log")
+
+
+def test_job_sees_its_files_and_variables(tmp_path):
+    work = compiled(tmp_path, FULL)
+    proc = sandbox_run(tmp_path / "out", "stage_1.sub", tmp_path / "sandbox")
+    assert proc.returncode == 0, proc.stderr
+    report = (work / "results" / "report.txt").read_text()
+    assert "arg: [second arg]\n" in report and "GREETING=[hello, world]\n" in report
+    assert "input: calib.db code input.txt more\n" in report
+    assert "tar 0: code.tgz ./config.txt ./lib/setup.sh\n" in report
+    assert "tar 1: more.tgz ./data.txt\n" in report
+    assert (work / "logs" / "job.log").read_text() == "to stdout\nto stderr\n"
+    assert proc.stdout == "to stdout\nto stderr\n"
+    assert (tmp_path / "sandbox" / ".empty_file").exists()
+
+
+def test_job_fetches_from_a_dropbox_plugin(tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text("dropbox:\n  plugin: tests.dropbox_plugin:make\n"
+                    f"  options: {{root: {tmp_path / 'store'}}}\n")
+    work = compiled(tmp_path, FULL, policy=load_site(str(site), {}).policy)
+    out = tmp_path / "out"
+    assert not (out / "dropbox").exists()
+    stored = sorted(p.name for p in (tmp_path / "store").rglob("*") if p.is_file())
+    assert stored == ["calib.db", "code.tgz", "more.tgz"]
+    wrapper = (out / "stage_1.sh").read_text()
+    assert f"copy_into {tmp_path}/store/by-hash/" in wrapper
+    proc = sandbox_run(out, "stage_1.sub", tmp_path / "sandbox")
+    assert proc.returncode == 0, proc.stderr
+    report = (work / "results" / "report.txt").read_text()
+    assert "calib.db: calibration v3\n" in report
+    assert "tar 0: code.tgz ./config.txt ./lib/setup.sh\n" in report
+
+
+def test_lost_outputs_fail_a_successful_job(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be\n")
+    compiled(tmp_path, f"-d OUT {blocker}/results")
+    proc = sandbox_run(tmp_path / "out", "stage_1.sub", tmp_path / "sandbox")
+    assert proc.returncode == 1
+    assert f"could not be copied to: {blocker}/results" in proc.stderr
+
+
+@pytest.mark.parametrize("code", [0, 3])
+def test_exit_code_is_the_executables(tmp_path, code):
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "x.sh").write_text(f"#!/bin/sh\nexit {code}\n")
+    (work / "one.dagnabbit").write_text("jobsub_submit -d OUT out file://x.sh\n")
+    _wf, files, _sink = compile_file(work / "one.dagnabbit")
+    write_folder(str(tmp_path / "out"), files)
+    assert sandbox_run(tmp_path / "out", "stage_1.sub", tmp_path / "sb").returncode == code
+
+
+def test_missing_input_stops_before_the_executable(tmp_path):
+    compiled(tmp_path, "-f input.txt")
+    out = tmp_path / "out"
+    desc = (out / "stage_1.sub").read_text()
+    (out / "stage_1.sub").write_text(desc.replace(f", {tmp_path}/w/input.txt", ""))
+    proc = sandbox_run(out, "stage_1.sub", tmp_path / "sandbox")
+    assert proc.returncode == 1
+    assert "input files could not be put in place" in proc.stderr
+    assert "to stdout" not in proc.stdout
