@@ -87,3 +87,19 @@ def pool(request):
                 os.environ[k] = v
         if not was_running:
             subprocess.run([*command, "down"], capture_output=True)
+
+
+@pytest.fixture
+def pool_cwd(pool, monkeypatch, tmp_path):
+    """A fresh job folder in the pool's shared directory, as working directory; the CLI runs
+    in it as user jobsub (the identity of the pool's token) with umask 0, so the pool's
+    user can write what we create."""
+    folder = pool.job_dir(tmp_path.name[:20])
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("USER", "jobsub")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    old = os.umask(0)
+    try:
+        yield folder
+    finally:
+        os.umask(old)

@@ -12,7 +12,7 @@ import pytest
 
 from jobsub.cli.main import main
 from tests.condor_syntax import decode_vars_line
-from tests.helpers import CORPUS, CORPUS_EXECUTABLES, make_executable
+from tests.helpers import CORPUS, CORPUS_EXECUTABLES, CORPUS_SITE, make_executable
 from tests.pool_support import make_writable_tree
 
 pytestmark = pytest.mark.pool
@@ -35,7 +35,8 @@ def _compile(src_dir: Path, name: str, out: Path, monkeypatch, **env) -> None:
     for key, value in {"USER": "jobsub", "SUBMIT_FLAGS": "", "JOBSUB_EXPORTS": "",
                        **env}.items():
         monkeypatch.setenv(key, value)
-    assert main(["compile", name, "-o", str(out)]) == 0
+    site = ["--site-config", CORPUS_SITE[name]] if name in CORPUS_SITE else []
+    assert main(["compile", name, "-o", str(out), *site]) == 0
     make_writable_tree(out)
 
 

@@ -3,7 +3,6 @@ diamond example."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -19,16 +18,8 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 @pytest.fixture
-def folder(pool, monkeypatch, tmp_path):
-    work = pool.job_dir("manifest")
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("USER", "jobsub")
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    old = os.umask(0)
-    try:
-        yield work
-    finally:
-        os.umask(old)
+def folder(pool_cwd):
+    return pool_cwd
 
 
 def _submit_and_wait(capsys, *argv) -> str:

@@ -25,18 +25,8 @@ ARGV = "#!/bin/sh\nprintf '[%s]\\n' \"$@\"\n"
 
 
 @pytest.fixture
-def work(pool, monkeypatch, tmp_path):
-    """A job folder in the pool's shared directory, writable by the pool's user; the CLI
-    runs in it as user jobsub (the identity of the pool's token)."""
-    folder = pool.job_dir("runtime")
-    monkeypatch.chdir(folder)
-    monkeypatch.setenv("USER", "jobsub")
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    old = os.umask(0)
-    try:
-        yield folder
-    finally:
-        os.umask(old)
+def work(pool_cwd):
+    return pool_cwd
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
