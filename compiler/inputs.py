@@ -96,8 +96,10 @@ def tar_directory(folder: str, exclude: list[str]) -> bytes:
         return any(fnmatch.fnmatch(rel, p) or any(fnmatch.fnmatch(x, p) for x in parts)
                    for p in exclude)
 
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    out = io.BytesIO()
+    # gzip level 6 (gzip's own default) and no name or time in its header.
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=6) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for root, dirs, files in os.walk(folder):
             dirs.sort()
             rel_root = os.path.relpath(root, folder)
@@ -120,9 +122,6 @@ def tar_directory(folder: str, exclude: list[str]) -> bytes:
                         tar.addfile(info, fh)
                 else:
                     tar.addfile(info)
-    out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
-        gz.write(raw.getvalue())
     return out.getvalue()
 
 
