@@ -88,9 +88,22 @@ def exclusion_patterns(path: str | None, base_dir: str, span: Span | None = None
                           span) from None
 
 
-def tar_directory(folder: str, exclude: list[str]) -> bytes:
-    """A gzipped tar of `folder`'s contents that depends only on names, contents and whether
-    each file is executable."""
+class _Hashing:
+    """Passes the tar stream on to gzip, hashing it: a tarball is named by what it holds,
+    not by the bytes of one zlib version's compression."""
+
+    def __init__(self, out):
+        self.out = out
+        self.sha = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        return self.out.write(data)
+
+
+def tar_directory(folder: str, exclude: list[str]) -> tuple[bytes, str]:
+    """A gzipped tar of `folder`'s contents, and its name hash: both depend only on names,
+    contents and whether each file is executable."""
     def excluded(rel: str) -> bool:
         parts = rel.split("/")
         return any(fnmatch.fnmatch(rel, p) or any(fnmatch.fnmatch(x, p) for x in parts)
@@ -98,31 +111,36 @@ def tar_directory(folder: str, exclude: list[str]) -> bytes:
 
     out = io.BytesIO()
     # gzip level 6 (gzip's own default) and no name or time in its header.
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=6) as gz, \
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            rel_root = os.path.relpath(root, folder)
-            for name in sorted(dirs) + sorted(files):
-                full = os.path.join(root, name)
-                rel = name if rel_root == "." else f"{rel_root}/{name}"
-                if excluded(rel):
-                    if name in dirs:
-                        dirs.remove(name)
-                    continue
-                info = tar.gettarinfo(full, arcname=rel)
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                info.mtime = 0
-                info.pax_headers = {}
-                # As git does: executable or not; the umask of a checkout is not content.
-                info.mode = 0o755 if info.isdir() or info.mode & 0o111 else 0o644
-                if info.isfile():
-                    with open(full, "rb") as fh:
-                        tar.addfile(info, fh)
-                else:
-                    tar.addfile(info)
-    return out.getvalue()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="", compresslevel=6) as gz:
+        hashing = _Hashing(gz)
+        with tarfile.open(fileobj=hashing, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            _write_tar(tar, folder, excluded)
+    return out.getvalue(), hashing.sha.hexdigest()[:16]
+
+
+def _write_tar(tar: tarfile.TarFile, folder: str, excluded) -> None:
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        rel_root = os.path.relpath(root, folder)
+        for name in sorted(dirs) + sorted(files):
+            full = os.path.join(root, name)
+            rel = name if rel_root == "." else f"{rel_root}/{name}"
+            if excluded(rel):
+                if name in dirs:
+                    dirs.remove(name)
+                continue
+            info = tar.gettarinfo(full, arcname=rel)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mtime = 0
+            info.pax_headers = {}
+            # As git does: executable or not; the umask of a checkout is not content.
+            info.mode = 0o755 if info.isdir() or info.mode & 0o111 else 0o644
+            if info.isfile():
+                with open(full, "rb") as fh:
+                    tar.addfile(info, fh)
+            else:
+                tar.addfile(info)
 
 
 #: Names the wrapper itself uses in the job's sandbox.
@@ -146,11 +164,10 @@ def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool
                                   span)
             patterns = exclusion_patterns(o.get("tarball_exclusion_file"), base_dir, span)
             try:
-                data = tar_directory(folder, patterns)
+                data, digest = tar_directory(folder, patterns)
             except OSError as err:
                 raise JobsubError(f"cannot tar {value}: {err.filename}: {err.strerror}",
                                   span) from None
-            digest = hashlib.sha256(data).hexdigest()[:16]
             name = f"{os.path.basename(folder.rstrip('/')) or 'dir'}.tgz"
             where = dropbox.locate(digest, name)
             tarballs.append(Shipped(name, where.transfer, where.fetch, content=data))
