@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -50,6 +51,14 @@ def test_checks():
     soon = {**fermilab, "exp": now + 30}
     assert tokens.problems(soon, "fermilab", "Analysis", POLICY, now) == [
         "it expires in 30 s (less than 60 s)"]
+    strict = dataclasses.replace(POLICY, issuer_url="https://cilogon.org/{issuer}",
+                                 issuers={"fermilab-test": "fermilab"})
+    assert tokens.problems({**fermilab, "iss": "https://cilogon.org/dune"}, "fermilab",
+                           "Analysis", strict, now) == [
+        "it was not issued by https://cilogon.org/fermilab"]
+    assert tokens.problems({**fermilab, "iss": "https://cilogon.org/fermilab",
+                            "wlcg.groups": ["/fermilab-test"]}, "fermilab-test", "Analysis",
+                           strict, now) == []  # a group alias shares its issuer
 
 
 def test_found_where_users_keep_them(tmp_path):
