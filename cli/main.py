@@ -6,6 +6,8 @@ Exit status: 0 success, 1 errors in the input (printed as FILE:LINE:COL: error: 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import signal
@@ -104,14 +106,29 @@ def _compile_one(path: str, values: dict, sink: Sink, site: _Target, obtain: boo
     from jobsub.compiler.pipeline import compile_path
 
     try:
-        wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
-                                 sink=sink, policy=site.site.policy,
-                                 condor_version=site.condor_version,
-                                 prepare=_credentials(site, obtain, tokens_used))
+        with _collector_paused():
+            wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
+                                     sink=sink, policy=site.site.policy,
+                                     condor_version=site.condor_version,
+                                     prepare=_credentials(site, obtain, tokens_used))
     except JobsubError as err:
         sink.absorb(err)
         return None, []
     return wf, ([] if sink.errors else files)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Compiling makes millions of small objects and almost no reference cycles; the cyclic
+    garbage collector's repeated passes over them were 40 % of a 100,000-node compile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()  # what the compile made lives until the process ends: never scan it
+        if enabled:
+            gc.enable()
 
 
 def _report_written(out_dir: str, wf, files) -> None:

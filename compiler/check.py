@@ -82,33 +82,63 @@ def check_policy(wf: Workflow, policy: Policy, sink: Sink) -> None:
 
 
 def find_cycle(wf: Workflow) -> list[str] | None:
-    """Node names on one cycle, in order, or None. Iterative: deep chains do not recurse."""
-    succ: dict[str, list[str]] = {n.name: [] for n in wf.nodes}
+    """Node names on one cycle, in order, or None.
+
+    Kahn's algorithm over integer vertices (nodes, then one join vertex per edge) settles the
+    usual acyclic case in one linear pass; only if vertices remain is a cycle among them
+    traced, by a depth-first walk that does not recurse."""
+    index: dict[str, int] = {}
+    for i, node in enumerate(wf.nodes):
+        index.setdefault(node.name, i)
+    n = len(wf.nodes)
+    succ: list[list[int]] = [[] for _ in range(n + len(wf.edges))]
+    indegree = [0] * len(succ)
     for k, edge in enumerate(wf.edges):
-        join = f"\0{k}"
-        succ[join] = list(edge.children)
+        join = n + k
+        children = [index[c] for c in edge.children if c in index]
+        succ[join] = children
+        for c in children:
+            indegree[c] += 1
         for p in edge.parents:
-            succ.setdefault(p, []).append(join)
-    white, grey, black = 0, 1, 2
-    color = dict.fromkeys(succ, white)
-    for root in succ:
-        if color[root] != white:
+            if p in index:
+                succ[index[p]].append(join)
+                indegree[join] += 1
+    ready = [v for v, d in enumerate(indegree) if d == 0]
+    seen = 0
+    while ready:
+        v = ready.pop()
+        seen += 1
+        for w in succ[v]:
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                ready.append(w)
+    if seen == len(succ):
+        return None
+    loop = _trace_cycle(succ, [v for v, d in enumerate(indegree) if d > 0])
+    return [wf.nodes[v].name for v in loop if v < n]
+
+
+def _trace_cycle(succ: list[list[int]], left: list[int]) -> list[int]:
+    """A cycle among `left` (the vertices Kahn's algorithm could not order)."""
+    remaining = set(left)
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for root in left:
+        if root in state:
             continue
         path = [root]
         iters = [iter(succ[root])]
-        color[root] = grey
+        state[root] = 1
         while iters:
             nxt = next(iters[-1], None)
             if nxt is None:
-                color[path.pop()] = black
+                state[path.pop()] = 2
                 iters.pop()
                 continue
-            state = color.get(nxt, black)
-            if state == grey:
-                loop = path[path.index(nxt):]
-                return [v for v in loop if not v.startswith("\0")]
-            if state == white:
-                color[nxt] = grey
-                path.append(nxt)
-                iters.append(iter(succ.get(nxt, ())))
-    return None
+            if nxt not in remaining or state.get(nxt) == 2:
+                continue
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):]
+            state[nxt] = 1
+            path.append(nxt)
+            iters.append(iter(succ[nxt]))
+    return []

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
-    """A region of a source file; lines and columns count from 1, `end_column` is exclusive."""
+    """A region of a source file; lines and columns count from 1, `end_column` is exclusive.
+    Treated as immutable (hashable by value); not frozen, because a frozen dataclass is slow
+    to create and a big workflow makes one per node."""
 
     file: str
     line: int = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 
 from ..diagnostics import Sink
 from ..ir import Node, Script, Workflow
@@ -29,6 +30,7 @@ _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KNOB = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
+@lru_cache(maxsize=1024)
 def dag_path(path: str) -> str:
     """A file name on a JOB/SUBDAG/DIR line: quoted only when it holds blanks."""
     quoting.no_newlines(path, "file name")
@@ -149,17 +151,45 @@ def _node_settings(node: Node) -> Iterator[str]:
         yield f"CATEGORY {node.name} {node.category}"
 
 
+#: VARS names already found acceptable (a big DAG repeats the same few).
+_GOOD_VAR_NAMES: set[str] = set()
+#: Argument words that need no quoting in the new syntax, nor escaping in a VARS value.
+_PLAIN_WORD = re.compile(r"[^\s'\"\\\0]+")
+#: VARS values that need no escaping.
+_PLAIN_VALUE = re.compile(r"[^\"\\\n\r\0]+")
+
+
+def _plain(pattern: re.Pattern, text: str) -> bool:
+    """`text` is written as it is: no character to escape, and no `$NAME(` that HTCondor's
+    macro expansion would take for a function."""
+    return pattern.fullmatch(text) is not None and (
+        "$" not in text or quoting.protect_dollars(text) == text)
+
+
 def _vars(node: Node) -> str:
     pairs = list(node.vars.items())
     if node.arguments:
-        pairs.append((ARGS_VAR, quoting.v2_quote_inner(quoting.v2_raw(node.arguments))))
+        args = node.arguments
+        if all(_plain(_PLAIN_WORD, w) for w in args):
+            pairs.append((ARGS_VAR, " ".join(args)))
+        else:
+            pairs.append((ARGS_VAR, quoting.v2_quote_inner(quoting.v2_raw(args))))
     parts = []
     for name, value in pairs:
-        if not _VAR_NAME.fullmatch(name) or name.lower().startswith("queue") \
-                or name.upper() in ("PREPEND", "APPEND"):
-            raise Unrepresentable(f"{name!r} cannot be a VARS name")
-        parts.append(f"{name}={quoting.dag_vars_value(quoting.protect_dollars(value))}")
+        if name not in _GOOD_VAR_NAMES:
+            _check_var_name(name)
+        if _plain(_PLAIN_VALUE, value):
+            parts.append(f'{name}="{value}"')
+        else:
+            parts.append(f"{name}={quoting.dag_vars_value(quoting.protect_dollars(value))}")
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
+
+
+def _check_var_name(name: str) -> None:
+    if not _VAR_NAME.fullmatch(name) or name.lower().startswith("queue") \
+            or name.upper() in ("PREPEND", "APPEND"):
+        raise Unrepresentable(f"{name!r} cannot be a VARS name")
+    _GOOD_VAR_NAMES.add(name)
 
 
 def _script(node: Node, script: Script, path: str) -> str:

@@ -13,10 +13,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer
 
 from ... import grammar
 from ..diagnostics import JobsubError, Sink, Span
@@ -29,28 +30,44 @@ from ..specs import SpecTable, job_options, local_path
 _CLOSE_FOR = {"SERIAL_OPEN": "SERIAL_CLOSE", "PARALLEL_OPEN": "PARALLEL_CLOSE"}
 _TAG = {"SERIAL_OPEN": "<serial>", "PARALLEL_OPEN": "<parallel>",
         "SERIAL_CLOSE": "</serial>", "PARALLEL_CLOSE": "</parallel>"}
+_LINE_KINDS = ("COMMENT", "BLANK", "JOB_LINE", "PRESCRIPT_LINE", "POSTSCRIPT_LINE",
+               "RETRY_LINE", "OTHER_LINE")
+_ATTACHED = {"PRESCRIPT_LINE": "prescript", "POSTSCRIPT_LINE": "postscript",
+             "RETRY_LINE": "retry"}
+#: Where a job line's executable probably is; a line read in full confirms it (see job()).
+_EXECUTABLE_WORD = re.compile(r"(?<![^ \t])file://[^ \t'\"\\$]*(?![^ \t])")
+_SPECIAL = re.compile(r"['\"\\$]")
+_PLAIN_WORDS = re.compile(r"[^ \t]+").findall
 _JOB_KEYWORD = re.compile(r"[ \t]*(jobsub_submit|jobsub[ \t]+submit|jobsub)(?=[ \t]|$)")
 _ATTACHMENT_KEYWORD = re.compile(r"[ \t]*(prescript|postscript|retry)(?=[ \t]|$)", re.IGNORECASE)
 
 
 # --- parse tree ----------------------------------------------------------------------------
 
+class Line(NamedTuple):
+    """One line of the file: its text (without the newline), number and first column."""
+
+    value: str
+    line: int
+    column: int = 1
+
+
 @dataclass
 class JobLine:
-    token: Token
-    attachments: list[Token]  # prescript, postscript and retry lines
+    token: Line
+    attachments: list[Line]  # prescript, postscript and retry lines
 
 
 @dataclass
 class Block:
     kind: str  # "serial" | "parallel"
-    open: Token
+    open: Token | None
     items: list[Any]
 
 
 @dataclass
 class Stray:
-    token: Token
+    token: Line
 
 
 class _ToTree(Transformer):
@@ -65,20 +82,56 @@ class _ToTree(Transformer):
     def parallel(self, children):
         return Block("parallel", children[0], children[1:-1])
 
-    def job(self, children):
-        return JobLine(children[0], children[1:])
 
-    def attachment(self, children):
-        return children[0]
+class _Lexer(Lexer):
+    """Tag lines, and each run of other lines between them as one LINES token. It lexes
+    from the state's position, so the parser can resume after a syntax error."""
 
-    def stray(self, children):
-        return Stray(children[0])
+    __future_interface__ = 2
+
+    def __init__(self, conf):
+        tags = [t for t in conf.terminals if t.name in _TAG]
+        self.tags = re.compile("|".join(f"^(?P<{t.name}>{t.pattern.to_regexp()})$"
+                                        for t in tags), re.MULTILINE)
+
+    def lex(self, state, parser_state):
+        text = state.text.text
+        ctr = state.line_ctr
+        for m in self.tags.finditer(text, ctr.char_pos):
+            yield from self._run(state, text, m.start())
+            tok = Token(m.lastgroup, m.group(), start_pos=m.start(), line=ctr.line, column=1)
+            ctr.char_pos = m.end()
+            state.last_token = tok
+            yield tok
+        yield from self._run(state, text, len(text))
+
+    @staticmethod
+    def _run(state, text: str, end: int):
+        ctr = state.line_ctr
+        start = ctr.char_pos
+        if end <= start:
+            return
+        run = text[start:end]
+        line = ctr.line
+        ctr.char_pos = end
+        ctr.line += run.count("\n")
+        if run.strip():
+            tok = Token("LINES", run, start_pos=start, line=line, column=1)
+            state.last_token = tok
+            yield tok
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar.text("dagnabbit.lark"), parser="lalr", lexer="basic",
-                transformer=_ToTree(), maybe_placeholders=False)
+    return Lark(grammar.text("dagnabbit.lark"), parser="lalr", lexer=_Lexer,
+                start=["start", "line"], transformer=_ToTree(), maybe_placeholders=False)
+
+
+@lru_cache(maxsize=1)
+def _line_kinds() -> re.Pattern:
+    """One pattern for the kinds of line a run holds, in the grammar's `line` order."""
+    terminals = {t.name: t.pattern.to_regexp() for t in _parser().terminals}
+    return re.compile("|".join(f"(?P<{name}>{terminals[name]})$" for name in _LINE_KINDS))
 
 
 @lru_cache(maxsize=1)
@@ -86,14 +139,15 @@ def _flag_parser() -> FlagParser:
     return FlagParser(o for o in OPTIONS if o.scope is Scope.JOB)
 
 
-def _token_span(path: str, tok: Token) -> Span:
+def _token_span(path: str, tok: Token | Line) -> Span:
     text = tok.value.rstrip("\r")
     lead = len(text) - len(text.lstrip(" \t"))
     return Span(path, tok.line, tok.column + lead, tok.line, tok.column + len(text))
 
 
 def parse_tree(text: str, path: str, sink: Sink) -> Block:
-    """The file's block structure; syntax errors go to `sink` and parsing carries on."""
+    """The file's block structure, with each run of lines read into job lines (and their
+    scripts) and stray lines; syntax errors go to `sink` and parsing carries on."""
 
     def on_error(err: UnexpectedInput) -> bool:
         if not isinstance(err, UnexpectedToken):
@@ -109,27 +163,57 @@ def parse_tree(text: str, path: str, sink: Sink) -> Block:
                 ip.feed_token(Token(_CLOSE_FOR[t.type], "", line=t.line, column=t.column))
             return True
         where = _token_span(path, tok)
-        if tok.type in ("SERIAL_CLOSE", "PARALLEL_CLOSE"):
-            if not opened:
-                sink.error(f"{_TAG[tok.type]} without a matching opening tag", where,
-                           "remove it, or add the opening tag above")
-                return True
-            inner = opened[-1]
-            sink.error(f"{_TAG[tok.type]} does not match {_TAG[inner.type]}", where,
-                       f"close the {_TAG[inner.type]} block with {_TAG[_CLOSE_FOR[inner.type]]}",
-                       notes=[(_token_span(path, inner), f"{_TAG[inner.type]} opened here")])
-            ip.feed_token(Token(_CLOSE_FOR[inner.type], tok.value, line=tok.line,
-                                column=tok.column))
+        if not opened:
+            sink.error(f"{_TAG[tok.type]} without a matching opening tag", where,
+                       "remove it, or add the opening tag above")
             return True
-        if tok.type in ("PRESCRIPT_LINE", "POSTSCRIPT_LINE", "RETRY_LINE"):
-            kind = tok.type.split("_")[0].lower()
-            sink.error(f"{kind} does not follow a job line", where,
-                       f"put the {kind} line directly below the jobsub_submit line it belongs to")
-            return True
-        sink.error(f"unexpected {tok.type}", where)
+        inner = opened[-1]
+        sink.error(f"{_TAG[tok.type]} does not match {_TAG[inner.type]}", where,
+                   f"close the {_TAG[inner.type]} block with {_TAG[_CLOSE_FOR[inner.type]]}",
+                   notes=[(_token_span(path, inner), f"{_TAG[inner.type]} opened here")])
+        ip.feed_token(Token(_CLOSE_FOR[inner.type], tok.value, line=tok.line,
+                            column=tok.column))
         return True
 
-    return _parser().parse(text, on_error=on_error)
+    tree = _parser().parse(text, start="start", on_error=on_error)
+    _read_runs(tree, path, sink)
+    return tree
+
+
+def _read_runs(block: Block, path: str, sink: Sink) -> None:
+    """Replace each LINES token of `block` (and the blocks inside) by its job lines."""
+    items: list[Any] = []
+    for item in block.items:
+        if isinstance(item, Block):
+            _read_runs(item, path, sink)
+            items.append(item)
+        else:
+            items += _run_items(item, path, sink)
+    block.items = items
+
+
+def _run_items(run: Token, path: str, sink: Sink) -> list[Any]:
+    kinds = _line_kinds().match
+    items: list[Any] = []
+    job: JobLine | None = None
+    for number, text in enumerate(run.value.split("\n"), run.line):
+        kind = kinds(text).lastgroup
+        if kind == "JOB_LINE":
+            job = JobLine(Line(text, number), [])
+            items.append(job)
+        elif kind in _ATTACHED:
+            if job is None:
+                what = _ATTACHED[kind]
+                sink.error(f"{what} does not follow a job line",
+                           _token_span(path, Line(text, number)),
+                           f"put the {what} line directly below the jobsub_submit line it "
+                           "belongs to")
+            else:
+                job.attachments.append(Line(text, number))
+        elif kind == "OTHER_LINE":
+            items.append(Stray(Line(text, number)))
+            job = None
+    return items
 
 
 # --- meaning ---------------------------------------------------------------------------------
@@ -145,7 +229,8 @@ class _Builder:
     specs: SpecTable = field(default_factory=SpecTable)
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
-    _parsed: dict[tuple, tuple[str | None, dict]] = field(default_factory=dict)
+    _parsed: dict[tuple, tuple[str, Parsed]] = field(default_factory=dict)
+    _by_prefix: dict[str, tuple[str, Parsed]] = field(default_factory=dict)
     _undefined: set[tuple] = field(default_factory=set)
 
     def __post_init__(self):
@@ -178,14 +263,37 @@ class _Builder:
         tok = job.token
         line = tok.value.rstrip("\r")
         m = _JOB_KEYWORD.match(line)
+        index = len(self.nodes) + 1
+        name = f"stage_{index}"
+        at = Span(self.path, tok.line, m.start(1) + 1)
+        # Lines that repeat their options and executable (the usual case in a big file) are
+        # read once: the text up to the executable keys the spec, the rest are arguments.
+        exe = _EXECUTABLE_WORD.search(line, m.end())
+        cached = self._by_prefix.get(line[m.end():exe.end()]) if exe else None
+        if cached is not None and not _SPECIAL.search(line, exe.end()):
+            spec, arguments = cached[0], _PLAIN_WORDS(line, exe.end())
+        else:
+            read = self._read_job(line, tok.line, m.end(), at, exe)
+            if read is None:
+                return None
+            spec, arguments = read
+        node = Node(name, spec, arguments,
+                    {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1),
+                     "CM2": str(index - 2), "nodename": "$(JOB)"}, span=at)
+        if job.attachments:
+            self._attach(node, job.attachments)
+        self.nodes.append(node)
+        return name
+
+    def _read_job(self, line: str, lineno: int, start: int, at: Span,
+                  exe: re.Match | None) -> tuple[str, list[str]] | None:
+        """(spec name, arguments) of a job line read word by word; None after an error."""
         try:
-            words, span = self._words(line, tok.line, m.end())
+            words, span = self._words(line, lineno, start)
         except JobsubError as err:
             self.sink.absorb(err)
             return None
-        where = self._where(span, m.end())
-        index = len(self.nodes) + 1
-        name = f"stage_{index}"
+        where = self._where(span, start)
         stop = _flag_parser().executable_index(words)
         key = tuple(w.text for w in words[:stop + 1])
         cached = self._parsed.get(key)
@@ -193,23 +301,19 @@ class _Builder:
             before = len(self.sink.errors)
             parsed = _flag_parser().parse(
                 words, where, self.ctx, self.sink,
-                end_span=Span(self.path, tok.line, len(line) + 1, tok.line, len(line) + 2))
+                end_span=Span(self.path, lineno, len(line) + 1, lineno, len(line) + 2))
             ok = len(self.sink.errors) == before
-            exe = self._executable(parsed, where)
-            if not ok or exe is None:
+            executable = self._executable(parsed, where)
+            if not ok or executable is None:
                 return None
             options = merge(self.base, parsed.values)
-            spec = self.specs.intern(exe, options, name, Span(self.path, tok.line, m.start(1) + 1))
-            cached = (spec, parsed)
+            cached = (self.specs.intern(executable, options, f"stage_{len(self.nodes) + 1}",
+                                        at), parsed)
             self._parsed[key] = cached
-        spec, parsed = cached
-        node = Node(name, spec, [w.text for w in words[stop + 1:]],
-                    {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1),
-                     "CM2": str(index - 2), "nodename": "$(JOB)"},
-                    span=Span(self.path, tok.line, m.start(1) + 1))
-        self._attach(node, job.attachments)
-        self.nodes.append(node)
-        return name
+        if exe is not None and stop < len(words) and \
+                (words[stop].start + start, words[stop].end + start) == exe.span():
+            self._by_prefix[line[start:exe.end()]] = cached  # the prefix ends at a word
+        return cached[0], [w.text for w in words[stop + 1:]]
 
     def _executable(self, parsed: Parsed, where) -> str | None:
         if parsed.executable is None:
@@ -307,8 +411,9 @@ class _Builder:
         return first, prev
 
     def _span_of(self, item: Any) -> Span | None:
-        tok = item.token if isinstance(item, JobLine) else item.open
-        return _token_span(self.path, tok) if tok is not None else None
+        if isinstance(item, JobLine):
+            return Span(self.path, item.token.line, item.token.column)
+        return _token_span(self.path, item.open) if item.open is not None else None
 
     def _empty(self, block: Block, entries: list[str]) -> None:
         if block.open is not None and not block.items:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import graphlib
 import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobsub.compiler.check import check_workflow, find_cycle
 from jobsub.compiler.diagnostics import Sink, Span
@@ -56,3 +60,29 @@ def test_site_both_requested_and_blocked():
     w = wf(["a"], [])
     w.specs[0].options = {"site": ["SiteA", "SiteB"], "blocklist": ["siteb"]}
     assert messages(w) == ["site siteb is both requested (--site) and blocked (--blocklist)"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.lists(st.integers(0, n - 1), min_size=1, max_size=3),
+                                   st.lists(st.integers(0, n - 1), min_size=1, max_size=3)),
+                         max_size=8))))
+def test_find_cycle_agrees_with_graphlib(case):
+    """A cycle is reported exactly when graphlib finds one, and it is a real cycle."""
+    n, groups = case
+    names = [f"n{i}" for i in range(n)]
+    w = wf(names, [([names[p] for p in ps], [names[c] for c in cs]) for ps, cs in groups])
+    sorter = graphlib.TopologicalSorter()
+    for ps, cs in groups:
+        for c in cs:
+            sorter.add(names[c], *(names[p] for p in ps))
+    try:
+        sorter.prepare()
+        acyclic = True
+    except graphlib.CycleError:
+        acyclic = False
+    cycle = find_cycle(w)
+    assert (cycle is None) == acyclic
+    if cycle:
+        arcs = {(names[p], names[c]) for ps, cs in groups for p in ps for c in cs}
+        assert all((a, b) in arcs for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True))

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobsub.compiler.emit import quoting
+from jobsub.compiler.emit.dag import _vars
+from jobsub.compiler.ir import Node
 from tests.helpers import compile_text, make_executable
 
 
@@ -60,3 +66,21 @@ def test_wrapper_never_takes_the_executables_name(tmp_path):
     assert {"stage_1.sub", "stage_1.2.sh", "files/stage_1.sh"} <= paths
     sub = next(f.text for f in files if f.path == "stage_1.sub")
     assert "executable              = stage_1.2.sh" in sub
+
+
+#: Words with every character the encoders treat specially, and plain ones.
+_WORDS = st.text(alphabet=st.sampled_from(list("ab $()_'\"\\\t=,é-")), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_WORDS, max_size=4), st.dictionaries(
+    st.sampled_from(["A", "run", "CM1"]), _WORDS.filter(bool), max_size=3))
+def test_vars_line_fast_path_writes_what_the_encoders_write(arguments, variables):
+    """_vars writes plain values without the encoders; the result must be the same text."""
+    node = Node("n", "s", arguments, variables)
+    pairs = list(variables.items())
+    if arguments:
+        pairs.append(("JOBSUB_ARGS", quoting.v2_quote_inner(quoting.v2_raw(arguments))))
+    expected = " ".join(f"{k}={quoting.dag_vars_value(quoting.protect_dollars(v))}"
+                        for k, v in pairs)
+    assert _vars(node) == (f"VARS n {expected}" if pairs else "")

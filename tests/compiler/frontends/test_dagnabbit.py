@@ -271,3 +271,60 @@ def test_retry_lines(tmp_path):
         (12, "a job has only one retry line"),
         (14, "retry does not follow a job line"),
     ]
+
+
+CACHE_LINES = [
+    "jobsub_submit --memory 2GB file://a.sh plain",
+    "jobsub_submit --memory 2GB file://a.sh 'two words' \"q\\\"uote\" $HOME_SET_VAR",
+    "jobsub_submit --memory 2GB file://a.sh",
+    "jobsub_submit --memory 2GB   file://a.sh  spaced\targs ",
+    "jobsub_submit --memory 2GB file://b.sh x",
+    "jobsub_submit --memory 3GB file://a.sh y",
+    "jobsub_submit -e 'Y=a file://a.sh' file://b.sh z",
+    "jobsub_submit -e 'Y=a file://a.sh' file://b.sh z2 '$(Process)'",
+    "jobsub_submit -e \"Y=a file://a.sh b\" file://b.sh w",
+    "jobsub_submit -e \"Y=a file://a.sh b\" file://b.sh w2",
+    "jobsub_submit -- file://a.sh --memory",
+    "jobsub_submit -- file://a.sh --memory 2",
+]
+
+
+def test_lines_read_once_give_what_each_line_gives_alone(tmp_path):
+    """Job lines that share their options are read once (a cache keyed by the text up to the
+    executable); every node must still be what its line compiles to on its own."""
+    make_executable(tmp_path / "a.sh")
+    make_executable(tmp_path / "b.sh")
+    wf, _, sink = compile_text(tmp_path, "<serial>\n" + "\n".join(CACHE_LINES) + "\n</serial>\n")
+    assert not sink.errors
+    for line, node in zip(CACHE_LINES, wf.nodes, strict=True):
+        alone, _, _ = compile_text(tmp_path, line + "\n", name="alone.dagnabbit")
+        [spec] = alone.specs
+        ours = next(s for s in wf.specs if s.name == node.spec)
+        assert (ours.executable, ours.options) == (spec.executable, spec.options), line
+        assert node.arguments == alone.nodes[0].arguments, line
+
+
+def test_a_bad_100000_line_file_reports_every_error_in_one_pass(tmp_path):
+    """The fast paths keep error reporting whole: each problem at its line and column."""
+    make_executable(tmp_path / "a.sh")
+    lines = ["<serial>"]
+    for i in range(1, 100_001):
+        lines.append(f"jobsub_submit -G exp --memory 1GB file://a.sh --item {i}")
+    lines[20_000] = "jobsub_submit -G exp --memroy 1GB file://a.sh --item x"
+    lines[40_000] = "jobsub_submit -G exp --memory 1GB file://a.sh 'unclosed"
+    lines[60_000] = "postscript file://a.sh"
+    lines.insert(60_000, "</serial>")
+    lines.insert(80_000, "not a dagnabbit line")
+    lines.insert(90_000, "<parallel>")
+    lines.append("</serial>")
+    _, files, sink = compile_text(tmp_path, "\n".join(lines) + "\n", name="big.dagnabbit")
+    found = [(d.span.line, d.span.column, d.message) for d in sink.sorted()
+             if d.severity == "error"]
+    assert found == [
+        (20_001, 22, "unknown option --memroy"),
+        (40_001, 47, "unterminated single quote"),
+        (60_002, 1, "postscript does not follow a job line"),  # after </serial> (60,001)
+        (80_001, 1, "not a dagnabbit line"),
+        (100_005, 1, "</serial> does not match <parallel>"),  # opened at 90,001
+    ], found
+    assert not files
