@@ -107,13 +107,26 @@ def _validator(schema_json: str):
     return jsonschema.validators.validator_for(schema)(schema)
 
 
+@lru_cache(maxsize=8)
+def _fast_check(schema_json: str):
+    import json
+
+    from .fastschema import compile_schema
+
+    return compile_schema(json.loads(schema_json))
+
+
 def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> list[tuple]:
     """Every schema violation in `doc`, located, into `sink`; returns the JSON paths of the
     offending values (an unknown key's path ends with the key), so a caller can drop them and
     go on to find the errors that only show once the document is read."""
     import json
 
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    key = json.dumps(schema, sort_keys=True)
+    fast = _fast_check(key)
+    if fast is not None and fast(doc):
+        return []  # valid: no need for jsonschema's slower, explaining pass
+    validator = _validator(key)
     bad: list[tuple] = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path))):
         for leaf in _leaves(error):
