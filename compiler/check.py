@@ -21,8 +21,15 @@ RESERVED = frozenset({"PARENT", "CHILD", "ALL_NODES"})
 
 def check_workflow(wf: Workflow, sink: Sink) -> None:
     specs = {}
+    folded: dict[str, JobSpec] = {}
     for spec in wf.specs:
         check_spec_options(spec, sink)
+        other = folded.setdefault(spec.name.casefold(), spec)
+        if other.name != spec.name:
+            sink.error(f"job names {other.name} and {spec.name} differ only in case", spec.span,
+                       "their submit files would be one file on a case-insensitive file "
+                       "system; rename one", notes=[(other.span, "the other")]
+                       if other.span else ())
         if spec.name in specs:
             sink.error(f"duplicate job spec name {spec.name}", spec.span,
                        notes=[(specs[spec.name].span, "first defined here")]
@@ -31,6 +38,7 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
             specs[spec.name] = spec
 
     nodes = {}
+    folded_nodes: dict[str, str] = {}
     for node in wf.nodes:
         if not NODE_NAME.fullmatch(node.name):
             sink.error(f"node name {node.name!r} is not a valid DAGMan node name", node.span,
@@ -38,6 +46,11 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
         elif node.name.upper() in RESERVED:
             sink.error(f"node name {node.name} is reserved by DAGMan", node.span,
                        "choose another name")
+        other_name = folded_nodes.setdefault(node.name.casefold(), node.name)
+        if other_name != node.name:
+            sink.error(f"node names {other_name} and {node.name} differ only in case", node.span,
+                       "DAGMan's rescue and status files name nodes, and readers of them "
+                       "often ignore case; rename one")
         if node.name in nodes:
             sink.error(f"duplicate node name {node.name}", node.span,
                        notes=[(nodes[node.name].span, "first defined here")]

@@ -43,7 +43,7 @@ def build_ir_schema() -> dict[str, Any]:
     }
     ref = lambda name: {"$ref": f"#/$defs/{name}"}  # noqa: E731
     workflow = _obj({
-        "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$"},
         "source": {"type": "string"},
         "base_dir": {"type": "string"},
         "kind": {"enum": ["dag", "job"]},

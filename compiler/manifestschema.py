@@ -217,7 +217,7 @@ def build_manifest_schema() -> dict[str, Any]:
         "properties": {
             "version": _d("Manifest format version.", {"const": 1}),
             "name": _d("Name of the workflow: the stem of the files written.",
-                       {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"}),
+                       {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$"}),
             "defaults": _d("Options and settings every job starts from.", defaults),
             "templates": _d("Named sets of job keys that jobs `extends`.", {
                 "type": "object", "propertyNames": {"pattern": NAME_PATTERN},

@@ -31,6 +31,27 @@ class OutFile:
     store: Callable[[], None] | None = None
 
 
+#: First path components and suffixes of what jobsub writes into an output folder.
+_OURS_FIRST = frozenset({"files", "dropbox", "sub", MARKER})
+_OURS_SUFFIX = (".dag", ".sub", ".sh", ".config")
+
+
+def dagman_path_problem(path: str) -> str | None:
+    """Why DAGMan must not write `path` (relative to the output folder, where DAGMan runs),
+    or None. DAGMan follows the path wherever it points, so one that leaves the folder or
+    lands on a file jobsub wrote would overwrite something that is not its own."""
+    if not path.strip():
+        return "is empty"
+    if os.path.isabs(path) or path.startswith("~"):
+        return "is an absolute path; DAGMan's files stay inside the output folder"
+    parts = path.replace("\\", "/").split("/")
+    if ".." in parts:
+        return "leaves the output folder (..)"
+    if parts[0] in _OURS_FIRST or parts[-1].endswith(_OURS_SUFFIX) or ".dag." in parts[-1]:
+        return "would overwrite a file that jobsub or DAGMan writes"
+    return None
+
+
 def check_replaceable(final_dir: str) -> None:
     """Raise unless `final_dir` is absent, empty, or an earlier jobsub output folder."""
     if not os.path.lexists(final_dir):
@@ -90,7 +111,12 @@ def _store(f: OutFile) -> None:
 
 
 def _write_one(root: str, f: OutFile) -> None:
-    target = os.path.join(root, *f.path.split("/"))
+    parts = f.path.split("/")
+    if os.path.isabs(f.path) or any(p in ("", ".", "..") for p in parts):
+        # Names are checked where they are written; this is the last line of defence.
+        raise JobsubError(f"refusing to write {f.path!r}: it is not a plain path inside the "
+                          "output folder")
+    target = os.path.join(root, *parts)
     os.makedirs(os.path.dirname(target), mode=_mode(0o777), exist_ok=True)
     if f.source is not None:
         shutil.copyfile(f.source, target)

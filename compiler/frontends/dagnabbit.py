@@ -8,7 +8,6 @@ one run reports every problem in the file.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from ..ir import DagSettings, Edge, Node, Retry, Script, Workflow
 from ..options import OPTIONS, Context, Scope, defaults, merge
 from ..shellwords import Word, split_words
 from ..specs import SpecTable, job_options, local_path
+from . import workflow_stem
 
 _CLOSE_FOR = {"SERIAL_OPEN": "SERIAL_CLOSE", "PARALLEL_OPEN": "PARALLEL_CLOSE"}
 _TAG = {"SERIAL_OPEN": "<serial>", "PARALLEL_OPEN": "<parallel>",
@@ -438,13 +438,9 @@ def compile_text(text: str, path: str, *, env: Mapping[str, str], base_dir: str,
     if not builder.nodes and not sink.errors:
         sink.error("no jobs in file", Span(path, 1, 1), "add a jobsub_submit line")
     max_jobs = (cmdline or {}).get("max_concurrent")
-    return Workflow(name=name or _stem(path), source=path, base_dir=base_dir, kind="dag",
+    return Workflow(name=name or workflow_stem(path), source=path, base_dir=base_dir, kind="dag",
                     specs=builder.specs.specs, nodes=builder.nodes, edges=builder.edges,
                     settings=DagSettings(max_jobs_submitted=max_jobs))
 
 
-def _stem(path: str) -> str:
-    base = os.path.basename(path)
-    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) or "workflow"
 

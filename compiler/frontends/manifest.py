@@ -33,9 +33,11 @@ from ..ir import (
     Workflow,
 )
 from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
+from ..output import dagman_path_problem
 from ..shellwords import expand_string
 from ..specs import SpecTable, job_options, local_path
 from ..units import UnitError
+from . import workflow_stem
 
 Locate = Callable[..., Span]
 OPTION_KEYS = {o.dest for o in OPTIONS if o.scope is Scope.JOB}
@@ -143,7 +145,8 @@ class _Builder:
         self._dependencies(data)
         self._final_rules()
         settings = self._settings(data)
-        wf = Workflow(name=name or data.get("name") or _stem(self.path), source=self.path,
+        stem = workflow_stem(self.path, (".yaml", ".yml"))
+        wf = Workflow(name=name or data.get("name") or stem, source=self.path,
                       base_dir=self.base_dir, kind="dag", specs=self.specs.specs,
                       nodes=self.nodes, edges=self.edges, settings=settings,
                       subdags=self.subdags)
@@ -380,6 +383,9 @@ class _Builder:
             return None
         defer = spec.get("defer")
         debug = spec.get("debug")
+        if debug:
+            self._dagman_path(debug["file"], (*where, "debug", "file"), f"{kind} debug file",
+                              f"{job.name}.{kind}.debug")
         return Script(kind.upper(), path, [_text(a) for a in spec.get("arguments", [])], at,
                       Defer(defer["status"], defer["time"]) if defer else None,
                       ScriptDebug(debug["file"], debug.get("stream", "ALL")) if debug else None)
@@ -526,6 +532,12 @@ class _Builder:
 
     # -- DAG settings -----------------------------------------------------------------------
 
+    def _dagman_path(self, path: str, where: tuple, what: str, example: str) -> None:
+        problem = dagman_path_problem(str(path))
+        if problem:
+            self.sink.error(f"{what} {path!r} {problem}", self.locate(where),
+                            f"name a file inside the output folder, such as {example}")
+
     def _settings(self, data: Mapping[str, Any]) -> DagSettings:
         dag = data.get("dag") or {}
         settings = DagSettings(
@@ -537,6 +549,14 @@ class _Builder:
             set_job_attr={str(k): _classad(v) for k, v in
                           (dag.get("set_job_attr") or {}).items()},
             categories={k: v["maxjobs"] for k, v in (data.get("categories") or {}).items()})
+        for key in ("jobstate_log", "dot", "node_status_file"):
+            value = dag.get(key)
+            if value is not None:
+                inner = isinstance(value, Mapping)
+                self._dagman_path(value["file"] if inner else value,
+                                  ("dag", key, "file") if inner else ("dag", key), key,
+                                  {"dot": "dag.dot", "node_status_file": "status.txt"}.get(
+                                      key, "jobstate.log"))
         dot = dag.get("dot")
         if dot is not None:
             settings.dot = Dot(dot) if isinstance(dot, str) else Dot(
@@ -612,10 +632,3 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     return str(value)
 
-
-def _stem(path: str) -> str:
-    base = os.path.basename(path)
-    for suffix in (".yaml", ".yml"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", base) or "workflow"
