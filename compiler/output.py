@@ -7,10 +7,13 @@ file), so `-o ~` cannot wipe a home directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .diagnostics import JobsubError
@@ -69,13 +72,16 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
     final_dir = os.path.abspath(final_dir)
     check_replaceable(final_dir)
     parent = os.path.dirname(final_dir)
+    tmp = None
     try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(final_dir)}.", suffix=".tmp",
-                               dir=parent)
-    except OSError as err:
-        raise JobsubError(f"cannot create output folder in {parent}: {err.strerror}") from None
-    try:
+        try:
+            os.makedirs(parent, exist_ok=True)
+            with signals_deferred():  # the folder exists only once `tmp` names it
+                tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(final_dir)}.",
+                                       suffix=".tmp", dir=parent)
+        except OSError as err:
+            raise JobsubError(f"cannot create output folder in {parent}: "
+                              f"{err.strerror}") from None
         os.chmod(tmp, _mode(0o777))
         inside = [f for f in files if f.store is None]
         for f in inside:
@@ -84,13 +90,32 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
         for f in files:
             if f.store is not None:
                 _store(f)
-        _swap_into_place(tmp, final_dir)
+        with signals_deferred():
+            _swap_into_place(tmp, final_dir)
     except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            with signals_deferred():
+                shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(err, OSError):
             raise JobsubError(f"cannot write output folder {final_dir}: "
                               f"{err.strerror or err}") from None
         raise
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done: a step that must not be cut in
+    half (create and remember a folder, swap two folders, remove one) runs whole, and the
+    interruption takes effect right after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _mode(requested: int) -> int:
