@@ -223,6 +223,10 @@ CLAIM_WORKLIFE = 0
 UNUSED_CLAIM_TIMEOUT = 0
 START = True
 SUSPEND = False
+# A way for tests to have a submission refused by the schedd itself.
+SUBMIT_REQUIREMENT_NAMES = NotRefused
+SUBMIT_REQUIREMENT_NotRefused = JobsubTestRefuse =!= true
+SUBMIT_REQUIREMENT_NotRefused_REASON = "the test pool refuses jobs with JobsubTestRefuse"
 PREEMPT = False
 KILL = False
 EOF
