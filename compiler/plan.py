@@ -76,6 +76,10 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
     except JobsubError as err:
         sink.absorb(err)
         return []
+    node_vars: dict[str, set[str]] = {}
+    for node in wf.nodes:
+        if node.vars and node.spec is not None:
+            node_vars.setdefault(node.spec, set()).update(node.vars)
     for spec in wf.specs:
         executable = copies[os.path.normpath(spec.executable)]
         wrapper = wrapper_name(spec.name, executable)
@@ -89,7 +93,8 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
             if f.content is not None or f.source is not None:
                 out = _dropbox_file(box, f)
                 shipped.setdefault(out.path, out)
-        names[spec.name] = Names(f"{spec.name}.sub", wrapper, executable, shipping)
+        names[spec.name] = Names(f"{spec.name}.sub", wrapper, executable, shipping,
+                                 frozenset(v.lower() for v in node_vars.get(spec.name, ())))
 
     single = wf.kind == "job"
     for spec in wf.specs:

@@ -83,9 +83,11 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
         sink.error(f"DAG settings: {err}")
     for category, limit in s.categories.items():
         yield f"MAXJOBS {category} {limit}"
+    queue_names = frozenset(n.lower() for spec in wf.specs if spec.queue
+                            for n in spec.queue.names)
     for node in wf.nodes:
         try:
-            yield from _node(node, submit_files)
+            yield from _node(node, submit_files, queue_names)
         except Unrepresentable as err:
             sink.error(f"node {node.name}: {err}", node.span)
         for script in node.scripts:
@@ -119,7 +121,8 @@ def _header(wf: Workflow, config_file: str | None) -> Iterator[str]:
         yield f"SET_JOB_ATTR {name} = {quoting.no_newlines(value, 'attribute value')}"
 
 
-def _node(node: Node, submit_files: Mapping[str, str]) -> Iterator[str]:
+def _node(node: Node, submit_files: Mapping[str, str],
+          queue_names: frozenset[str] = frozenset()) -> Iterator[str]:
     flags = (" NOOP" if node.noop else "") + (" DONE" if node.done and not node.final else "")
     if node.subdag is not None:
         folder, _, name = node.subdag.rpartition("/")
@@ -129,7 +132,7 @@ def _node(node: Node, submit_files: Mapping[str, str]) -> Iterator[str]:
         yield f"FINAL {node.name} {dag_path(submit_files[node.spec])}{flags}"
     else:
         yield f"JOB {node.name} {dag_path(submit_files[node.spec])}{flags}"
-    vars_line = _vars(node)
+    vars_line = _vars(node, queue_names)
     if vars_line:
         yield vars_line
 
@@ -159,29 +162,34 @@ _PLAIN_WORD = re.compile(r"[^\s'\"\\\0]+")
 _PLAIN_VALUE = re.compile(r"[^\"\\\n\r\0]+")
 
 
-def _plain(pattern: re.Pattern, text: str) -> bool:
-    """`text` is written as it is: no character to escape, and no `$NAME(` that HTCondor's
-    macro expansion would take for a function."""
+def _plain(pattern: re.Pattern, text: str, defined: frozenset[str]) -> bool:
+    """`text` is written as it is: no character to escape, and no `$` that HTCondor's macro
+    expansion would change."""
     return pattern.fullmatch(text) is not None and (
-        "$" not in text or quoting.protect_dollars(text) == text)
+        "$" not in text or quoting.protect_dollars(text, defined=defined) == text)
 
 
-def _vars(node: Node) -> str:
+def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
+    """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
+    variable of a submit file."""
     pairs = list(node.vars.items())
+    defined = queue_names | {k.lower() for k in node.vars} if node.vars else queue_names
     if node.arguments:
         args = node.arguments
-        if all(_plain(_PLAIN_WORD, w) for w in args):
+        if all(_plain(_PLAIN_WORD, w, defined) for w in args):
             pairs.append((ARGS_VAR, " ".join(args)))
         else:
-            pairs.append((ARGS_VAR, quoting.v2_quote_inner(quoting.v2_raw(args))))
+            raw = quoting.v2_raw(args, defined=defined)
+            pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
     parts = []
     for name, value in pairs:
         if name not in _GOOD_VAR_NAMES:
             _check_var_name(name)
-        if _plain(_PLAIN_VALUE, value):
+        if _plain(_PLAIN_VALUE, value, defined):
             parts.append(f'{name}="{value}"')
         else:
-            parts.append(f"{name}={quoting.dag_vars_value(quoting.protect_dollars(value))}")
+            value = quoting.protect_dollars(value, defined=defined)
+            parts.append(f"{name}={quoting.dag_vars_value(value)}")
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
 
 

@@ -4,7 +4,9 @@ Rules (HTCondor sources: condor_arglist.cpp, env.cpp, config.cpp, classad lexer,
 - submit `arguments`/`environment`: the quoted ("new") syntax, whole value in `"..."`, `"` as
   `""`; a word with whitespace or `'` (or an empty word) in `'...'` with `'` as `''`;
 - submit macro expansion runs over every value: a `$` that would start `$NAME(` is written
-  `$(DOLLAR)`; `$(...)` and `$$(...)` are HTCondor macros the user meant, and pass through;
+  `$(DOLLAR)`; `$(NAME)` passes through only when HTCondor or DAGMan defines NAME (the job's
+  own VARS and queue names included), `$(NAME:default)` and `$$(...)` always: an undefined
+  `$(NAME)` would silently become nothing, so it is written literally instead;
 - ClassAd strings (old-ClassAd lexing): `"` as `\\"`, backslashes otherwise literal;
 - DAG `VARS` values: `"..."` with `\\` as `\\\\` and `"` as `\\"`, never empty;
 - no value may contain a newline or carriage return (it would add a line to the file) or NUL.
@@ -21,6 +23,20 @@ class Unrepresentable(ValueError):
 
 _FUNCTION_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]+\()")
 _ANY_MACRO_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]*\()")
+#: `$(NAME)`, not `$$(NAME)` and not `$(NAME:default)`.
+_PLAIN_MACRO = re.compile(r"(?<!\$)\$(?=\(([A-Za-z0-9_.]+)\))")
+
+#: Macros defined for every job: by condor_submit (submit_utils.cpp: the job ids, `queue`
+#: loop variables, the submitting machine's facts, DOLLAR and friends) and by DAGMan for a
+#: node (JOB, RETRY, DAGManJobId..., and the node's VARS names, passed as `defined`).
+PREDEFINED = frozenset(name.lower() for name in (
+    "Cluster", "ClusterId", "Process", "ProcId", "Node", "Step", "Item", "ItemIndex", "Row",
+    "DOLLAR", "Arch", "OpSys", "OpSysVer", "OpSysAndVer", "OpSysMajorVer", "OpSysName",
+    "OpSysLongName", "OpSysLegacy", "IsLinux", "IsWindows", "FILESYSTEM_DOMAIN", "UID_DOMAIN",
+    "SUBMIT_FILE", "SUBMIT_TIME", "YEAR", "MONTH", "DAY", "CondorVersion", "CondorPlatform",
+    "SPOOL", "JOB", "RETRY", "FULL_HOSTNAME", "HOSTNAME", "IP_ADDRESS", "TILDE", "USERNAME",
+    "SUBMIT_FILE_DIR", "DAGManJobId", "DAG_NODE_NAME", "DAGParentNodeNames", "DAGMAN_LOG",
+    "SUBMIT_EVENT_NOTES"))
 _NEEDS_SINGLE_QUOTES = re.compile(r"[\s']")
 
 
@@ -33,14 +49,25 @@ def no_newlines(text: str, what: str) -> str:
     return text
 
 
-def protect_dollars(text: str, keep_macros: bool = True) -> str:
+def protect_dollars(text: str, keep_macros: bool = True,
+                    defined: frozenset[str] = frozenset()) -> str:
     """Escape `$` that HTCondor's macro expansion would otherwise interpret.
 
-    With `keep_macros`, `$(name)` and `$$(attr)` stay macros (they are how users reach
-    `$(Cluster)`, `$(Process)`, VARS); every other function-like `$NAME(` is made literal.
+    With `keep_macros`, `$(name)` of a defined macro (PREDEFINED, or `defined`: lower-case
+    VARS and queue names) and `$$(attr)` stay macros (how users reach `$(Cluster)`,
+    `$(Process)`, their VARS); any other `$(name)` and every function-like `$NAME(` is made
+    literal.
     """
-    pattern = _FUNCTION_DOLLAR if keep_macros else _ANY_MACRO_DOLLAR
-    return pattern.sub("$(DOLLAR)", text)
+    if "$" not in text:
+        return text
+    if not keep_macros:
+        return _ANY_MACRO_DOLLAR.sub("$(DOLLAR)", text)
+    text = _FUNCTION_DOLLAR.sub("$(DOLLAR)", text)
+
+    def literal_unless_defined(m: re.Match) -> str:
+        name = m.group(1).lower()
+        return "$" if name in PREDEFINED or name in defined else "$(DOLLAR)"
+    return _PLAIN_MACRO.sub(literal_unless_defined, text)
 
 
 def _v2_word(word: str) -> str:
@@ -51,29 +78,31 @@ def _v2_word(word: str) -> str:
     return word
 
 
-def v2_raw(words: list[str], what: str = "argument") -> str:
+def v2_raw(words: list[str], what: str = "argument",
+           defined: frozenset[str] = frozenset()) -> str:
     """The inside of a quoted-syntax value (before `"` doubling), macros protected."""
     for w in words:
         no_newlines(w, what)
-    return " ".join(_v2_word(protect_dollars(w)) for w in words)
+    return " ".join(_v2_word(protect_dollars(w, defined=defined)) for w in words)
 
 
 def v2_quote_inner(raw: str) -> str:
     return raw.replace('"', '""')
 
 
-def arguments(words: list[str]) -> str:
+def arguments(words: list[str], defined: frozenset[str] = frozenset()) -> str:
     """`arguments = ...` value for `words`: the job's argv after its executable."""
-    return '"' + v2_quote_inner(v2_raw(words)) + '"'
+    return '"' + v2_quote_inner(v2_raw(words, defined=defined)) + '"'
 
 
-def environment(pairs: list[tuple[str, str]] | list[list[str]]) -> str:
+def environment(pairs: list[tuple[str, str]] | list[list[str]],
+                defined: frozenset[str] = frozenset()) -> str:
     """`environment = ...` value for (NAME, value) pairs, in order."""
     items = []
     for name, value in pairs:
         no_newlines(value, f"environment variable {name}")
         items.append(f"{name}={value}")
-    return '"' + v2_quote_inner(v2_raw(items, "environment value")) + '"'
+    return '"' + v2_quote_inner(v2_raw(items, "environment value", defined)) + '"'
 
 
 def classad_string(text: str) -> str:

@@ -47,6 +47,8 @@ class Names:
     wrapper: str  # stage_1.sh
     executable: str  # files/jobA.sh
     files: JobFiles = field(default_factory=lambda: JobFiles([], []))
+    #: VARS names of the nodes that run it, lower case: macros its values may use
+    node_vars: frozenset[str] = frozenset()
 
 
 def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
@@ -98,7 +100,9 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
                           f".condor_creds/{spec.oauth.service}_{spec.oauth.handle}.use"))
     env_pairs += [(k, v) for k, v in o.get("environment", [])]
 
-    arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments)
+    defined = names.node_vars | {n.lower() for n in spec.queue.names} if spec.queue \
+        else names.node_vars
+    arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments, defined)
 
     attributes, requirements, lines = _placement(o, policy)
     group = o.get("group")
@@ -123,7 +127,7 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "output": f"{stem}.$(Cluster).$(Process).out",
         "error": f"{stem}.$(Cluster).$(Process).err",
         "log": f"{spec.name}.log",
-        "environment": _environment(env_pairs),
+        "environment": quoting.environment(env_pairs, defined),
         "memory": f"{o['memory']}M",
         "disk": f"{o['disk']}K",
         "cpus": o.get("cpu"),
@@ -154,10 +158,6 @@ def _queue(spec: JobSpec) -> str | None:
     return f"{','.join(spec.queue.names)} from (\n{rows}\n)"
 
 
-def _environment(pairs: list[tuple[str, str]]) -> str:
-    """Jobsub's own values are HTCondor macros on purpose; the user's are made literal except
-    for `$(...)` macros, which is what the quoting module does for every word."""
-    return quoting.environment(pairs)
 
 
 def _grouped(expr: str) -> str:

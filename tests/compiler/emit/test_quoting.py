@@ -87,9 +87,17 @@ def test_environment_roundtrip_property(pairs):
     assert decode_environment(submit_expand(f"environment = {encoded}", "environment")) == pairs
 
 
-def test_condor_macros_pass_through():
-    assert submit_expand(f"arguments = {quoting.arguments(['$(Process)', 'a $(X) b'])}",
-                         "arguments", {"X": "x"}) == "\"0 'a x b'\""
+def test_defined_macros_pass_through():
+    words = ["$(Process)", "a $(X) b", "$(cluster)", "$(Missing:dflt)", "$$(Name)"]
+    assert submit_expand(f"arguments = {quoting.arguments(words, frozenset({'x'}))}",
+                         "arguments", {"X": "x"}) == "\"0 'a x b' 1 dflt $$(Name)\""
+
+
+def test_undefined_macros_are_literal():
+    """HTCondor expands an undefined $(NAME) to nothing: the user's text would vanish."""
+    words = ["$(date)", "a$(X)b", "$(echo hi)", "$(DOLLAR)"]
+    assert submit_expand(f"arguments = {quoting.arguments(words)}", "arguments", {"X": "x"}) \
+        == "\"$(date) a$(X)b '$(echo hi)' $\""
 
 
 @pytest.mark.parametrize("bad", ["line\nbreak", "carriage\rreturn", "nul\0char"])
