@@ -176,6 +176,8 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     defined = queue_names | {k.lower() for k in node.vars} if node.vars else queue_names
     if node.arguments:
         args = node.arguments
+        if node.vars and any("$(" in a for a in args):
+            args = _substitute_vars(args, node.vars)
         if all(_plain(_PLAIN_WORD, w, defined) for w in args):
             pairs.append((ARGS_VAR, " ".join(args)))
         else:
@@ -191,6 +193,20 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
             value = quoting.protect_dollars(value, defined=defined)
             parts.append(f"{name}={quoting.dag_vars_value(value)}")
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
+
+
+_VAR_REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
+
+
+def _substitute_vars(args: list[str], variables: dict[str, str]) -> list[str]:
+    """The node's own VARS put into its arguments now, not by HTCondor: its macro
+    substitution is textual, so a value with a quote or a blank would break the quoted
+    `arguments` it lands in. Here each value becomes part of its word, then is quoted."""
+    lowered = {k.lower(): v for k, v in variables.items()}
+
+    def value(m: re.Match) -> str:
+        return lowered.get(m.group(1).lower(), m.group(0))
+    return [_VAR_REFERENCE.sub(value, a) if "$(" in a else a for a in args]
 
 
 def _check_var_name(name: str) -> None:

@@ -1,0 +1,152 @@
+"""Value fidelity in real jobs: hostile strings as arguments (inline and through VARS), as
+environment values, as DAG VARS, as ClassAd attributes (`+DESIRED_...`) and as file names,
+checked by what the job itself reports (hex, so nothing is lost in printing) and by the
+job's ad in the schedd. Line breaks and NULs are refused at compile time."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import htcondor2
+import pytest
+
+from jobsub.cli.main import main
+from tests.hardening.values import BAD_FILE_NAMES, EMPTY, FILE_NAMES, HOSTILE, LINE_BREAKS
+from tests.helpers import make_executable
+
+pytestmark = pytest.mark.pool
+
+#: Prints its argv, the environment variables V0..V$NENV-1 and the names in
+#: $CONDOR_DIR_INPUT, each value in hex.
+REPORT = r"""#!/bin/sh
+hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; echo; }
+echo "argc $#"
+for a in "$@"; do printf 'arg '; hex "$a"; done
+i=0
+while [ "$i" -lt "${NENV:-0}" ]; do
+    eval "isset=\${V$i+set}"; eval "value=\${V$i}"
+    printf 'env%s %s ' "$i" "${isset:-unset}"; hex "$value"
+    i=$((i + 1))
+done
+if [ -n "$CONDOR_DIR_INPUT" ]; then
+    for f in "$CONDOR_DIR_INPUT"/*; do printf 'file '; hex "$(basename "$f")"; done
+fi
+"""
+
+
+def yaml_text(value: str) -> str:
+    """A manifest string: `$` is written `\\$` there (plain `$NAME` means the environment)."""
+    return value.replace("$", "\\$")
+
+
+def parse_report(text: str) -> dict:
+    out: dict = {"args": [], "env": {}, "files": []}
+    for line in text.splitlines():
+        kind, _, rest = line.partition(" ")
+        if kind == "argc":
+            out["argc"] = int(rest)
+        elif kind == "arg":
+            out["args"].append(bytes.fromhex(rest).decode())
+        elif kind.startswith("env"):
+            state, _, value = rest.partition(" ")
+            out["env"][int(kind[3:])] = (state, bytes.fromhex(value).decode())
+        elif kind == "file":
+            out["files"].append(bytes.fromhex(rest).decode())
+    return out
+
+
+def run(capsys, *argv: str) -> str:
+    code = main(list(argv))
+    result = capsys.readouterr()
+    assert code == 0, result.err
+    job_id = next(ln for ln in result.out.splitlines() if ln.startswith("Use job id")).split()[3]
+    code = main(["wait", job_id, "--timeout", "300"])
+    waited = capsys.readouterr()
+    assert code == 0, waited.out + waited.err
+    return job_id
+
+
+def job_ads(folder: Path, attrs: list[str]) -> list:
+    iwd = f'Iwd == "{folder.resolve()}"'
+    return list(htcondor2.Schedd().history(iwd, attrs, match=50))
+
+
+@pytest.fixture
+def work(pool_cwd):
+    make_executable(pool_cwd / "report.sh", REPORT)
+    for name in FILE_NAMES:
+        (pool_cwd / name).write_text(name)
+    return pool_cwd
+
+
+def test_single_job_values(work, capsys):
+    """jobsub_submit's command line: inline `arguments` and `environment`."""
+    values = [*HOSTILE, EMPTY]
+    env = [f"-e=V{i}={v}" for i, v in enumerate(values)]
+    run(capsys, "submit", "-o", "out", *env, "-e", f"NENV={len(values)}",
+        *[f"-f={n}" for n in FILE_NAMES], "file://report.sh", *values)
+    [stdout] = (work / "out").glob("*.out")
+    got = parse_report(stdout.read_text())
+    assert got["argc"] == len(values)
+    assert got["args"] == values
+    assert got["env"] == {i: ("set", v) for i, v in enumerate(values)}
+    assert sorted(got["files"]) == sorted(FILE_NAMES)
+
+
+def test_dag_node_values(work, capsys):
+    """A manifest: arguments through VARS JOBSUB_ARGS, user VARS used as arguments, the
+    environment, and `resource_provides` values as ClassAd strings in the job's ad."""
+    values = [*HOSTILE, EMPTY]
+    manifest = {"jobs": {
+        "direct": {"executable": "report.sh", "arguments": [yaml_text(v) for v in values],
+                   "environment": {**{f"V{i}": yaml_text(v) for i, v in enumerate(values)},
+                                   "NENV": str(len(values))},
+                   "input_file": FILE_NAMES},
+        "viavars": {"executable": "report.sh",
+                    "arguments": [f"$(hv{i})" for i in range(len(HOSTILE))],
+                    "vars": {f"hv{i}": yaml_text(v) for i, v in enumerate(HOSTILE)},
+                    "resource_provides": {f"k{i}": yaml_text(v)
+                                          for i, v in enumerate(HOSTILE)}},
+    }}
+    (work / "values.yaml").write_text(json.dumps(manifest, ensure_ascii=False))
+    run(capsys, "submit", "--dag", "-o", "out", "file://values.yaml")
+    out = work / "out"
+    direct = parse_report(next(out.glob("direct.*.out")).read_text())
+    assert direct["args"] == values
+    assert direct["env"] == {i: ("set", v) for i, v in enumerate(values)}
+    assert sorted(direct["files"]) == sorted(FILE_NAMES)
+    via = parse_report(next(out.glob("viavars.*.out")).read_text())
+    assert via["args"] == HOSTILE
+    [ad] = [a for a in job_ads(out, [f"DESIRED_k{i}" for i in range(len(HOSTILE))] +
+                                    ["DAGNodeName"]) if a.get("DAGNodeName") == "viavars"]
+    assert [ad.get(f"DESIRED_k{i}") for i in range(len(HOSTILE))] == HOSTILE
+
+
+@pytest.mark.parametrize("value", LINE_BREAKS)
+@pytest.mark.parametrize("channel", ["arguments", "environment", "vars", "resource_provides"])
+def test_line_breaks_are_refused(tmp_path, capsys, monkeypatch, channel, value):
+    monkeypatch.chdir(tmp_path)
+    make_executable(tmp_path / "a.sh")
+    job = {"executable": "a.sh"}
+    job[channel] = [value] if channel == "arguments" else {"v": value}
+    (tmp_path / "w.yaml").write_text(json.dumps({"jobs": {"a": job}}))
+    assert main(["compile", "w.yaml", "-o", "out"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("w.yaml:"), err
+    assert "line break" in err or "NUL" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", BAD_FILE_NAMES)
+def test_unlistable_file_names_are_refused(tmp_path, capsys, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    make_executable(tmp_path / "a.sh")
+    (tmp_path / name).write_text("x")
+    (tmp_path / "w.yaml").write_text(json.dumps(
+        {"jobs": {"a": {"executable": "a.sh", "input_file": [name]}}}))
+    assert main(["compile", "w.yaml", "-o", "out"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("w.yaml:") and "transfer_input_files" in err, err
+    assert not os.path.exists(tmp_path / "out")

@@ -1,0 +1,24 @@
+"""The hostile values: each must reach the job exactly, or be refused with a reason."""
+
+from __future__ import annotations
+
+#: Values every channel (arguments, environment, VARS, ClassAd strings) must carry exactly.
+HOSTILE = [
+    "plain", "two words", "tab\there", "  leading and trailing  ", 'double"quote',
+    "single'quote", "both'\"kinds\"'", "back\\slash", "trailing\\", "\\\\double", "\\\"",
+    "$HOME", "${HOME}", "$(date)", "$(echo hi)", "a$b", "$", "$$", "$ENV(HOME)",
+    "`id`", "a;b", "a,b", "a=b", "==", "#hash", "a # b", "&&", "|", "<x>", "*", "?", "~", "!",
+    "%s %d", "{}", "[]", "é ü 中文 💥", "\u00a0nbsp", "-", "--", "-e", "''", '""', "'",
+    "x" * 5000,
+]
+#: Also an empty value, where the channel has one (an argument, an environment variable).
+EMPTY = ""
+#: Never accepted: each would add a line to a DAG or submit file, or end a C string.
+LINE_BREAKS = ["line\nbreak", "carriage\rreturn", "crlf\r\n", "nul\0char"]
+
+#: File names for transferred inputs (listed by absolute path). A comma (the list separator)
+#: or a trailing blank cannot be in a file list item; everything else arrives with its name.
+FILE_NAMES = ["plain.txt", "with space.txt", "quote'd.txt", 'dq"name.txt', "dollar$x.txt",
+              "$(date).txt", "semi;colon.txt", "hash#.txt", "équipe.txt", "eq=ual.txt",
+              " lead.txt", "tab\there.txt"]
+BAD_FILE_NAMES = ["com,ma.txt", "trail.txt "]
