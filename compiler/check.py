@@ -65,6 +65,7 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
             if name not in nodes:
                 sink.error(f"dependency on unknown node {name}", edge.span)
 
+    check_vars_in_environment(wf, sink)
     for sub in wf.subdags:
         check_workflow(sub, sink)
 
@@ -74,6 +75,33 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
         sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
                    first.span if first else None,
                    "remove one of these dependencies")
+
+
+_MACRO = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
+_TEXTUAL_UNSAFE = re.compile(r"[\s\"'\\]")
+
+
+def check_vars_in_environment(wf: Workflow, sink: Sink) -> None:
+    """A node's VARS named in its job's `environment` reach it by HTCondor's textual macro
+    substitution inside the quoted environment value, where a blank, a quote or a
+    backslash would change what the job sees (arguments do not have this problem: the
+    compiler puts VARS into them itself)."""
+    used: dict[str, set[str]] = {}
+    for spec in wf.specs:
+        for _name, value in spec.options.get("environment", []):
+            if value and "$(" in value:
+                used.setdefault(spec.name, set()).update(
+                    m.lower() for m in _MACRO.findall(value))
+    if not used:
+        return
+    for node in wf.nodes:
+        names = used.get(node.spec or "")
+        for var, value in (node.vars.items() if names else ()):
+            if var.lower() in names and _TEXTUAL_UNSAFE.search(value):
+                sink.error(f"VARS {var} of node {node.name} is used in the environment of "
+                           f"its job, and its value {value!r} holds a blank, a quote or a "
+                           "backslash, which HTCondor's text substitution would change",
+                           node.span, "pass the value as an argument instead, or simplify it")
 
 
 def check_spec_options(spec: JobSpec, sink: Sink) -> None:
