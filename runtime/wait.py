@@ -60,10 +60,12 @@ def wait(pool: Pool, ids: list[JobId], timeout: float | None = None,
         if all(ad["JobStatus"] == 5 for ad in ads):
             return Result(False, [f"{ad['ClusterId']}.{ad['ProcId']}@{pool.name} is held: "
                                   f"{ad.get('HoldReason', '')}" for ad in ads])
-        if timeout is not None and time.monotonic() - started > timeout:
+        elapsed = time.monotonic() - started
+        if timeout is not None and elapsed >= timeout:
             return Result(False, [f"timed out after {timeout:g} s; still in the queue: "
                                   + _progress_line(ads)])
-        time.sleep(delay)
+        # Back off while waiting long, but never sleep past the deadline.
+        time.sleep(delay if timeout is None else max(0.0, min(delay, timeout - elapsed)))
         delay = min(delay * 1.5, 10.0)
     finals = []
     for _ in range(50):  # history lands just after a job leaves the queue
