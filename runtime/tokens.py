@@ -189,7 +189,9 @@ def obtain(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str], u
     proc = subprocess.run(command, env=dict(env))
     if proc.returncode != 0:
         raise JobsubError(f"htgettoken failed (exit {proc.returncode}) getting a token for "
-                          f"group {group}, role {role}")
+                          f"group {group}, role {role}",
+                          hint=f"tokens found but not used: {'; '.join(reasons)}"
+                          if reasons else None)
     try:
         claims = read_claims(out_path)
     except TokenError as err:
