@@ -32,10 +32,24 @@ def read_source(path: str) -> str:
             return fh.read()
     except FileNotFoundError:
         raise JobsubError(f"no such file: {path}", Span(path)) from None
-    except UnicodeDecodeError as err:
-        raise JobsubError(f"not a UTF-8 text file (byte {err.start})", Span(path)) from None
+    except UnicodeDecodeError:
+        raise JobsubError("not a UTF-8 text file", _undecodable(path),
+                          "save it as UTF-8; this byte is not part of any character") from None
     except OSError as err:
         raise JobsubError(f"cannot read {path}: {err.strerror}", Span(path)) from None
+
+
+def _undecodable(path: str) -> Span:
+    """Line and column of the first byte that is not UTF-8."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        good = data[:err.start].decode("utf-8")
+        line_start = good.rfind("\n") + 1
+        return Span(path, good.count("\n") + 1, len(good) - line_start + 1)
+    return Span(path, 1, 1)
 
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")

@@ -7,6 +7,7 @@ means the `local` profile (a personal pool). Validated against
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -56,8 +57,39 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
     yamlsource.validate(doc, load_schema("site.schema.json"), path, sink)
     if not isinstance(doc, Mapping):
         raise JobsubError("a site configuration is a mapping of keys to values", Span(path, 1, 1))
+    for key, fields in TEMPLATES.items():
+        problem = template_problem(doc.get(key), fields)
+        if problem:
+            sink.error(f"{key}: {problem}", yamlsource.position(doc, [key], path),
+                       "write the fields as " + ", ".join(f"{{{f}}}" for f in fields)
+                       + "; double a literal brace: {{ }}")
     sink.check()
     return Site(policy_from(doc), _opt(doc, "collector"), _opt(doc, "schedd"), path)
+
+
+#: Site settings that are format strings, and the fields each may use.
+TEMPLATES = {"accounting_group": ("group", "user"),
+             "accounting_subgroup": ("group", "subgroup", "user"),
+             "notify_user": ("user",)}
+
+
+def template_problem(template, fields: tuple[str, ...]) -> str | None:
+    """Why `template` cannot be filled with `fields` by str.format, or None. Only plain
+    `{name}` is allowed: no attributes, indexes, conversions or format specs."""
+    if not isinstance(template, str):
+        return None
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as err:
+        return f"not a valid template ({err})"
+    for _text_part, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in fields:
+            return f"unknown field {{{name}}}"
+        if spec or conversion:
+            return f"{{{name}}} may not have a format or conversion"
+    return None
 
 
 def _opt(doc: Mapping, key: str) -> str | None:

@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .diagnostics import JobsubError, Sink, Span
+from .diagnostics import Diagnostic, JobsubError, Sink, Span
 
 
 def load(text: str, path: str) -> Any:
-    """The document, as ruamel round-trip containers (dict/list subclasses with positions)."""
+    """The document, as ruamel round-trip containers (dict/list subclasses with positions).
+    Every key is text: a manifest's names and option keys are, and code reading it may rely
+    on that."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     try:
-        return yaml.load(text)
+        doc = yaml.load(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path)
@@ -41,8 +44,86 @@ def load(text: str, path: str) -> Any:
         raise JobsubError(f"YAML syntax: {problem}", span,
                           "check the indentation and quoting around here",
                           notes=notes) from None
-    except Exception as err:  # ruamel raises a few unmarked errors (duplicate keys, ...)
-        raise JobsubError(f"YAML: {err}", Span(path)) from None
+    except ReaderError as err:  # a character YAML does not allow, even in a comment
+        char = err.character if isinstance(err.character, int) else ord(str(err.character)[0])
+        raise JobsubError(f"character U+{char:04X} is not allowed in a YAML file",
+                          offset_span(text, err.position, path),
+                          "remove it; in a double-quoted string write it as an escape, "
+                          f"e.g. \\u{char:04x}") from None
+    except TypeError:  # a mapping or list used as a key: ruamel cannot hash it
+        raise JobsubError("a mapping or a list is used as a key", _complex_key(text, path),
+                          "keys are names: write one word, quoted if need be") from None
+    except Exception as err:  # ruamel raises a few other unmarked errors
+        raise JobsubError(f"YAML: {err}", Span(path, 1, 1)) from None
+    bad = list(non_text_keys(doc))
+    if bad:
+        raise JobsubError(diagnostics=[
+            Diagnostic("error", f"key {_shown(key)} is {_kind(key)}, not a name",
+                       _key_span(node, key, path),
+                       "keys are names: quote it (for example '1') or rename it")
+            for node, key in bad])
+    return doc
+
+
+def _shown(key: Any) -> str:
+    if key is None or isinstance(key, bool):
+        return {None: "null", True: "true", False: "false"}[key]
+    if isinstance(key, tuple):
+        return "[" + ", ".join(_shown(k) for k in key) + "]"
+    return str(key)
+
+
+def non_text_keys(doc: Any) -> Iterator[tuple[Mapping, Any]]:
+    """(mapping, key) for every key that YAML read as something other than text."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    yield node, key
+                if isinstance(value, Mapping | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, Mapping | list))
+
+
+def offset_span(text: str, offset: int, path: str) -> Span:
+    """The line and column of character `offset` of `text`."""
+    offset = max(0, min(offset, len(text)))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Span(path, text.count("\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def _key_span(node: Any, key: Any, path: str) -> Span:
+    try:
+        line, col = node.lc.key(key)
+        return Span(path, line + 1, col + 1)
+    except (AttributeError, KeyError, TypeError):
+        return _node_span(node, path)
+
+
+def _complex_key(text: str, path: str) -> Span:
+    """Where the first mapping or list used as a key starts (composing needs no hashing)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import MappingNode
+
+    try:
+        root = YAML(typ="rt").compose(text)
+    except Exception:
+        return Span(path, 1, 1)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if not isinstance(key.value, str):
+                    mark = key.start_mark
+                    return Span(path, mark.line + 1, mark.column + 1)
+                stack.append(value)
+        elif isinstance(getattr(node, "value", None), list):
+            stack.extend(node.value)
+    return Span(path, 1, 1)
 
 
 def position(doc: Any, json_path: Iterable[Any], path: str, key: bool = False) -> Span:
@@ -92,7 +173,7 @@ def _kind(value: Any) -> str:
         return "a string"
     if isinstance(value, Mapping):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     return type(value).__name__
 

@@ -49,10 +49,13 @@ def load_fast(text: str, path: str) -> Any:
     """Plain data, quickly (libyaml when available); positions come later if needed."""
     from ruamel.yaml import YAML
 
+    from ..yamlsource import non_text_keys
+
     try:
-        return YAML(typ="safe").load(text)
+        doc = YAML(typ="safe").load(text)
     except Exception:  # reported with a position by the slow pass
         return None
+    return None if next(non_text_keys(doc), None) else doc
 
 
 def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
@@ -374,6 +377,8 @@ class _Builder:
 
     def _script(self, job: _Job, kind: str, value: Any) -> Script | None:
         spec = {"script": value} if isinstance(value, str) else value
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("script"), str):
+            return None  # the schema has reported it
         where = job.origin.get(kind, ("jobs", job.name))
         at = self.locate(where if isinstance(value, str) else (*where, "script"))
         path = local_path(f"file://{spec['script']}" if not str(spec["script"]).startswith(
@@ -477,9 +482,12 @@ class _Builder:
             at = (*where, i)
             if isinstance(item, str):
                 part = self._leaf(item, at, seen)
-            else:
+            elif isinstance(item, Mapping) and len(item) == 1 and \
+                    isinstance(next(iter(item.values())), list):
                 (sub_kind, sub_items), = item.items()
                 part = self._structure(sub_kind, sub_items, (*at, sub_kind), seen)
+            else:  # the schema has reported it; build what is well formed
+                continue
             if not part[0]:
                 continue
             if kind == "parallel":

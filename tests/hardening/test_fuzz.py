@@ -1,0 +1,404 @@
+"""Fuzzing `jobsub compile` in-process: whatever the input, the compiler must either write a
+folder HTCondor's own parsers accept (exit 0) or report located errors and write nothing
+(exit 1); exit 2 is bad usage. A traceback, another exit status, a leftover temporary folder
+or an error without FILE:LINE:COL is a bug.
+
+Inputs: mutations of the repository's dagnabbit files, YAML manifests and site policies
+(lines deleted, duplicated, swapped, the file truncated, hostile tokens inserted, characters
+replaced), and random text.
+
+Each property runs 200 examples by default: on two cores the file takes about 15 s when
+nothing fails, about 35 s while failures are found and shrunk.
+Environment:
+  JOBSUB_FUZZ_EXAMPLES=N   run N examples per property instead (a longer hunt: 2000 examples
+                           take about 30 s per property when nothing fails);
+  JOBSUB_FUZZ_REPORT=FILE  append one JSON line per property: how many examples ended in
+                           exit 0, 1 and 2 (to see that the fuzzing reaches both outcomes).
+Hypothesis replays failures it saved in .hypothesis/ first; point HYPOTHESIS_STORAGE_DIRECTORY
+elsewhere for a fresh search.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import htcondor2
+import pytest
+from hypothesis import (
+    HealthCheck,
+    currently_in_test_context,
+    given,
+    is_hypothesis_test,
+    note,
+    settings,
+)
+from hypothesis import strategies as st
+
+from jobsub.cli.main import main
+from tests.helpers import CORPUS, CORPUS_ENV, CORPUS_EXECUTABLES, CORPUS_SITE, make_executable
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+MANIFESTS = ROOT / "tests" / "data" / "manifests"
+SITES = ROOT / "sites"
+
+DEFAULT_EXAMPLES = 200
+EXAMPLES_WANTED = int(os.environ.get("JOBSUB_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)
+FUZZ = settings(max_examples=EXAMPLES_WANTED, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A file to mutate; `folder` is copied next to it (None: the corpus executables)."""
+
+    path: Path
+    folder: Path | None
+    site: str = "local"
+    args: tuple[str, ...] = ()  # what the seed needs on the command line
+    fails: bool = False  # the seed itself is meant to be rejected
+
+    @property
+    def text(self) -> str:
+        return _read(self.path)
+
+
+_TEXTS: dict[Path, str] = {}
+
+
+def _read(path: Path) -> str:
+    if path not in _TEXTS:
+        _TEXTS[path] = path.read_text(encoding="utf-8")
+    return _TEXTS[path]
+
+
+#: Corpus inputs jobsub_lite's own tests expect to be rejected.
+CORPUS_REJECTED = {"dagTest4", "dagTest5", "edge_lines.dagnabbit", "edge_outside.dagnabbit",
+                   "edge_prepost.dagnabbit", "edge_prescript_first.dagnabbit"}
+#: Manifests that use DAGMan features of a newer HTCondor than the default target.
+NEWER_CONDOR = {"features.yaml", "weak.yaml"}
+DAG_SEEDS = [
+    *(Seed(p, None, CORPUS_SITE.get(p.name, "local"), fails=p.name in CORPUS_REJECTED)
+      for sub in ("dagnabbit", "edge") for p in sorted((CORPUS / sub).iterdir())),
+    *(Seed(p, EXAMPLES) for p in sorted(EXAMPLES.glob("*.dagnabbit"))),
+]
+YAML_SEEDS = [
+    *(Seed(p, EXAMPLES) for p in sorted(EXAMPLES.glob("*.yaml"))),
+    *(Seed(p, p.parent, fails=p.parent.name == "bad",
+           args=("--condor-version", "25.14.0") if p.name in NEWER_CONDOR else ())
+      for p in sorted(MANIFESTS.glob("**/*.yaml"))),
+]
+SITE_SEEDS = [SITES / "fermilab.yaml", SITES / "local.yaml"]
+#: The workflow compiled under every mutated site policy (it compiles under both seeds).
+SITE_WORKFLOW = EXAMPLES / "nested.dagnabbit"
+
+LONG_WORD = "w" * 5000
+COMMON_TOKENS = ['"', "'", "\\", "\t", "\r", "\r\n", "\n", "\x00", "$(", "$$(", ";", ",", "=",
+                 "#", "é", "💥", "\u2028", LONG_WORD, "--", "-", ""]
+DAG_TOKENS = ["<serial>", "</serial>", "<parallel>", "</parallel>", "<Serial>",
+              "jobsub_submit", "jobsub submit", "prescript", "postscript", "file://",
+              "file://nope.sh", "-f", "-e", "-d", "--memory", "--memory=", "-N", "--lines",
+              '+Attr="x"', *COMMON_TOKENS]
+YAML_TOKENS = [": ", "- ", "{", "}", "[", "]", "&a", "*a", "!!python/object:os.system",
+               "!!binary", "<<: *a", "? ", "|", ">", "%YAML 1.1", "---", "...", "null", "~",
+               "1e999", "0x10", "yes", ".inf", "jobs:", "name: x\nname: y\n", "version: 1",
+               "executable: nope.sh", "after: [", "matrix:", "retry: -1", "memory: 1e999",
+               "serial:", "parallel:", *COMMON_TOKENS]
+SITE_TOKENS = ["{user}", "{group}", "{nope}", "tokens:", "usage_models:", "dropbox: x",
+               "attributes:", "default_image:", "accounting_group:", "base_requirements:",
+               *YAML_TOKENS]
+#: Keys that are not plain names once YAML has read them.
+ODD_KEYS = ["1", "0x10", "1.5", ".inf", "null", "~", "true", "no", "2024-01-01", "[a]",
+            "[]", "{a: 1}", "{}", "? [a]", "''", '"a b"', '"$(x)"', "é", "a.b", "a/b", "-x",
+            "jobs", "name", LONG_WORD]
+HOSTILE_CHARS = ["<", ">", "/", '"', "'", "\\", "\t", "\r", "\n", "\x00", "$", "(", ")", ":",
+                 "-", "#", "{", "}", "[", "]", "é", "💥", "\u2028", " "]
+#: Any character that UTF-8 can hold (no lone surrogates).
+ANY_CHAR = st.characters(exclude_categories=("Cs",))
+
+COUNTS: Counter = Counter()
+_STUB_BIN: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _dagman_stub(tmp_path_factory):
+    """Submit.from_dag wants an executable `condor_dagman` on PATH; any will do."""
+    bindir = tmp_path_factory.mktemp("stubbin")
+    make_executable(bindir / "condor_dagman", "#!/bin/sh\nexit 0\n")
+    _STUB_BIN[:] = [bindir]
+    yield
+    _STUB_BIN.clear()
+
+
+@pytest.fixture(autouse=True)
+def _outcome_report(request):
+    """Count examples per exit status, so a long run shows it reached every outcome."""
+    COUNTS.clear()
+    yield
+    report = os.environ.get("JOBSUB_FUZZ_REPORT")
+    if report and is_hypothesis_test(request.function):
+        line = {"test": request.node.name, "examples": sum(COUNTS.values()),
+                **{f"exit_{k}": v for k, v in sorted(COUNTS.items(), key=str)}}
+        with open(report, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line) + "\n")
+
+
+# --- inputs ---------------------------------------------------------------------------
+
+
+#: A mapping key as YAML writes it: what the rename_key edit replaces.
+YAML_KEY = re.compile(r"^([ \t]*(?:- )?)([^\s:#'\"{}\[\]-][^:#\n]*?)([ \t]*:(?:[ \t]|$))", re.M)
+
+
+@st.composite
+def mutated(draw, text: str, tokens: Sequence[str], keys: Sequence[str] = ()) -> str:
+    """`text` after 1-4 edits; positions are drawn from the text as it is at each edit.
+    With `keys`, an edit may also replace a YAML mapping key by one of them (job names and
+    matrix variables that are numbers, null or collections reach code expecting strings)."""
+    ops = ["delete", "duplicate", "swap", "truncate", "insert", "insert_line", "replace"]
+    for _ in range(draw(st.integers(1, 4))):
+        lines = text.splitlines(keepends=True)
+        op = draw(st.sampled_from([*ops, "rename_key"] if keys else ops))
+        if op in ("delete", "duplicate", "swap") and lines:
+            i = draw(st.integers(0, len(lines) - 1))
+            if op == "delete":
+                del lines[i]
+            elif op == "duplicate":
+                lines.insert(i, lines[i])
+            else:
+                j = draw(st.integers(0, len(lines) - 1))
+                lines[i], lines[j] = lines[j], lines[i]
+            text = "".join(lines)
+        elif op == "truncate":
+            text = text[:draw(st.integers(0, len(text)))]
+        elif op == "insert":
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(st.sampled_from(tokens)) + text[at:]
+        elif op == "insert_line":
+            at = draw(st.integers(0, len(lines)))
+            lines.insert(at, draw(st.sampled_from(tokens)) + "\n")
+            text = "".join(lines)
+        elif op == "replace" and text:
+            at = draw(st.integers(0, len(text) - 1))
+            char = draw(st.one_of(st.sampled_from(HOSTILE_CHARS), ANY_CHAR))
+            text = text[:at] + char + text[at + 1:]
+        elif op == "rename_key":
+            found = list(YAML_KEY.finditer(text))
+            if found:
+                key = draw(st.sampled_from(found))
+                text = text[:key.start(2)] + draw(st.sampled_from(keys)) + text[key.end(2):]
+    return text
+
+
+def random_text(tokens: list[str]):
+    """Text with no seed: any characters, bytes read as latin-1, or a soup of tokens."""
+    return st.one_of(
+        st.text(ANY_CHAR, max_size=400),
+        st.binary(max_size=400).map(lambda b: b.decode("latin-1")),
+        st.lists(st.one_of(st.sampled_from(tokens), st.sampled_from([" ", "\n"]),
+                           st.text(ANY_CHAR, max_size=8)), max_size=40).map("".join),
+    )
+
+
+# --- running the compiler -------------------------------------------------------------
+
+
+def _populate(work: Path, folder: Path | None) -> None:
+    """What a seed needs beside it: its folder's files, or the executables the corpus names."""
+    if folder is not None:
+        shutil.copytree(folder, work, dirs_exist_ok=True)
+    else:
+        for name in CORPUS_EXECUTABLES:
+            make_executable(work / name)
+        (work / "testdir").mkdir(exist_ok=True)
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))  # bytes: keep \r and \r\n as generated
+
+
+@contextlib.contextmanager
+def _isolated(work: Path, env: dict[str, str]):
+    """Run in `work` with a known environment (no jobsub settings of the developer's), and
+    put back the cwd, environment and SIGTERM handler the CLI changes."""
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_term = signal.getsignal(signal.SIGTERM)
+    fresh = {k: v for k, v in saved_env.items()
+             if not k.startswith(("JOBSUB_", "BEARER_TOKEN"))
+             and k not in ("GROUP", "SUBMIT_FLAGS")}
+    fresh.update(CORPUS_ENV)
+    fresh.update(PWD=str(work), HOME=str(work), XDG_RUNTIME_DIR=str(work), JOBSUB_DEBUG="1",
+                 PATH=os.pathsep.join([*map(str, _STUB_BIN), saved_env.get("PATH", "")]))
+    fresh.update(env)
+    os.environ.clear()
+    os.environ.update(fresh)
+    os.chdir(work)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        signal.signal(signal.SIGTERM, saved_term)
+
+
+def _accepted_by_htcondor(out: Path) -> None:
+    """Every submit file parses with htcondor2.Submit, every DAG with Submit.from_dag."""
+    subs, dags = sorted(out.rglob("*.sub")), sorted(out.rglob("*.dag"))
+    for sub in subs:
+        parsed = htcondor2.Submit(sub.read_text(encoding="utf-8"))
+        parsed.getQArgs()
+        list(parsed.itemdata() or [])
+    for dag in dags:
+        os.chdir(dag.parent)  # DAGMan reads paths relative to its working directory
+        htcondor2.Submit.from_dag(dag.name, {"force": True})
+
+
+def compile_and_check(work: Path, source: Path, blame: Path, *, args: tuple[str, ...] = (),
+                      env: dict[str, str] | None = None) -> int:
+    """Run `jobsub compile SOURCE -o work/out ARGS` and assert the contract; `blame` is the
+    file an error must be located in."""
+    out = work / "out"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with _isolated(work, env or {}), \
+            contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(["compile", str(source), "-o", str(out), *args])
+        except SystemExit as stop:
+            code = stop.code
+        finally:
+            gc.unfreeze()  # the CLI freezes what it made; a long run must not keep it all
+        err = stderr.getvalue()
+        if currently_in_test_context():  # shown with a falsifying example
+            note(f"exit status {code!r}; stderr:\n{err}")
+        COUNTS[code] += 1
+        assert code in (0, 1, 2), f"exit status {code!r}"
+        assert "Traceback" not in err and "internal error" not in err, err
+        leftovers = [p.name for p in work.iterdir() if p.name.startswith(".out")]
+        assert not leftovers, f"temporary folders left behind: {leftovers}"
+        if code == 0:
+            assert out.is_dir(), "exit 0 but no output folder"
+            _accepted_by_htcondor(out)
+        else:
+            assert not os.path.lexists(out), f"exit {code} but {out} was written"
+        if code == 1:
+            located = re.compile(rf"^{re.escape(str(blame))}:\d+:\d+: error: ", re.M)
+            assert located.search(err), f"no error located in {blame}:\n{err}"
+    return code
+
+
+# --- the properties -------------------------------------------------------------------
+
+
+@st.composite
+def dag_inputs(draw):
+    seed = draw(st.sampled_from(DAG_SEEDS))
+    return seed, draw(mutated(seed.text, DAG_TOKENS))
+
+
+@st.composite
+def yaml_inputs(draw):
+    seed = draw(st.sampled_from(YAML_SEEDS))
+    return seed, draw(mutated(seed.text, YAML_TOKENS, ODD_KEYS))
+
+
+@st.composite
+def site_inputs(draw):
+    seed = draw(st.sampled_from(SITE_SEEDS))
+    return seed, draw(mutated(_read(seed), SITE_TOKENS, ODD_KEYS))
+
+
+@FUZZ
+@given(dag_inputs())
+def test_mutated_dagnabbit(case):
+    """Mutated jobsub_lite dagnabbit files: located errors or accepted output, never a crash."""
+    seed, text = case
+    note(f"seed {seed.path.name}, text {text!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, seed.folder)
+        source = work / seed.path.name
+        _write(source, text)
+        compile_and_check(work, source, source, args=seed.args,
+                          env={"JOBSUB_SITE_CONFIG": seed.site})
+
+
+@FUZZ
+@given(yaml_inputs())
+def test_mutated_manifest(case):
+    """Mutated YAML manifests: YAML syntax, schema and semantic errors are all located."""
+    seed, text = case
+    note(f"seed {seed.path.relative_to(ROOT)}, text {text!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, seed.folder)
+        source = work / seed.path.name
+        _write(source, text)
+        compile_and_check(work, source, source, args=seed.args,
+                          env={"JOBSUB_SITE_CONFIG": "local"})
+
+
+@FUZZ
+@given(site_inputs())
+def test_mutated_site_policy(case):
+    """A broken site policy file is reported in that file, for a workflow that is fine."""
+    seed, text = case
+    note(f"seed {seed.name}, text {text!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, SITE_WORKFLOW.parent)
+        policy = work / "site.yaml"
+        _write(policy, text)
+        compile_and_check(work, work / SITE_WORKFLOW.name, policy,
+                          args=("--site-config", str(policy)),
+                          env={"JOBSUB_GROUP": "fermilab"})
+
+
+@FUZZ
+@given(st.sampled_from([".dagnabbit", ".yaml"]), st.data())
+def test_random_text(suffix, data):
+    """Text from no seed at all, as a dagnabbit file and as a manifest."""
+    text = data.draw(random_text(DAG_TOKENS if suffix == ".dagnabbit" else YAML_TOKENS))
+    note(f"text {text!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, EXAMPLES)
+        _populate(work, None)
+        source = work / f"random{suffix}"
+        _write(source, text)
+        compile_and_check(work, source, source, env={"JOBSUB_SITE_CONFIG": "local"})
+
+
+@pytest.mark.parametrize("seed", [*DAG_SEEDS, *YAML_SEEDS], ids=lambda s: s.path.name)
+def test_seeds_compile_as_expected(seed, tmp_path):
+    """The fuzzing starts from working inputs: unmutated seeds compile (the ones meant to be
+    rejected fail, located), so the temporary folders hold what the seeds need."""
+    _populate(tmp_path, seed.folder)
+    source = tmp_path / seed.path.name
+    _write(source, seed.text)
+    code = compile_and_check(tmp_path, source, source, args=seed.args,
+                             env={"JOBSUB_SITE_CONFIG": seed.site})
+    assert code == (1 if seed.fails else 0)
+
+
+@pytest.mark.parametrize("seed", SITE_SEEDS, ids=lambda p: p.name)
+def test_site_seeds_compile(seed, tmp_path):
+    """Both bundled policies, copied as files, compile the workflow the site fuzzing uses."""
+    _populate(tmp_path, SITE_WORKFLOW.parent)
+    policy = tmp_path / "site.yaml"
+    _write(policy, _read(seed))
+    assert compile_and_check(tmp_path, tmp_path / SITE_WORKFLOW.name, policy,
+                             args=("--site-config", str(policy)),
+                             env={"JOBSUB_GROUP": "fermilab"}) == 0
