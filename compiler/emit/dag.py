@@ -8,6 +8,7 @@ DAG is never held twice.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -162,26 +163,44 @@ _PLAIN_WORD = re.compile(r"[^\s'\"\\\0]+")
 _PLAIN_VALUE = re.compile(r"[^\"\\\n\r\0]+")
 
 
-def _plain(pattern: re.Pattern, text: str, defined: frozenset[str]) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _dollars_kept(text: str) -> bool:
+    """HTCondor's macro expansion leaves `text` as it is, whatever VARS the node has (a
+    big DAG repeats the same few values, `$(JOB)` above all)."""
+    return quoting.protect_dollars(text) == text
+
+
+def _plain(pattern: re.Pattern, text: str, defined) -> bool:
     """`text` is written as it is: no character to escape, and no `$` that HTCondor's macro
-    expansion would change."""
-    return pattern.fullmatch(text) is not None and (
-        "$" not in text or quoting.protect_dollars(text, defined=defined) == text)
+    expansion would change. `defined` is called for the node's macro names only if needed."""
+    if pattern.fullmatch(text) is None:
+        return False
+    if "$" not in text or _dollars_kept(text):
+        return True
+    return quoting.protect_dollars(text, defined=defined()) == text
 
 
 def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
     variable of a submit file."""
-    pairs = list(node.vars.items())
-    defined = queue_names | {k.lower() for k in node.vars} if node.vars else queue_names
+    variables = node.vars
+    known: list[frozenset[str]] = []
+
+    def defined() -> frozenset[str]:
+        if not known:
+            known.append(queue_names | {k.lower() for k in variables} if variables
+                         else queue_names)
+        return known[0]
+
+    pairs = list(variables.items())
     if node.arguments:
         args = node.arguments
-        if node.vars and any("$(" in a for a in args):
-            args = _substitute_vars(args, node.vars)
+        if variables and any("$(" in a for a in args):
+            args = _substitute_vars(args, variables)
         if all(_plain(_PLAIN_WORD, w, defined) for w in args):
             pairs.append((ARGS_VAR, " ".join(args)))
         else:
-            raw = quoting.v2_raw(args, defined=defined)
+            raw = quoting.v2_raw(args, defined=defined())
             pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
     parts = []
     for name, value in pairs:
@@ -190,7 +209,7 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
         if _plain(_PLAIN_VALUE, value, defined):
             parts.append(f'{name}="{value}"')
         else:
-            value = quoting.protect_dollars(value, defined=defined)
+            value = quoting.protect_dollars(value, defined=defined())
             parts.append(f"{name}={quoting.dag_vars_value(value)}")
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
 
@@ -202,10 +221,13 @@ def _substitute_vars(args: list[str], variables: dict[str, str]) -> list[str]:
     """The node's own VARS put into its arguments now, not by HTCondor: its macro
     substitution is textual, so a value with a quote or a blank would break the quoted
     `arguments` it lands in. Here each value becomes part of its word, then is quoted."""
-    lowered = {k.lower(): v for k, v in variables.items()}
-
     def value(m: re.Match) -> str:
-        return lowered.get(m.group(1).lower(), m.group(0))
+        name = m.group(1)
+        found = variables.get(name)
+        if found is None:  # macro names ignore case
+            lowered = name.lower()
+            found = next((v for k, v in variables.items() if k.lower() == lowered), None)
+        return m.group(0) if found is None else found
     return [_VAR_REFERENCE.sub(value, a) if "$(" in a else a for a in args]
 
 
