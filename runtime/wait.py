@@ -32,6 +32,14 @@ def _progress_line(ads) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "done"
 
 
+def _history(pool: Pool, ids: list[JobId], constraint: str, match: int) -> list:
+    """The jobs' history ads, reading the history only back to the oldest cluster asked
+    for (the history is newest first; a pool's history can hold millions of jobs)."""
+    oldest = min(j.cluster for j in ids)
+    return pool.call("reading the job history", pool.schedd.history, constraint, _ATTRS,
+                     match=match, since=f"ClusterId < {oldest}")
+
+
 def wait(pool: Pool, ids: list[JobId], timeout: float | None = None,
          progress: Callable[[str], None] | None = None, poll: float = 1.0) -> Result:
     constraint = any_of(ids)
@@ -39,8 +47,7 @@ def wait(pool: Pool, ids: list[JobId], timeout: float | None = None,
     seen_held: set[tuple[int, int]] = set()
     known = pool.call("querying the queue", pool.schedd.query, constraint, _ATTRS)
     if not known:
-        history = pool.call("reading the job history", pool.schedd.history, constraint,
-                            _ATTRS)
+        history = _history(pool, ids, constraint, match=1)
         if not history:
             raise JobsubError(f"no such job on schedd {pool.name}: "
                               + ", ".join(j.local() for j in ids))
@@ -68,8 +75,13 @@ def wait(pool: Pool, ids: list[JobId], timeout: float | None = None,
         time.sleep(delay if timeout is None else max(0.0, min(delay, timeout - elapsed)))
         delay = min(delay * 1.5, 10.0)
     finals = []
-    for _ in range(50):  # history lands just after a job leaves the queue
-        finals = pool.call("reading the job history", pool.schedd.history, constraint, _ATTRS)
+    for attempt in range(50):  # history lands just after a job leaves the queue
+        try:
+            finals = _history(pool, ids, constraint, match=-1)
+        except JobsubError:
+            if attempt >= 10:  # a busy schedd refuses now and then; give up after a while
+                raise
+            finals = []
         if finals:
             break
         time.sleep(0.2)
