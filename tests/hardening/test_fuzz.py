@@ -5,7 +5,8 @@ or an error without FILE:LINE:COL is a bug.
 
 Inputs: mutations of the repository's dagnabbit files, YAML manifests and site policies
 (lines deleted, duplicated, swapped, the file truncated, hostile tokens inserted, characters
-replaced), and random text.
+replaced), random text, and jobsub_submit command lines mixing every flag of the option
+table with hostile values.
 
 Each property runs 200 examples by default: on two cores the file takes about 15 s when
 nothing fails, about 35 s while failures are found and shrunk.
@@ -47,6 +48,7 @@ from hypothesis import (
 from hypothesis import strategies as st
 
 from jobsub.cli.main import main
+from jobsub.compiler.options import OPTIONS
 from tests.helpers import CORPUS, CORPUS_ENV, CORPUS_EXECUTABLES, CORPUS_SITE, make_executable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -402,3 +404,45 @@ def test_site_seeds_compile(seed, tmp_path):
     assert compile_and_check(tmp_path, tmp_path / SITE_WORKFLOW.name, policy,
                              args=("--site-config", str(policy)),
                              env={"JOBSUB_GROUP": "fermilab"}) == 0
+
+
+#: Every flag of the option table; the command-line fuzzing combines them with values.
+JOB_FLAGS = sorted({f for o in OPTIONS for f in o.flags})
+VALUES = ["1", "0", "-1", "2GB", "1e999", "3h", "x=y", "A", "A=b c", "usage_model=DEDICATED",
+          "'", '"', "\\", "$(Cluster)", "$(nope)", "", " ", "é", "a,b", "#", LONG_WORD,
+          "file://a.sh", "file://missing.sh", "dropbox://a.sh", "tardir://bin", "--"]
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.sampled_from(JOB_FLAGS), st.sampled_from(VALUES),
+                          st.text(ANY_CHAR, max_size=12)), max_size=8),
+       st.lists(st.sampled_from(VALUES), max_size=4))
+def test_random_command_lines(options, arguments):
+    """jobsub_submit's command line with any mix of flags and values (never submitted:
+    -n): exit 0 with accepted output, or 1/2 with nothing written; never a crash."""
+    note(f"argv {options!r} file://a.sh {arguments!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, EXAMPLES)
+        make_executable(work / "a.sh")
+        out = work / "out"
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with _isolated(work, {"JOBSUB_SITE_CONFIG": "local"}), \
+                contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = main(["submit", "-n", *options, "-o", str(out), "file://a.sh",
+                             *arguments])
+            except SystemExit as stop:
+                code = stop.code
+            finally:
+                gc.unfreeze()
+            err = stderr.getvalue()
+            note(f"exit status {code!r}; stderr:\n{err}")
+            COUNTS[code] += 1
+            assert code in (0, 1, 2), f"exit status {code!r}"
+            assert "Traceback" not in err and "internal error" not in err, err
+            assert not [p for p in work.iterdir() if p.name.startswith(".out")]
+            if code == 0 and out.is_dir():
+                _accepted_by_htcondor(out)
+            elif code != 0:
+                assert not os.path.lexists(out), f"exit {code} but {out} was written"
