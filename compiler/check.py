@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .diagnostics import Sink
+from .emit.quoting import MACRO_REFERENCE, macro_names
 from .ir import JobSpec, Workflow
 from .placement import blocked_sites, container, place
 from .policy import Policy
@@ -77,7 +78,6 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
                    "remove one of these dependencies")
 
 
-_MACRO = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
 _TEXTUAL_UNSAFE = re.compile(r"[\s\"'\\]")
 
 
@@ -91,7 +91,7 @@ def check_vars_in_environment(wf: Workflow, sink: Sink) -> None:
         for _name, value in spec.options.get("environment", []):
             if value and "$(" in value:
                 used.setdefault(spec.name, set()).update(
-                    m.lower() for m in _MACRO.findall(value))
+                    macro_names(MACRO_REFERENCE.findall(value)))
     if not used:
         return
     for node in wf.nodes:

@@ -19,7 +19,7 @@ import os
 from .diagnostics import JobsubError, Sink
 from .dropbox import Backend, Location, backend
 from .emit.dag import config_text, dag_lines
-from .emit.quoting import Unrepresentable
+from .emit.quoting import Unrepresentable, macro_names
 from .emit.submit import Names, render_submit, render_wrapper
 from .inputs import JobFiles, Shipped, job_files
 from .ir import Workflow
@@ -94,7 +94,7 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
                 out = _dropbox_file(box, f)
                 shipped.setdefault(out.path, out)
         names[spec.name] = Names(f"{spec.name}.sub", wrapper, executable, shipping,
-                                 frozenset(v.lower() for v in node_vars.get(spec.name, ())))
+                                 macro_names(node_vars.get(spec.name, ())))
 
     single = wf.kind == "job"
     for spec in wf.specs:

@@ -84,11 +84,11 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
         sink.error(f"DAG settings: {err}")
     for category, limit in s.categories.items():
         yield f"MAXJOBS {category} {limit}"
-    queue_names = frozenset(n.lower() for spec in wf.specs if spec.queue
-                            for n in spec.queue.names)
+    queue_names = {spec.name: quoting.macro_names(spec.queue.names)
+                   for spec in wf.specs if spec.queue}
     for node in wf.nodes:
         try:
-            yield from _node(node, submit_files, queue_names)
+            yield from _node(node, submit_files, queue_names.get(node.spec, frozenset()))
         except Unrepresentable as err:
             sink.error(f"node {node.name}: {err}", node.span)
         for script in node.scripts:
@@ -182,14 +182,13 @@ def _plain(pattern: re.Pattern, text: str, defined) -> bool:
 
 def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
-    variable of a submit file."""
+    variable of its submit file (`queue_names`)."""
     variables = node.vars
     known: list[frozenset[str]] = []
 
     def defined() -> frozenset[str]:
         if not known:
-            known.append(queue_names | {k.lower() for k in variables} if variables
-                         else queue_names)
+            known.append(queue_names | quoting.macro_names(variables))
         return known[0]
 
     pairs = list(variables.items())
@@ -214,9 +213,6 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
 
 
-_VAR_REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
-
-
 def _substitute_vars(args: list[str], variables: dict[str, str]) -> list[str]:
     """The node's own VARS put into its arguments now, not by HTCondor: its macro
     substitution is textual, so a value with a quote or a blank would break the quoted
@@ -228,7 +224,7 @@ def _substitute_vars(args: list[str], variables: dict[str, str]) -> list[str]:
             lowered = name.lower()
             found = next((v for k, v in variables.items() if k.lower() == lowered), None)
         return m.group(0) if found is None else found
-    return [_VAR_REFERENCE.sub(value, a) if "$(" in a else a for a in args]
+    return [quoting.MACRO_REFERENCE.sub(value, a) if "$(" in a else a for a in args]
 
 
 def _check_var_name(name: str) -> None:

@@ -15,6 +15,7 @@ Rules (HTCondor sources: condor_arglist.cpp, env.cpp, config.cpp, classad lexer,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 
 class Unrepresentable(ValueError):
@@ -23,8 +24,8 @@ class Unrepresentable(ValueError):
 
 _FUNCTION_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]+\()")
 _ANY_MACRO_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]*\()")
-#: `$(NAME)`, not `$$(NAME)` and not `$(NAME:default)`.
-_PLAIN_MACRO = re.compile(r"(?<!\$)\$(?=\(([A-Za-z0-9_.]+)\))")
+#: A plain macro reference `$(NAME)`: not `$$(NAME)` and not `$(NAME:default)`.
+MACRO_REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
 
 #: Macros defined for every job: by condor_submit (submit_utils.cpp: the job ids, `queue`
 #: loop variables, the submitting machine's facts, DOLLAR and friends) and by DAGMan for a
@@ -40,6 +41,11 @@ PREDEFINED = frozenset(name.lower() for name in (
 _NEEDS_SINGLE_QUOTES = re.compile(r"[\s']")
 
 
+def macro_names(names: Iterable[str]) -> frozenset[str]:
+    """Names as `protect_dollars` compares them (HTCondor's macro names ignore case)."""
+    return frozenset(n.lower() for n in names)
+
+
 def no_newlines(text: str, what: str) -> str:
     """`text`, unless it holds a line break (it would add a line) or NUL (C strings end)."""
     if "\n" in text or "\r" in text:
@@ -53,8 +59,8 @@ def protect_dollars(text: str, keep_macros: bool = True,
                     defined: frozenset[str] = frozenset()) -> str:
     """Escape `$` that HTCondor's macro expansion would otherwise interpret.
 
-    With `keep_macros`, `$(name)` of a defined macro (PREDEFINED, or `defined`: lower-case
-    VARS and queue names) and `$$(attr)` stay macros (how users reach `$(Cluster)`,
+    With `keep_macros`, `$(name)` of a defined macro (PREDEFINED, or `defined`: VARS and
+    queue names, from `macro_names`) and `$$(attr)` stay macros (how users reach `$(Cluster)`,
     `$(Process)`, their VARS); any other `$(name)` and every function-like `$NAME(` is made
     literal.
     """
@@ -66,8 +72,9 @@ def protect_dollars(text: str, keep_macros: bool = True,
 
     def literal_unless_defined(m: re.Match) -> str:
         name = m.group(1).lower()
-        return "$" if name in PREDEFINED or name in defined else "$(DOLLAR)"
-    return _PLAIN_MACRO.sub(literal_unless_defined, text)
+        return m.group(0) if name in PREDEFINED or name in defined else \
+            f"$(DOLLAR)({m.group(1)})"
+    return MACRO_REFERENCE.sub(literal_unless_defined, text)
 
 
 def _v2_word(word: str) -> str:

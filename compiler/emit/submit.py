@@ -100,8 +100,7 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
                           f".condor_creds/{spec.oauth.service}_{spec.oauth.handle}.use"))
     env_pairs += [(k, v) for k, v in o.get("environment", [])]
 
-    defined = names.node_vars | {n.lower() for n in spec.queue.names} if spec.queue \
-        else names.node_vars
+    defined = names.node_vars | quoting.macro_names(spec.queue.names if spec.queue else ())
     arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments, defined)
 
     attributes, requirements, lines = _placement(o, policy)
