@@ -68,3 +68,33 @@ def make_writable_tree(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         if path.is_dir():
             path.chmod(0o777)
+
+
+def submitted_id(out: str) -> str:
+    """The job id from jobsub submit's `Use job id ID to retrieve output` line."""
+    line = next(ln for ln in out.splitlines() if ln.startswith("Use job id "))
+    return line.split()[3]
+
+
+def submit_and_wait(capsys, *argv: str) -> str:
+    """`jobsub ARGV` (a submit) in-process, then `jobsub wait` for it; both must succeed.
+    The job id."""
+    from jobsub.cli.main import main
+
+    code = main(list(argv))
+    result = capsys.readouterr()
+    assert code == 0, result.err
+    job_id = submitted_id(result.out)
+    code = main(["wait", job_id, "--timeout", "300"])
+    waited = capsys.readouterr()
+    assert code == 0, waited.out + waited.err
+    return job_id
+
+
+def jobs_run_in(folder: Path, attrs: list[str]) -> list:
+    """The ads, queued and finished, of every job whose working directory is `folder`."""
+    import htcondor2
+
+    iwd = f'Iwd == "{folder.resolve()}"'
+    schedd = htcondor2.Schedd()
+    return [*schedd.query(iwd, attrs), *schedd.history(iwd, attrs)]

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jobsub.cli.main import main
-from tests.pool_support import make_writable_tree
+from tests.pool_support import make_writable_tree, submit_and_wait
 
 pytestmark = pytest.mark.pool
 
@@ -33,15 +32,6 @@ echo setup done
 """
 
 
-def _run(capsys, *argv: str) -> None:
-    assert main(list(argv)) == 0, capsys.readouterr().err
-    out = capsys.readouterr().out
-    job_id = next(ln for ln in out.splitlines() if ln.startswith("Use job id")).split()[3]
-    code = main(["wait", job_id, "--timeout", "300"])
-    result = capsys.readouterr()
-    assert code == 0, result.out + result.err
-
-
 def _check(work: Path) -> None:
     assert (work / "results" / "report.txt").read_text() == REPORT
     log = (work / "logs" / "job.log").read_text()
@@ -53,7 +43,7 @@ def test_single_job_gets_its_files(pool_cwd, capsys, monkeypatch):
     shutil.copytree(FILES, work)
     make_writable_tree(work)  # the job (the pool's user) creates results/ and logs/ here
     monkeypatch.chdir(work)
-    _run(capsys, "submit", "-o", "out", "-e", "RUN=7", "-e", "GREETING=hello, world",
+    submit_and_wait(capsys, "submit", "-o", "out", "-e", "RUN=7", "-e", "GREETING=hello, world",
          "-f", "input.txt", "-f", "dropbox://calib.db",
          "--tar_file_name", "tardir://code", "--tarball_exclusion_file", "exclude.txt",
          "--tar_file_name", "tardir://more", "-d", "OUT", "results", "-L", "logs/job.log",
@@ -70,5 +60,5 @@ def test_dag_node_gets_its_files(pool_cwd, capsys, monkeypatch):
     shutil.copytree(FILES, work)
     make_writable_tree(work)  # the job (the pool's user) creates results/ and logs/ here
     monkeypatch.chdir(work)
-    _run(capsys, "submit", "--dag", "-o", "out", "file://files.dagnabbit")
+    submit_and_wait(capsys, "submit", "--dag", "-o", "out", "file://files.dagnabbit")
     _check(work)

@@ -9,7 +9,7 @@ from pathlib import Path
 import htcondor2
 import pytest
 
-from jobsub.cli.main import main
+from tests.pool_support import submit_and_wait
 
 pytestmark = pytest.mark.pool
 
@@ -23,13 +23,7 @@ def folder(pool_cwd):
 
 
 def _submit_and_wait(capsys, *argv) -> str:
-    assert main(["submit", "--dag", "-o", "out", *argv]) == 0, capsys.readouterr().err
-    out = capsys.readouterr().out
-    job_id = next(ln for ln in out.splitlines() if ln.startswith("Use job id")).split()[3]
-    code = main(["wait", job_id, "--timeout", "300"])
-    result = capsys.readouterr()
-    assert code == 0, result.out + result.err
-    return job_id
+    return submit_and_wait(capsys, "submit", "--dag", "-o", "out", *argv)
 
 
 def test_every_feature_runs(folder, capsys, monkeypatch):

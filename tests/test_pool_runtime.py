@@ -13,6 +13,7 @@ import pytest
 
 from jobsub.cli.main import main
 from tests.helpers import make_executable
+from tests.pool_support import jobs_run_in, submitted_id
 
 pytestmark = pytest.mark.pool
 
@@ -33,11 +34,6 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def submitted_id(out: str) -> str:
-    line = next(ln for ln in out.splitlines() if ln.startswith("Use job id "))
-    return line.split()[3]
 
 
 def test_dag_runs_in_dependency_order_with_retry_and_post(work, capsys):
@@ -170,9 +166,7 @@ def test_a_lost_reply_does_not_submit_twice(work, capsys, monkeypatch):
     assert code == 0, err
     assert "was not submitted again" in out
     job_id = submitted_id(out)
-    iwd = str(work / "once")
-    ads = htcondor2.Schedd().query(f'Iwd == "{iwd}"', ["ClusterId"]) + list(
-        htcondor2.Schedd().history(f'Iwd == "{iwd}"', ["ClusterId"]))
+    ads = jobs_run_in(work / "once", ["ClusterId"])
     assert {ad["ClusterId"] for ad in ads} == {int(job_id.split(".")[0])}
     # A deliberate second submission of the same workflow is still possible.
     code, out, err = run_cli(capsys, "submit", "-o", "once", "file://sleep.sh", "2")

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.helpers import make_executable
+from tests.pool_support import submitted_id
 
 pytestmark = pytest.mark.pool
 
@@ -47,8 +48,7 @@ def test_a_10000_node_dag_stays_manageable(pool_cwd):
     took, proc = jobsub("submit", "--dag", "-o", "out", "file://load.yaml")
     assert proc.returncode == 0, proc.stderr
     timings: dict = {"compile_and_submit_s": round(took, 2), "samples": []}
-    dag_id = next(ln for ln in proc.stdout.splitlines()
-                  if ln.startswith("Use job id")).split()[3]
+    dag_id = submitted_id(proc.stdout)
     cluster = dag_id.split(".")[0]
     try:
         assert (pool_cwd / "out" / "load.dag").read_text().count("\nJOB ") == NODES

@@ -6,14 +6,12 @@ job's ad in the schedd. What is refused instead is in test_values_refused.py."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import htcondor2
 import pytest
 
-from jobsub.cli.main import main
 from tests.hardening.values import EMPTY, FILE_NAMES, HOSTILE
 from tests.helpers import make_executable
+from tests.pool_support import jobs_run_in, submit_and_wait
 
 pytestmark = pytest.mark.pool
 
@@ -56,22 +54,6 @@ def parse_report(text: str) -> dict:
     return out
 
 
-def run(capsys, *argv: str) -> str:
-    code = main(list(argv))
-    result = capsys.readouterr()
-    assert code == 0, result.err
-    job_id = next(ln for ln in result.out.splitlines() if ln.startswith("Use job id")).split()[3]
-    code = main(["wait", job_id, "--timeout", "300"])
-    waited = capsys.readouterr()
-    assert code == 0, waited.out + waited.err
-    return job_id
-
-
-def job_ads(folder: Path, attrs: list[str]) -> list:
-    iwd = f'Iwd == "{folder.resolve()}"'
-    return list(htcondor2.Schedd().history(iwd, attrs, match=50))
-
-
 @pytest.fixture
 def work(pool_cwd):
     make_executable(pool_cwd / "report.sh", REPORT)
@@ -84,7 +66,7 @@ def test_single_job_values(work, capsys):
     """jobsub_submit's command line: inline `arguments` and `environment`."""
     values = [*HOSTILE, EMPTY]
     env = [f"-e=V{i}={v}" for i, v in enumerate(values)]
-    run(capsys, "submit", "-o", "out", *env, "-e", f"NENV={len(values)}",
+    submit_and_wait(capsys, "submit", "-o", "out", *env, "-e", f"NENV={len(values)}",
         *[f"-f={n}" for n in FILE_NAMES], "file://report.sh", *values)
     [stdout] = (work / "out").glob("*.out")
     got = parse_report(stdout.read_text())
@@ -110,7 +92,7 @@ def test_dag_node_values(work, capsys):
                                           for i, v in enumerate(HOSTILE)}},
     }}
     (work / "values.yaml").write_text(json.dumps(manifest, ensure_ascii=False))
-    run(capsys, "submit", "--dag", "-o", "out", "file://values.yaml")
+    submit_and_wait(capsys, "submit", "--dag", "-o", "out", "file://values.yaml")
     out = work / "out"
     direct = parse_report(next(out.glob("direct.*.out")).read_text())
     assert direct["args"] == values
@@ -118,6 +100,6 @@ def test_dag_node_values(work, capsys):
     assert sorted(direct["files"]) == sorted(FILE_NAMES)
     via = parse_report(next(out.glob("viavars.*.out")).read_text())
     assert via["args"] == HOSTILE
-    [ad] = [a for a in job_ads(out, [f"DESIRED_k{i}" for i in range(len(HOSTILE))] +
+    [ad] = [a for a in jobs_run_in(out, [f"DESIRED_k{i}" for i in range(len(HOSTILE))] +
                                     ["DAGNodeName"]) if a.get("DAGNodeName") == "viavars"]
     assert [ad.get(f"DESIRED_k{i}") for i in range(len(HOSTILE))] == HOSTILE
