@@ -175,19 +175,25 @@ show_logs() {
 
 # ---------------------------------------------------------------- build
 
-# The pool's own configuration. Compared on every `up`: a change restarts the daemons.
-pool_config() {
+# Where the pool is, for the pool and for the host alike: loopback only, IPv4 only.
+loopback_config() {
     cat <<EOF
-# Written by tests/pool/pool.sh; edits here are overwritten.
 UID_DOMAIN = $UID_DOMAIN
 FILESYSTEM_DOMAIN = $UID_DOMAIN
-# Loopback only, IPv4 only.
 ENABLE_IPV6 = False
 NETWORK_INTERFACE = 127.0.0.1
 BIND_ALL_INTERFACES = False
 CONDOR_HOST = 127.0.0.1
-SHARED_PORT_PORT = $PORT
 COLLECTOR_HOST = 127.0.0.1:$PORT
+EOF
+}
+
+# The pool's own configuration. Compared on every `up`: a change restarts the daemons.
+pool_config() {
+    cat <<EOF
+# Written by tests/pool/pool.sh; edits here are overwritten.
+$(loopback_config)
+SHARED_PORT_PORT = $PORT
 # Daemon logs at a fixed place; the master's pid file is how pool.sh finds it.
 LOG = $CONDOR_LOG
 # No namespaces, no cgroups and no kernel tuning in this sandbox.
@@ -236,13 +242,7 @@ client_config() {
     cat <<EOF
 # Host-side client configuration for the jobsub test pool (written by tests/pool/pool.sh).
 # Use it with CONDOR_CONFIG=$CLIENT/condor_config.
-UID_DOMAIN = $UID_DOMAIN
-FILESYSTEM_DOMAIN = $UID_DOMAIN
-ENABLE_IPV6 = False
-NETWORK_INTERFACE = 127.0.0.1
-BIND_ALL_INTERFACES = False
-CONDOR_HOST = 127.0.0.1
-COLLECTOR_HOST = 127.0.0.1:$PORT
+$(loopback_config)
 # The pool's schedd writes its address here; the host reads the same file.
 SCHEDD_ADDRESS_FILE = $ROOT/var/spool/condor/.schedd_address
 # Authenticate as $TEST_USER@$UID_DOMAIN with the token in SEC_TOKEN_DIRECTORY (FS
