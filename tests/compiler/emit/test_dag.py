@@ -84,3 +84,18 @@ def test_vars_line_fast_path_writes_what_the_encoders_write(arguments, variables
     expected = " ".join(f"{k}={quoting.dag_vars_value(quoting.protect_dollars(v))}"
                         for k, v in pairs)
     assert _vars(node) == (f"VARS n {expected}" if pairs else "")
+
+
+def test_queue_variables_are_macros_only_for_their_own_submit_file(tmp_path):
+    """`$(energy)` is defined where `queue energy from (...)` runs; in another job's
+    arguments HTCondor would expand it to nothing, so it is written literally there."""
+    make_executable(tmp_path / "a.sh")
+    _, files, sink = compile_text(tmp_path, (
+        "jobs:\n"
+        "  swept: {executable: a.sh, arguments: [$(energy)], matrix: {energy: [1, 2]},"
+        " expand: queue}\n"
+        "  other: {executable: a.sh, arguments: [$(energy)], memory: 4GB}\n"), "wf.yaml")
+    assert not sink.errors, sink.errors
+    dag = next(f.text for f in files if f.path == "wf.dag")
+    assert 'VARS swept ' in dag and 'JOBSUB_ARGS="$(energy)"' in dag
+    assert 'JOBSUB_ARGS="$(DOLLAR)(energy)"' in dag
