@@ -5,8 +5,12 @@
   content's hash (a file already there is reused).
 - `tardir://DIR` is tarred reproducibly (sorted, owner and times cleared, exclusion
   patterns applied), so the same folder always makes the same tarball and the same name.
-- Plain paths reach the job by HTCondor file transfer from this machine, or, if the site
-  names a `copy_command`, are copied by the wrapper on the worker (jobsub_lite's `ifdh cp`).
+- Plain paths are copied by the wrapper on the worker if the site names a `copy_command`
+  (jobsub_lite's `ifdh cp`: the file need only exist where the worker can reach it);
+  otherwise they are taken along like `dropbox://` files, so that the compiled folder holds
+  everything its jobs need and can be spooled to a schedd that cannot see this machine.
+- -d folders and the -L log go back through the site's `copy_command`; without one they
+  come back with the job's output (see outputs_tar) and `jobsub fetchlog` puts them in place.
 """
 
 from __future__ import annotations
@@ -31,13 +35,31 @@ TARDIR = "tardir://"
 @dataclass(frozen=True)
 class Shipped:
     """A file the job gets: `transfer` for transfer_input_files, or `fetch` for the wrapper's
-    copy command; `name` is what it is called in the job's sandbox."""
+    copy command; `name` is what the job finds it called, `stored` what it is called on the
+    way (see stored_name)."""
 
     name: str
     transfer: str | None = None
     fetch: str | None = None
     content: bytes | None = None  # to be written into the dropbox at `transfer`
     source: str | None = None  # to be copied into the dropbox at `transfer`
+    stored: str | None = None  # its name in the dropbox and the sandbox, if not `name`
+
+    @property
+    def arrives_as(self) -> str:
+        return self.stored or self.name
+
+
+_TRANSFERABLE = re.compile(r"[^\s,]+")
+
+
+def stored_name(name: str) -> str | None:
+    """The name a file travels under when its own cannot: HTCondor's file lists split on
+    commas, and the spooling client on blanks too. None when `name` travels as it is; the
+    wrapper gives the file its real name in the job's sandbox."""
+    if _TRANSFERABLE.fullmatch(name):
+        return None
+    return "jobsub_in_" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -147,6 +169,14 @@ def _write_tar(tar: tarfile.TarFile, folder: str, excluded) -> None:
 SANDBOX_NAMES = frozenset({".empty_file", "jobsub_joblog", "jobsub_input"})
 
 
+def outputs_tar(spec: str, cluster: str = "$(Cluster)", process: str = "$(Process)") -> str:
+    """The one file in which a job sends its -d folders (`jobsub_out_TAG/`) and -L log
+    (`jobsub_joblog`) back when the site has no copy command to put them in place. Unique
+    per job: DAG nodes all write into the DAGMan job's folder, where HTCondor applies no
+    output remaps (it is a spool directory), so the wrapper gives it its final name."""
+    return f"{spec}.{cluster}.{process}.outputs.tar"
+
+
 def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool,
               span: Span | None, taken: frozenset[str] = frozenset()) -> JobFiles:
     """Where each -f file and tarball of `spec` comes from, and where -d and -L go. Raises
@@ -169,8 +199,10 @@ def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool
                 raise JobsubError(f"cannot tar {value}: {err.filename}: {err.strerror}",
                                   span) from None
             name = f"{os.path.basename(folder.rstrip('/')) or 'dir'}.tgz"
-            where = dropbox.locate(digest, name)
-            tarballs.append(Shipped(name, where.transfer, where.fetch, content=data))
+            stored = stored_name(name)
+            where = dropbox.locate(digest, stored or name)
+            tarballs.append(Shipped(name, where.transfer, where.fetch, content=data,
+                                    stored=stored))
         else:
             tarballs.append(_one(value, base_dir, dropbox, copy_command, span))
     names = [s.name for s in [*inputs, *tarballs]]
@@ -189,34 +221,46 @@ def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", tag):
             raise JobsubError(f"-d {tag}: the tag names the variable $CONDOR_DIR_{tag}",
                               span, "use letters, digits and _ (not first) only")
+        _reachable(f"-d {tag}", dest, copy_command, span)
         outputs.append((tag, destination(dest, base_dir)))
     tags = [t for t, _ in outputs]
     if len(set(tags)) != len(tags):
         raise JobsubError(f"-d {next(t for t in tags if tags.count(t) > 1)} is given twice",
                           span, "each tag names one folder")
     log = o.get("log_file")
+    if log:
+        _reachable("-L", log, copy_command, span)
     return JobFiles(inputs, tarballs, outputs, destination(log, base_dir) if log else None)
+
+
+def _reachable(what: str, dest: str, copy_command: bool, span: Span | None) -> None:
+    """Without a copy command, outputs come back to this machine: a URL cannot be filled."""
+    if "://" in dest and not copy_command:
+        raise JobsubError(f"{what} {dest}: a URL needs the site's copy command to reach it "
+                          "from the worker, and this site has none", span,
+                          "give a folder on this machine (outputs come back with "
+                          "jobsub fetchlog), or use a site with a copy_command")
 
 
 def _one(value: str, base_dir: str, dropbox: Backend, copy_command: bool,
          span: Span | None) -> Shipped:
-    if value.startswith(DROPBOX):
-        path = _resolve(value[len(DROPBOX):], base_dir)
+    if value.startswith(DROPBOX) or not copy_command:
+        plain = not value.startswith(DROPBOX)
+        given = value if plain else value[len(DROPBOX):]
+        path = _resolve(given, base_dir)
         if not os.path.isfile(path):
-            raise JobsubError(f"dropbox file {value[len(DROPBOX):]} does not exist", span)
+            if plain:
+                raise JobsubError(f"input file {value} does not exist", span,
+                                  "input files are taken along from this machine when you "
+                                  "compile or submit; the file must be here")
+            raise JobsubError(f"dropbox file {given} does not exist", span)
         name = os.path.basename(path)
         try:
             digest = _digest_file(path)
         except OSError as err:
             raise JobsubError(f"cannot read dropbox file {path}: {err.strerror}", span) \
                 from None
-        where = dropbox.locate(digest, name)
-        return Shipped(name, where.transfer, where.fetch, source=path)
-    if copy_command:
-        return Shipped(os.path.basename(value.rstrip("/")), fetch=value)
-    path = _resolve(value, base_dir)
-    if not os.path.isfile(path):
-        raise JobsubError(f"input file {value} does not exist", span,
-                          "plain paths are sent from this machine when the job starts; "
-                          "the file must be here")
-    return Shipped(os.path.basename(path), transfer=path)
+        stored = stored_name(name)
+        where = dropbox.locate(digest, stored or name)
+        return Shipped(name, where.transfer, where.fetch, source=path, stored=stored)
+    return Shipped(os.path.basename(value.rstrip("/")), fetch=value)

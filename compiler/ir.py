@@ -109,7 +109,7 @@ class Node:
     final: bool = False
     noop: bool = False
     done: bool = False
-    subdag: str | None = None  # the sub-DAG file, relative to the output folder
+    subdag: str | None = None  # the sub-DAG file: a compiled one's name, or the user's .dag
 
 
 @dataclass(slots=True)
@@ -161,7 +161,7 @@ class Workflow:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     settings: DagSettings = field(default_factory=DagSettings)
-    subdags: list[Workflow] = field(default_factory=list)  # compiled into sub/NAME/
+    subdags: list[Workflow] = field(default_factory=list)  # compiled beside it as NAME.*
 
     def spec_by_name(self) -> dict[str, JobSpec]:
         return {s.name: s for s in self.specs}

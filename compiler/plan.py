@@ -4,11 +4,15 @@ Layout of an output folder:
   NAME.dag          the DAG (kind "dag"), or nothing for a single job
   NAME.config       DAGMan configuration, when the workflow sets any
   SPEC.sub, SPEC.sh the submit file and wrapper of each distinct job spec
+  SUB.dag, SUB.SPEC.sub, ...   a sub-DAG compiled from a manifest (node SUB), the same way
   files/...         copies of the user's executables and scripts (files/2/x.sh if two
                     different files share a name)
   dropbox/HASH/...  dropbox:// files and tardir:// tarballs, unless the site names a
                     shared dropbox folder (then they go there, by the same names)
 Everything is relative, so the folder can be moved; DAGMan runs with it as working directory.
+The folder is flat: sub-DAGs too run in it, so that every file DAGMan and the jobs write is
+at its top, where a spooled DAGMan job's output is fetched from (HTCondor sends back no
+sub-folder of a spool directory).
 """
 
 from __future__ import annotations
@@ -27,22 +31,39 @@ from .output import OutFile
 from .policy import Policy
 
 
+def _source(wf: Workflow, path: str) -> str:
+    """A workflow's executable or script path, absolute (sub-DAGs have their own folder)."""
+    return os.path.normpath(path if os.path.isabs(path) else os.path.join(wf.base_dir, path))
+
+
+def workflows_in(wf: Workflow) -> list[Workflow]:
+    """`wf` and its compiled sub-DAGs, at any depth."""
+    out, todo = [], [wf]
+    while todo:
+        one = todo.pop(0)
+        out.append(one)
+        todo += one.subdags
+    return out
+
+
 def user_files(wf: Workflow) -> dict[str, str]:
-    """Output path (under files/) of every executable and script the workflow uses."""
+    """Output path (under files/) of every executable and script the workflow and its
+    sub-DAGs use, by absolute source path."""
     sources: list[str] = []
     seen: set[str] = set()
 
-    def add(path: str) -> None:
-        key = os.path.normpath(path)
+    def add(one: Workflow, path: str) -> None:
+        key = _source(one, path)
         if key not in seen:
             seen.add(key)
             sources.append(key)
 
-    for spec in wf.specs:
-        add(spec.executable)
-    for node in wf.nodes:
-        for script in node.scripts:
-            add(script.executable)
+    for one in workflows_in(wf):
+        for spec in one.specs:
+            add(one, spec.executable)
+        for node in one.nodes:
+            for script in node.scripts:
+                add(one, script.executable)
     out: dict[str, str] = {}
     taken: dict[str, int] = {}
     for src in sources:
@@ -68,21 +89,31 @@ def wrapper_name(spec: str, executable: str) -> str:
 def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
     """Every file of the output folder. Errors (unrepresentable values) go to `sink`."""
     copies = user_files(wf)
-    files: list[OutFile] = []
-    names: dict[str, Names] = {}
-    shipped: dict[str, OutFile] = {}
     try:
         box = backend(policy.dropbox)
     except JobsubError as err:
         sink.absorb(err)
         return []
+    shipped: dict[str, OutFile] = {}
+    files = _plan_workflow(wf, policy, sink, copies, box, shipped, "")
+    files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
+    files += shipped.values()
+    return files
+
+
+def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, str],
+                   box: Backend, shipped: dict[str, OutFile], prefix: str) -> list[OutFile]:
+    """The files of one workflow, named with `prefix` (a sub-DAG's `NODE.`)."""
+    files: list[OutFile] = []
+    names: dict[str, Names] = {}
     node_vars: dict[str, set[str]] = {}
     for node in wf.nodes:
         if node.vars and node.spec is not None:
             node_vars.setdefault(node.spec, set()).update(node.vars)
     for spec in wf.specs:
-        executable = copies[os.path.normpath(spec.executable)]
-        wrapper = wrapper_name(spec.name, executable)
+        executable = copies[_source(wf, spec.executable)]
+        stem = f"{prefix}{spec.name}"
+        wrapper = wrapper_name(stem, executable)
         try:
             shipping = job_files(spec, wf.base_dir, box, bool(policy.copy_command),
                                  spec.span, frozenset({os.path.basename(executable), wrapper}))
@@ -93,8 +124,8 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
             if f.content is not None or f.source is not None:
                 out = _dropbox_file(box, f)
                 shipped.setdefault(out.path, out)
-        names[spec.name] = Names(f"{spec.name}.sub", wrapper, executable, shipping,
-                                 macro_names(node_vars.get(spec.name, ())))
+        names[spec.name] = Names(f"{stem}.sub", wrapper, executable, shipping,
+                                 macro_names(node_vars.get(spec.name, ())), stem)
 
     single = wf.kind == "job"
     for spec in wf.specs:
@@ -115,24 +146,19 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
             sink.error(f"DAG configuration: {err}")
             text = None
         if text is not None:
-            config = f"{wf.name}.config"
+            config = f"{prefix}{wf.name}.config"
             files.append(OutFile(config, text))
-        scripts = {s: copies[os.path.normpath(s)] for node in wf.nodes
+        scripts = {s: copies[_source(wf, s)] for node in wf.nodes
                    for s in (sc.executable for sc in node.scripts)}
+        subdags = {sub.name: f"{prefix}{sub.name}.dag" for sub in wf.subdags}
         text = "\n".join(dag_lines(wf, {s: names[s].submit for s in names}, scripts, config,
-                                   sink)) + "\n"
-        files.append(OutFile(f"{wf.name}.dag", text))
-
-    for src, rel in copies.items():
-        source = src if os.path.isabs(src) else os.path.join(wf.base_dir, src)
-        files.append(OutFile(rel, source=source, executable=True))
-    files += shipped.values()
+                                   sink, subdags)) + "\n"
+        files.append(OutFile(f"{prefix}{wf.name}.dag" if not prefix else
+                             f"{prefix[:-1]}.dag", text))
 
     for sub in wf.subdags:
-        prefix = f"sub/{sub.name}/"
-        files += [f if f.store else
-                  OutFile(prefix + f.path, f.text, f.source, f.executable, f.data)
-                  for f in plan(sub, policy, sink)]
+        files += _plan_workflow(sub, policy, sink, copies, box, shipped,
+                                f"{prefix}{sub.name}.")
     return files
 
 

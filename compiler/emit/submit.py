@@ -5,6 +5,7 @@ spec's location.
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,7 +14,7 @@ from typing import Any
 import jinja2
 
 from ..diagnostics import JobsubError
-from ..inputs import JobFiles, tarball_stem
+from ..inputs import JobFiles, outputs_tar, tarball_stem
 from ..ir import JobSpec, Node, Workflow
 from ..placement import container, place
 from ..policy import Policy
@@ -49,6 +50,8 @@ class Names:
     files: JobFiles = field(default_factory=lambda: JobFiles([], []))
     #: VARS names of the nodes that run it, lower case: macros its values may use
     node_vars: frozenset[str] = frozenset()
+    #: what its own files are named after: the spec's name (a sub-DAG's: `NODE.spec`)
+    stem: str = ""
 
 
 def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
@@ -65,7 +68,7 @@ def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
 def render_wrapper(wf: Workflow, spec: JobSpec, names: Names, policy: Policy) -> str:
     o = spec.options
     exe = names.executable.rsplit("/", 1)[-1]
-    tarballs = [{"name": t.name, "fetch": t.fetch, "suffix": f"_{i}" if i else "",
+    tarballs = [{"name": t.arrives_as, "fetch": t.fetch, "suffix": f"_{i}" if i else "",
                  "stem": tarball_stem(t.name)} for i, t in enumerate(names.files.tarballs)]
     try:
         return _env().get_template("wrapper.sh.j2").render(
@@ -74,9 +77,26 @@ def render_wrapper(wf: Workflow, spec: JobSpec, names: Names, policy: Policy) ->
             experiment=shlex.quote(o.get("group") or ""), grid_user=shlex.quote(wf.user or ""),
             timeout=o.get("timeout"), copy_command=policy.copy_command,
             inputs=names.files.inputs, tarballs=tarballs, outputs=names.files.outputs,
-            log_file=names.files.log_file)
+            log_file=names.files.log_file,
+            outputs_tar=(outputs_tar(shlex.quote(names.stem or spec.name), '"$CLUSTER"',
+                                     '"$PROCESS"')
+                         if packs_outputs(names.files, policy) else None))
     except Unrepresentable as err:
         raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
+
+
+def packs_outputs(files: JobFiles, policy: Policy) -> bool:
+    """Whether the job sends its -d folders and -L log back in its `outputs_tar` (no copy
+    command at the site to put them in place from the worker)."""
+    return bool(files.outputs or files.log_file) and not policy.copy_command
+
+
+def outputs_attribute(files: JobFiles) -> str:
+    """`JobsubOutputs`: where fetchlog puts what `outputs_tar` brings back, carried in the
+    job's own ad so that it needs nothing from this machine: {"dirs": {TAG: DIR},
+    "log": FILE}."""
+    record = {"dirs": dict(files.outputs), "log": files.log_file}
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _source(wf: Workflow) -> str:
@@ -88,7 +108,8 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
     o = spec.options
     dag = node is None
     exe_name = names.executable.rsplit("/", 1)[-1]
-    stem = "$(JOB)" if dag else spec.name
+    own = names.stem or spec.name
+    stem = f"{own[:-len(spec.name)]}$(JOB)" if dag else own
     env_pairs: list[tuple[str, str]] = [("CLUSTER", "$(Cluster)"), ("PROCESS", "$(Process)")]
     if dag:
         env_pairs += [("JOBSUBJOBSECTION", "$(JOBSUBJOBSECTION)"), ("CM1", "$(CM1)"),
@@ -104,6 +125,9 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
     arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments, defined)
 
     attributes, requirements, lines = _placement(o, policy)
+    outputs = []
+    if packs_outputs(names.files, policy):
+        outputs.append(("JobsubOutputs", quoting.classad_string(outputs_attribute(names.files))))
     group = o.get("group")
     user = wf.user or ""
     accounting = None
@@ -123,9 +147,10 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
                    [names.executable, *(f.transfer for f in
                                         [*names.files.inputs, *names.files.tarballs]
                                         if f.transfer)]],
+        "output_files": [".empty_file", *([outputs_tar(own)] if outputs else [])],
         "output": f"{stem}.$(Cluster).$(Process).out",
         "error": f"{stem}.$(Cluster).$(Process).err",
-        "log": f"{spec.name}.log",
+        "log": f"{own}.log",
         "environment": quoting.environment(env_pairs, defined),
         "memory": f"{o['memory']}M",
         "disk": f"{o['disk']}K",
@@ -138,7 +163,7 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
                        *([("AccountingGroup", quoting.classad_string(accounting))]
                          if accounting else []),
                        ("JOB_EXPECTED_MAX_LIFETIME", str(o["expected_lifetime"])),
-                       *attributes],
+                       *outputs, *attributes],
         "requirements": requirements,
         "lines": [quoting.no_newlines(line, "--lines value") for line in lines],
         "count": o.get("count", 1),

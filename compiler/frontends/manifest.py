@@ -424,7 +424,7 @@ class _Builder:
             if inner is None:
                 return
             self.subdags.append(inner)
-            dag_file = f"sub/{job.name}/{inner.name}.dag"
+            dag_file = f"{inner.name}.dag"  # where plan() writes it
         else:
             dag_file = full
         node = Node(job.name, None, [], _jobsub_vars(len(self.nodes) + 1, {}), span=span,

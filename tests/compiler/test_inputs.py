@@ -7,11 +7,14 @@ import dataclasses
 import gzip
 import hashlib
 import io
+import json
 import os
+import re
 import shutil
 import tarfile
 from pathlib import Path
 
+import classad2
 import pytest
 
 from jobsub.compiler.diagnostics import JobsubError
@@ -21,6 +24,8 @@ from jobsub.compiler.siteconfig import load_site
 from tests.helpers import compile_text, make_executable
 
 FILES = Path(__file__).parent.parent / "data" / "files"
+#: A site whose wrappers copy with a command on the worker (jobsub_lite's ifdh cp).
+COPYING = dataclasses.replace(load_site(None, {}).policy, copy_command="ifdh cp")
 
 
 @pytest.fixture
@@ -162,22 +167,35 @@ def test_copy_command_site_fetches_plain_paths_on_the_worker(work):
 
 
 def test_relative_destinations_mean_the_workflow_folder(work):
-    files, _ = job(work, "-d OUT results -d LOGS root://eos/x -L logs/job.log")
+    files, sink = job(work, "-d OUT results -d ABS /data/x -L logs/job.log")
+    assert not sink.errors
+    sub = next(f.text for f in files.values() if f.path.endswith(".sub"))
+    [line] = [ln for ln in sub.splitlines() if ln.startswith("+JobsubOutputs")]
+    record = json.loads(classad2.ExprTree(line.split(" = ", 1)[1]).eval())
+    assert record == {"dirs": {"OUT": str(work / "results"), "ABS": "/data/x"},
+                      "log": str(work / "logs" / "job.log")}
+
+
+def test_a_url_destination_needs_a_copy_command(work):
+    _files, sink = job(work, "-d OUT root://eos/x")
+    [error] = sink.errors
+    assert "-d OUT root://eos/x: a URL needs the site's copy command" in error.message
+    files, sink = job(work, "-d OUT root://eos/x", policy=COPYING)
+    assert not sink.errors
     wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
-    assert f"dest={work / 'results'}\n" in wrapper
     assert "dest=root://eos/x\n" in wrapper
-    assert f"log_file={work / 'logs' / 'job.log'}\n" in wrapper
 
 
 def test_values_are_shell_quoted_in_the_wrapper(work):
     make_executable(work / "it's.sh")
     (work / "a b$c.txt").write_text("x\n")
-    files, sink = job(work, "-f 'a b$c.txt' -d OUT \"/tmp/o'ut\"")
+    files, sink = job(work, "-f dropbox://'a b$c.txt' -d OUT \"/tmp/o'ut\"", policy=COPYING)
     assert not sink.errors
     wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
-    assert "mv 'a b$c.txt' \"$CONDOR_DIR_INPUT\"/" in wrapper
+    # a name with a blank travels under a name of jobsub's and gets its own back
+    assert re.search(r"\nmv jobsub_in_\w+ \"\$CONDOR_DIR_INPUT\"/'a b\$c.txt' ", wrapper)
     assert "dest='/tmp/o'\"'\"'ut'\n" in wrapper
 
 
@@ -192,12 +210,16 @@ def test_tarball_stem():
                                       ".tgz")] == ["code", "a", "b", "c", "d.zip", ".tgz"]
 
 
-def test_policy_without_copy_command_keeps_cp(work):
-    policy = dataclasses.replace(load_site(None, {}).policy)
-    files, _ = job(work, "-d OUT results", policy=policy)
+def test_policy_without_copy_command_packs_outputs(work):
+    files, _ = job(work, "-d OUT results -L job.log")
     wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
-    assert "copy_back() { mkdir -p \"$2\" && cp -R \"$1\"/. \"$2\"/; }" in wrapper
+    assert "copy_back" not in wrapper and "copy_file" not in wrapper
+    assert 'outputs=stage_1."$CLUSTER"."$PROCESS".outputs.tar\n' in wrapper
+    assert 'tar -cf "$outputs" jobsub_out_OUT jobsub_joblog' in wrapper
+    sub = next(f.text for f in files.values() if f.path.endswith(".sub"))
+    assert "transfer_output_files   = .empty_file, " \
+           "stage_1.$(Cluster).$(Process).outputs.tar\n" in sub
 
 
 @pytest.mark.parametrize("plugin, message", [

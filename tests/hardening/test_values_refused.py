@@ -10,7 +10,7 @@ import os
 import pytest
 
 from jobsub.cli.main import main
-from tests.hardening.values import BAD_FILE_NAMES, LINE_BREAKS
+from tests.hardening.values import BAD_EXECUTABLE_NAMES, LINE_BREAKS
 from tests.helpers import make_executable
 
 
@@ -29,13 +29,12 @@ def test_line_breaks_are_refused(tmp_path, capsys, monkeypatch, channel, value):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("name", BAD_FILE_NAMES)
-def test_unlistable_file_names_are_refused(tmp_path, capsys, monkeypatch, name):
+@pytest.mark.parametrize("name", BAD_EXECUTABLE_NAMES)
+def test_unlistable_executable_names_are_refused(tmp_path, capsys, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
-    make_executable(tmp_path / "a.sh")
-    (tmp_path / name).write_text("x")
+    make_executable(tmp_path / name)
     (tmp_path / "w.yaml").write_text(json.dumps(
-        {"jobs": {"a": {"executable": "a.sh", "input_file": [name]}}}))
+        {"jobs": {"a": {"executable": name}}}))
     assert main(["compile", "w.yaml", "-o", "out"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("w.yaml:") and "transfer_input_files" in err, err

@@ -16,9 +16,11 @@ EMPTY = ""
 #: Never accepted: each would add a line to a DAG or submit file, or end a C string.
 LINE_BREAKS = ["line\nbreak", "carriage\rreturn", "crlf\r\n", "nul\0char"]
 
-#: File names for transferred inputs (listed by absolute path). A comma (the list separator)
-#: or a trailing blank cannot be in a file list item; everything else arrives with its name.
+#: File names of input files: each arrives in $CONDOR_DIR_INPUT with its name. (Names that a
+#: file list cannot carry, with a comma or a blank, travel under a name of jobsub's and the
+#: wrapper gives the file its own back.)
 FILE_NAMES = ["plain.txt", "with space.txt", "quote'd.txt", 'dq"name.txt', "dollar$x.txt",
               "$(date).txt", "semi;colon.txt", "hash#.txt", "équipe.txt", "eq=ual.txt",
-              " lead.txt", "tab\there.txt"]
-BAD_FILE_NAMES = ["com,ma.txt", "trail.txt "]
+              " lead.txt", "tab\there.txt", "com,ma.txt", "trail.txt "]
+#: Executable names a file list cannot carry: the executable keeps its name, so refused.
+BAD_EXECUTABLE_NAMES = ["com,ma.sh", "trail.sh "]

@@ -164,11 +164,18 @@ def test_subdag_manifest_and_dag_file(tmp_path):
     """)
     assert not sink.diagnostics, sink.diagnostics
     dag = dag_of(files).splitlines()
-    assert "SUBDAG EXTERNAL nested nested.dag DIR sub/nested" in dag
+    # A compiled sub-DAG sits beside its parent (one flat folder: DAGMan writes all its
+    # files at the top, where a spooled DAG's output is fetched from); the user's own .dag
+    # runs in its folder.
+    assert "SUBDAG EXTERNAL nested nested.dag" in dag
     assert f"SUBDAG EXTERNAL external plain.dag DIR {tmp_path}" in dag
     assert "RETRY nested 1" in dag
     paths = {f.path for f in files}
-    assert {"sub/nested/nested.dag", "sub/nested/x.sub", "sub/nested/files/a.sh"} <= paths
+    assert {"nested.dag", "nested.x.sub", "nested.x.sh", "files/a.sh"} <= paths
+    assert not any(p.startswith("sub/") for p in paths)
+    inner = next(f.text for f in files if f.path == "nested.x.sub")
+    assert "output                  = nested.$(JOB).$(Cluster).$(Process).out" in inner
+    assert "log                     = nested.x.log" in inner
 
 
 def test_environment_references(tmp_path):

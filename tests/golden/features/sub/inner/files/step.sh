@@ -1,2 +1,0 @@
-#!/bin/sh
-echo "step $* (node $nodename, section $JOBSUBJOBSECTION, STAGE=$STAGE)"
