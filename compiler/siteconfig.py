@@ -18,12 +18,19 @@ from .policy import LOCAL, Policy, TokenPolicy, UsageModels
 SEARCH_PATH = ("~/.config/jobsub/site.yaml", "/etc/jobsub/site.yaml")
 
 
+DAGMAN = "/usr/bin/condor_dagman"
+
+
 @dataclass(frozen=True)
 class Site:
     policy: Policy = field(default_factory=lambda: LOCAL)
     collector: str | None = None
     schedd: str | None = None
     source: str | None = None  # the file it came from; None for the built-in default
+    #: which of the collector's schedds are the site's ({group}: the job's group)
+    schedd_constraint: str | None = None
+    dagman: str = DAGMAN  # condor_dagman on the schedd hosts
+    keep_unfetched_days: float = 10.0
 
 
 def find(explicit: str | None, env: Mapping[str, str]) -> str | None:
@@ -64,13 +71,16 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
                        "write the fields as " + ", ".join(f"{{{f}}}" for f in fields)
                        + "; double a literal brace: {{ }}")
     sink.check()
-    return Site(policy_from(doc), _opt(doc, "collector"), _opt(doc, "schedd"), path)
+    return Site(policy_from(doc), _opt(doc, "collector"), _opt(doc, "schedd"), path,
+                _opt(doc, "schedd_constraint"), _opt(doc, "dagman") or DAGMAN,
+                float(doc.get("keep_unfetched_days") or 10.0))
 
 
 #: Site settings that are format strings, and the fields each may use.
 TEMPLATES = {"accounting_group": ("group", "user"),
              "accounting_subgroup": ("group", "subgroup", "user"),
-             "notify_user": ("user",)}
+             "notify_user": ("user",),
+             "schedd_constraint": ("group",)}
 
 
 def template_problem(template, fields: tuple[str, ...]) -> str | None:

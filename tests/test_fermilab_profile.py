@@ -15,10 +15,10 @@ from tests.tokens import fermilab_token
 
 GENERATED = CORPUS / "generated" / "dagTest"
 #: Attributes that mean something (run-specific ones, like JobsubUUID or the client's IP
-#: address, are left out).
+#: address, are left out; so is jobsub_lite's LeaveJobInQueue = False, deliberately not
+#: written: jobsub fetches a job's logs from the schedd's spool, where they must wait).
 ATTRIBUTES = ["AccountingGroup", "Jobsub_Group", "JOB_EXPECTED_MAX_LIFETIME", "DESIRED_SITES",
-              "DESIRED_usage_model", "SingularityImage", "JobsubCmd", "Drain",
-              "LeaveJobInQueue", "SpoolOnEvict"]
+              "DESIRED_usage_model", "SingularityImage", "JobsubCmd", "Drain", "SpoolOnEvict"]
 
 
 def _value(sub: htcondor2.Submit, key: str):
