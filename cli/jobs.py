@@ -2,7 +2,9 @@
 
 These take jobsub_lite's arguments (`-G`, `--role`, job ids positionally or with `-J/--jobid`)
 plus `--collector` and `--schedd`; argparse is enough here (bad usage exits 2), and every
-failure a user can meet is one line on stderr with exit status 1.
+failure a user can meet is one line on stderr with exit status 1. A job id goes to the schedd
+it names; without ids, a command asks every schedd of the site at once and merges the
+answers (a schedd that fails is named, and the exit status is 1).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import sys
 
 def _common(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("pool and accounting")
-    g.add_argument("-G", "--group", help="experiment/group (jobsub_lite; q filters by it)")
+    g.add_argument("-G", "--group", help="experiment/group (jobsub_lite; q filters by it; "
+                                         "default $JOBSUB_GROUP, $GROUP)")
     g.add_argument("--role", help="accepted for jobsub_lite compatibility")
     g.add_argument("--subgroup", help="accepted for jobsub_lite compatibility")
     g.add_argument("--collector", "--pool", dest="collector", metavar="HOST[:PORT]",
-                   help="collector to ask for the schedd (default: $JOBSUB_COLLECTOR, "
-                        "then the local HTCondor configuration)")
+                   help="collector to find the site's schedds through (default: "
+                        "$JOBSUB_COLLECTOR, the site file, the local HTCondor configuration)")
     g.add_argument("--schedd", metavar="NAME",
-                   help="schedd name (default: $JOBSUB_SCHEDD, then the local schedd)")
+                   help="ask only this schedd (default: every schedd of the site; job ids "
+                        "name their own)")
     g.add_argument("--site-config", metavar="FILE",
                    help="site configuration file (default: $JOBSUB_SITE_CONFIG, "
                         "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml)")
@@ -30,12 +34,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
 
-def _pool(args, schedd: str | None = None):
+def _group(args, env=os.environ) -> str | None:
+    return args.group or env.get("JOBSUB_GROUP") or env.get("GROUP") or None
+
+
+def _pool(args):
     from jobsub.compiler.siteconfig import load_site
-    from jobsub.runtime.connection import Pool, PoolSettings
+    from jobsub.runtime.pool import Pool, PoolSettings
 
     site = load_site(args.site_config)
-    return Pool(PoolSettings.resolve(args.collector, schedd or args.schedd, site=site))
+    return Pool(PoolSettings.resolve(args.collector, args.schedd, site=site), _group(args))
+
+
+def _everywhere(pool, args) -> list:
+    """The schedds a command without job ids asks: the one named, else all the site's."""
+    return [pool.schedd(args.schedd)] if args.schedd else pool.schedds()
 
 
 def _ids(args) -> list:
@@ -46,6 +59,20 @@ def _ids(args) -> list:
 
 def _user(env=os.environ) -> str | None:
     return env.get("JOBSUB_USER") or env.get("USER") or env.get("LOGNAME")
+
+
+def _answers(command: str, results: list) -> tuple[list, list[str]]:
+    """Results of a fan-out: the answers, and a line for each schedd that failed."""
+    from jobsub.compiler.diagnostics import JobsubError
+
+    good, problems = [], []
+    for result in results:
+        if isinstance(result, JobsubError):
+            d = result.diagnostics[0]
+            problems.append(f"jobsub {command}: {d.message}")
+        else:
+            good.append(result)
+    return good, problems
 
 
 # --- q -------------------------------------------------------------------------------------
@@ -64,25 +91,36 @@ def q_main(argv: list[str]) -> int:
     _common(p)
     args = p.parse_args(argv)
 
-    from jobsub.runtime import queue
-    from jobsub.runtime.jobids import by_schedd, parse_ids
+    from jobsub.runtime import fanout, queue
+    from jobsub.runtime.jobids import parse_ids
+    from jobsub.runtime.targets import place
 
     ids = _ids(args)
     dag = parse_ids([args.dag])[0] if args.dag else None
     user = args.user or (None if (args.all or ids or dag) else _user())
-    pool = _pool(args, dag.schedd if dag else None)
-    rows = []
-    groups = by_schedd(ids, pool.name) if ids else {pool.name: []}
-    for name, wanted in groups.items():
-        target = pool.other(name)
-        constraint = queue.constraint_for(wanted, user, args.group, dag, args.constraint)
-        rows += queue.fetch(target, constraint, history=args.history)
-    rows = queue.grouped(rows)
+    pool = _pool(args)
+    if dag is not None:
+        [(schedd, [dag])] = place(pool, [dag], history=args.history).items()
+        groups = {schedd: ids}
+    elif ids:
+        groups = place(pool, ids, history=args.history)
+    else:
+        groups = {s: [] for s in _everywhere(pool, args)}
+
+    def ask(item):
+        schedd, wanted = item
+        return queue.fetch(schedd, queue.constraint_for(wanted, user, args.group, dag,
+                                                        args.constraint),
+                           history=args.history)
+    answers, problems = _answers("q", fanout.each(list(groups.items()), ask))
+    rows = queue.grouped([row for rows in answers for row in rows])
     if args.json:
         print(json.dumps([r.as_json() for r in rows], indent=2))
     else:
         print(queue.format_table(rows))
-    return 0
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
 
 
 # --- hold / release / rm --------------------------------------------------------------------
@@ -98,22 +136,33 @@ def _act_main(verb: str, argv: list[str]) -> int:
     _common(p)
     args = p.parse_args(argv)
 
+    from jobsub.runtime import fanout
     from jobsub.runtime.actions import act
-    from jobsub.runtime.jobids import by_schedd
+    from jobsub.runtime.targets import place
 
     ids = _ids(args)
     if not ids and not args.constraint and not args.user:
         p.error("name the jobs: ids, --constraint or --user")
     pool = _pool(args)
-    problems = []
-    groups = by_schedd(ids, pool.name) if ids else {pool.name: []}
-    for name, wanted in groups.items():
-        outcome = act(pool.other(name), verb, wanted, args.constraint, args.user, args.reason)
+    groups = place(pool, ids) if ids else {s: [] for s in _everywhere(pool, args)}
+
+    def one(item):
+        schedd, wanted = item
+        return act(schedd, verb, wanted, args.constraint, args.user, args.reason)
+    outcomes, problems = _answers(verb, fanout.each(list(groups.items()), one))
+    nothing = 0
+    for outcome in outcomes:
         for line in outcome.messages:
             print(line)
-        problems += outcome.problems
+        for line in outcome.problems:
+            if ids or not line.startswith("no job matches"):
+                problems.append(f"jobsub {verb}: {line}")
+            else:
+                nothing += 1
+    if not ids and nothing == len(groups):  # asked everywhere, matched nowhere
+        problems.append(f"jobsub {verb}: no job matches on any schedd of the site")
     for line in problems:
-        print(f"jobsub {verb}: {line}", file=sys.stderr)
+        print(line, file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -133,7 +182,8 @@ def rm_main(argv: list[str]) -> int:
 
 def fetchlog_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="jobsub fetchlog",
-                                description="A job's (or a whole DAG's) logs and submit files.")
+                                description="A job's (or a whole DAG's) logs and submit files "
+                                            "from the schedd; -d and -L outputs put in place.")
     p.add_argument("ids", nargs="*", help="the job id")
     p.add_argument("-J", "--jobid", action="append", help="the job id (jobsub_lite spelling)")
     p.add_argument("--destdir", "--dest-dir", "--unzipdir", dest="destdir", metavar="DIR",
@@ -141,16 +191,27 @@ def fetchlog_main(argv: list[str]) -> int:
     _common(p)
     args = p.parse_args(argv)
 
-    from jobsub.runtime.fetchlog import fetch
+    from jobsub.runtime.targets import place
 
     ids = _ids(args)
     if len(ids) != 1:
         p.error("give exactly one job id")
-    pool = _pool(args, ids[0].schedd)
-    where, count = fetch(pool, ids[0], str(ids[0]) if ids[0].schedd else
-                         f"{ids[0]}@{pool.name}", args.destdir)
-    print(f"fetched {count} file(s) of job {ids[0].local()} into {where}")
-    return 0
+    [(schedd, [job])] = place(_pool(args), ids, history=True).items()
+    return _fetch_one(schedd, job, args.destdir)
+
+
+def _fetch_one(schedd, job, destdir: str | None) -> int:
+    from jobsub.runtime.fetchlog import fetch
+
+    fetched = fetch(schedd, job, str(job), destdir)
+    if fetched.note:
+        print(f"jobsub fetchlog: {fetched.note}", file=sys.stderr)
+    print(f"fetched {len(fetched.files)} file(s) of job {job} into {fetched.where}")
+    for dest in fetched.placed:
+        print(f"put the job's outputs in {dest}")
+    for line in fetched.problems:
+        print(f"jobsub fetchlog: {line}", file=sys.stderr)
+    return 1 if fetched.problems else 0
 
 
 # --- wait -----------------------------------------------------------------------------------
@@ -162,31 +223,41 @@ def wait_main(argv: list[str]) -> int:
     p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")
     p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long")
+    p.add_argument("--fetch", action="store_true",
+                   help="then fetch each finished job's files, as jobsub fetchlog does "
+                        "(ID.tgz here, or under --destdir)")
+    p.add_argument("--destdir", metavar="DIR",
+                   help="with --fetch: each job's files into DIR/ID/")
     _common(p)
     args = p.parse_args(argv)
 
-    from jobsub.runtime.jobids import by_schedd
+    from jobsub.runtime.targets import place
     from jobsub.runtime.wait import wait
 
     ids = _ids(args)
     if not ids:
         p.error("give the job ids to wait for")
-    pool = _pool(args)
+    targets = place(_pool(args), ids, history=True)
     tty = sys.stderr.isatty()
 
     def progress(line: str) -> None:
         if tty:
             print(f"\r\033[Kwaiting: {line}", end="", file=sys.stderr, flush=True)
 
-    ok = True
-    for name, wanted in by_schedd(ids, pool.name).items():
-        result = wait(pool.other(name), wanted, args.timeout, progress)
+    try:
+        result = wait(targets, args.timeout, progress)
+    finally:
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
-        for line in result.lines:
-            print(line)
-        ok &= result.ok
-    return 0 if ok else 1
+    for line in result.lines:
+        print(line)
+    status = 0 if result.ok else 1
+    if args.fetch:
+        by_name = {s.name: s for s in targets}
+        for job in result.finished:
+            dest = os.path.join(args.destdir, str(job)) if args.destdir else None
+            status |= _fetch_one(by_name[job.schedd], job, dest)
+    return status
 
 
 COMMANDS = {"q": q_main, "hold": hold_main, "release": release_main, "rm": rm_main,

@@ -256,9 +256,12 @@ def jobsub_submit(argv: list[str]) -> int:
         print("jobsub_submit: no executable given; end the options with file://EXE [ARGS...]",
               file=sys.stderr)
         raise UsageError
-    out_dir = values.pop("out", None) or _cache_dir()
-    emit_ir = values.pop("emit_ir", False)
+    out_dir = values.pop("out", None)
     no_submit = values.pop("no_submit", False)
+    # A folder jobsub chose itself is scratch: gone once its files are with the schedd.
+    scratch = out_dir is None and not no_submit
+    out_dir = out_dir or _cache_dir()
+    emit_ir = values.pop("emit_ir", False)
     dag = values.pop("dag", False)
     collector, schedd = values.pop("collector", None), values.pop("schedd", None)
     site = _site(values)
@@ -293,28 +296,57 @@ def jobsub_submit(argv: list[str]) -> int:
     print(f"Submission files are in: {out_dir}")
     if no_submit:
         return 0
-    from jobsub.runtime.connection import PoolSettings
+    from jobsub.runtime.pool import PoolSettings
 
-    return _submit(wf, out_dir, PoolSettings.resolve(collector, schedd, site=site.site),
-                   tokens_used[0] if tokens_used else None)
+    settings = PoolSettings.resolve(collector, schedd, site=site.site)
+    return _submit(wf, out_dir, settings, site.site, tokens_used[0] if tokens_used else None,
+                   source=paths[0] if paths else None, scratch=scratch)
 
 
-def _submit(wf, out_dir: str, settings, token: str | None) -> int:
+def _submit(wf, out_dir: str, settings, site, token: str | None, source: str | None,
+            scratch: bool) -> int:
+    """Spool the compiled folder to one of the site's schedds, record the submission, and
+    (for a folder jobsub chose itself) delete the folder: it is not needed any more."""
+    import shutil
     from pathlib import Path
 
-    from jobsub.compiler.plan import top_file
-    from jobsub.runtime.connection import Pool
-    from jobsub.runtime.submission import submit_folder
+    from jobsub.compiler.plan import top_file, workflows_in
+    from jobsub.runtime import records
+    from jobsub.runtime.pool import Pool
+    from jobsub.runtime.submission import Folder, SpoolPolicy, submit_folder
 
-    pool = Pool(settings)
+    for node in (n for one in workflows_in(wf) for n in one.nodes):
+        if node.subdag is not None and os.path.isabs(node.subdag):
+            raise JobsubError(f"subdag {node.subdag} is a DAG file on this machine, which the "
+                              "schedd cannot read", node.span,
+                              "write the sub-workflow as a manifest (subdag: FILE.yaml): "
+                              "jobsub compiles it into the folder it sends; or copy the "
+                              "compiled folder to the schedd host and run condor_submit_dag "
+                              "there")
+    groups = sorted({s.options["group"] for s in wf.specs if s.options.get("group")})
+    oauth = sorted({(s.oauth.service, s.oauth.handle, tuple(s.oauth.scopes))
+                    for s in wf.specs if s.oauth is not None})
+    folder = Folder(Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "",
+                    groups[0] if len(groups) == 1 else None,
+                    os.path.abspath(source) if source else None, tuple(oauth),
+                    tuple(wf.settings.set_job_attr.items()))
+    pool = Pool(settings, groups[0] if groups else None)
     print("Submitting job(s).")
-    done = submit_folder(pool, Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "",
+    done = submit_folder(pool, folder, SpoolPolicy(site.dagman, site.keep_unfetched_days),
                          token=token)
     if done.again:
         print(f"This workflow was already submitted as cluster {done.cluster} by an earlier "
               "attempt that did not finish; it was not submitted again.")
     else:
         print(f"{done.procs} job(s) submitted to cluster {done.cluster}.")
+    try:
+        records.save(done.schedd, done.cluster, folder.path.resolve(),
+                     {"job_id": done.job_id, "kind": wf.kind, "workflow": folder.source,
+                      "folder": str(folder.path.resolve()), "procs": done.procs})
+    except OSError as err:
+        print(f"jobsub: warning: could not record the submission: {err}", file=sys.stderr)
+    if scratch:
+        shutil.rmtree(out_dir, ignore_errors=True)
     print(f"Use job id {done.job_id} to retrieve output")
     return 0
 

@@ -1,5 +1,8 @@
 """`jobsub hold|release|rm`: act on jobs named by id, by constraint or by owner, and say what
-happened to each one (jobsub_lite: "Job 1234.0 held")."""
+happened to each one (jobsub_lite: "Job 1234.0 held").
+
+A finished job whose output still waits in the spool for `jobsub fetchlog` is completed
+and in the queue: `rm` lets it go (its output is discarded) instead of refusing."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from dataclasses import dataclass
 
 from jobsub.compiler.diagnostics import JobsubError
 
-from .connection import Pool
 from .jobids import JobId, any_of, quote
+from .pool import Schedd
 
 VERBS = {
     "hold": ("Hold", "held", lambda status: status not in (3, 4, 5)),
@@ -17,6 +20,7 @@ VERBS = {
 }
 _WHY_NOT = {"hold": "cannot be held (it is {state})", "release": "is not held (it is {state})",
             "rm": "cannot be removed (it is {state})"}
+COMPLETED = 4
 _STATE = {1: "idle", 2: "running", 3: "already removed", 4: "completed", 5: "held",
           6: "transferring output", 7: "suspended"}
 
@@ -27,7 +31,7 @@ class Outcome:
     problems: list[str]
 
 
-def act(pool: Pool, verb: str, ids: list[JobId], constraint: str | None = None,
+def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = None,
         user: str | None = None, reason: str | None = None) -> Outcome:
     """Apply `verb` to the selected jobs of this schedd; every job gets a line."""
     action_name, done, allowed = VERBS[verb]
@@ -40,33 +44,42 @@ def act(pool: Pool, verb: str, ids: list[JobId], constraint: str | None = None,
         parts.append(f"Owner == {quote(user)}")
     if not parts:
         raise JobsubError(f"jobsub {verb}: name the jobs (ids, --constraint or --user)")
-    ads = pool.call("querying the queue", pool.schedd.query, " && ".join(parts),
-                    ["ClusterId", "ProcId", "JobStatus"])
-    found = {(ad["ClusterId"], ad["ProcId"]): ad["JobStatus"] for ad in ads}
+    ads = schedd.call("querying the queue", schedd.schedd.query, " && ".join(parts),
+                      ["ClusterId", "ProcId", "JobStatus"])
+    found = {(ad["ClusterId"], ad["ProcId"]): ad["JobStatus"] for ad in ads
+             if ids or ad["JobStatus"] != COMPLETED}  # finished jobs go only when named
     problems = []
     for job in ids:
         if not any(c == job.cluster and (job.proc is None or p == job.proc) for c, p in found):
-            problems.append(f"job {job.local()} is not in the queue of schedd {pool.name}")
+            problems.append(f"job {job.local()} is not in the queue of schedd {schedd.name}")
     if not found and not ids:
-        problems.append(f"no job matches on schedd {pool.name}")
-    targets = []
+        problems.append(f"no job matches on schedd {schedd.name}")
+    targets, finished = [], []
     for (cluster, proc), status in sorted(found.items()):
         if allowed(status):
             targets.append(f"{cluster}.{proc}")
+        elif verb == "rm" and status == COMPLETED:
+            finished.append(f"{cluster}.{proc}")
         else:
             problems.append(f"job {cluster}.{proc} "
                             + _WHY_NOT[verb].format(state=_STATE.get(status, "unknown")))
     messages = []
+    if finished:
+        schedd.call("letting finished jobs go", schedd.schedd.edit, finished,
+                    "LeaveJobInQueue", "false")
+        messages += [f"Job {t} removed (it had finished; its unfetched output is discarded)"
+                     for t in finished]
     if targets:
-        action = getattr(pool.htcondor.JobAction, action_name)
-        result = pool.call(f"{verb} of {len(targets)} job(s)", pool.schedd.act, action,
-                           targets, reason or f"by jobsub {verb}")
+        action = getattr(schedd.htcondor.JobAction, action_name)
+        # (reason, code): the bindings drop a reason given as a plain string
+        result = schedd.call(f"{verb} of {len(targets)} job(s)", schedd.schedd.act, action,
+                             targets, (reason or f"by jobsub {verb}", None))
         succeeded = int(result.get("TotalSuccess", 0))
         denied = int(result.get("TotalPermissionDenied", 0))
         if denied:
-            problems.append(f"not allowed to {verb} {denied} job(s) on schedd {pool.name}")
+            problems.append(f"not allowed to {verb} {denied} job(s) on schedd {schedd.name}")
         if succeeded == len(targets):
-            messages = [f"Job {t} {done}" for t in targets]
+            messages += [f"Job {t} {done}" for t in targets]
         elif not denied:
-            problems.append(f"schedd {pool.name} acted on {succeeded} of {len(targets)} jobs")
+            problems.append(f"schedd {schedd.name} acted on {succeeded} of {len(targets)} jobs")
     return Outcome(messages, problems)

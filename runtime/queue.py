@@ -7,8 +7,8 @@ import os
 import time
 from dataclasses import asdict, dataclass
 
-from .connection import Pool
 from .jobids import JobId, any_of, quote
+from .pool import Schedd
 
 STATUS = {1: "I", 2: "R", 3: "X", 4: "C", 5: "H", 6: ">", 7: "S"}
 STATUS_NAME = {"I": "idle", "R": "running", "X": "removed", "C": "completed", "H": "held",
@@ -74,7 +74,7 @@ def to_row(ad, schedd: str, now: float | None = None) -> Row:
     runtime = int(ad.get("RemoteWallClockTime") or 0)
     if status == "R" and ad.get("JobCurrentStartDate"):
         runtime += max(0, int(now - ad["JobCurrentStartDate"]))
-    dag = ad.get("DAGManJobId")
+    dag = _defined(ad.get("DAGManJobId"), int)
     return Row(
         jobsubjobid=f"{ad['ClusterId']}.{ad['ProcId']}@{schedd}",
         cluster=int(ad["ClusterId"]), proc=int(ad["ProcId"]), owner=str(ad.get("Owner", "")),
@@ -82,16 +82,24 @@ def to_row(ad, schedd: str, now: float | None = None) -> Row:
         priority=int(ad.get("JobPrio") or 0),
         size_mb=round(float(ad.get("ImageSize") or 0) / 1024.0, 1),
         command=_command(ad), dag=f"{int(dag)}.0@{schedd}" if dag is not None else None,
-        node=str(ad["DAGNodeName"]) if ad.get("DAGNodeName") else None,
-        exit_code=ad.get("ExitCode"), hold_reason=ad.get("HoldReason"))
+        node=_defined(ad.get("DAGNodeName"), str),
+        exit_code=_defined(ad.get("ExitCode"), int),
+        hold_reason=_defined(ad.get("HoldReason"), str))
 
 
-def fetch(pool: Pool, constraint: str, history: bool = False) -> list[Row]:
+def _defined(value, kind):
+    """`value` if it is a `kind`; None for a missing or `undefined` attribute (the schedd
+    sends `HoldReason = undefined` for a job that was held and released)."""
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
+def fetch(schedd: Schedd, constraint: str, history: bool = False) -> list[Row]:
     if history:
-        ads = pool.call("reading the job history", pool.schedd.history, constraint, PROJECTION)
+        ads = schedd.call("reading the job history", schedd.schedd.history, constraint,
+                          PROJECTION)
     else:
-        ads = pool.call("querying the queue", pool.schedd.query, constraint, PROJECTION)
-    return [to_row(ad, pool.name) for ad in ads]
+        ads = schedd.call("querying the queue", schedd.schedd.query, constraint, PROJECTION)
+    return [to_row(ad, schedd.name) for ad in ads]
 
 
 def grouped(rows: list[Row]) -> list[Row]:
@@ -138,6 +146,8 @@ def format_table(rows: list[Row]) -> str:
     for r in rows:
         depth = _depth(r, by_id)
         command = ("  " * (depth - 1) + f"|-{r.node} " if depth else "") + r.command
+        if r.status == "H" and r.hold_reason:
+            command += f"  [held: {' '.join(str(r.hold_reason).split())}]"
         lines.append(_line(r.jobsubjobid, r.owner,
                            time.strftime("%m/%d %H:%M", time.localtime(r.submitted)),
                            _runtime(r.runtime), r.status, str(r.priority),

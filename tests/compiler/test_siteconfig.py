@@ -6,7 +6,7 @@ import pytest
 
 from jobsub.compiler.diagnostics import JobsubError
 from jobsub.compiler.siteconfig import find, load_site
-from jobsub.runtime.connection import PoolSettings
+from jobsub.runtime.pool import PoolSettings
 
 
 def test_bundled_profiles():

@@ -1,0 +1,147 @@
+"""What this machine keeps of each submission, under `$XDG_STATE_HOME/jobsub`
+(default `~/.local/state/jobsub`).
+
+- `submitting/KEY`: the journal of a submission under way (see submission.py).
+- `jobs/SCHEDD/CLUSTER/`: the record of a submitted job or DAG: `submitted.tgz`, the text
+  files jobsub wrote for it (DAG, submit files, wrappers, DAGMan config; not the copied
+  executables or dropbox files, which the user has), `job.json` (when, from which workflow
+  file and folder), and once fetched, `fetched.tgz` (what the last `fetchlog` brought back).
+
+The schedd's spool holds what the jobs wrote; it never sends back the files a job was
+submitted with, and a fetched job leaves the queue. The record is what lets `fetchlog` hand
+out the submit files and wrappers after the compiled folder is gone, and the logs again
+later. Records older than RECORD_DAYS are removed when the next submission is recorded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from jobsub.compiler.output import MARKER
+
+RECORD_DAYS = 30
+#: Folders of a compiled folder (at any level) that hold the user's data, not jobsub's text.
+_DATA_FOLDERS = frozenset({"files", "dropbox"})
+
+
+def state_base() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                            ".local", "state")
+    return Path(base) / "jobsub"
+
+
+def _safe(name: str) -> str:
+    return name.replace("/", "_") or "_"
+
+
+def record_dir(schedd: str, cluster: int) -> Path:
+    return state_base() / "jobs" / _safe(schedd) / str(int(cluster))
+
+
+def _written_text_files(folder: Path) -> list[str]:
+    """The compiled folder's own files (from its listing), without the user's data."""
+    listing = folder / MARKER
+    if not listing.is_file():
+        return []
+    out = []
+    for rel in listing.read_text().splitlines():
+        parts = rel.split("/")
+        if not rel or any(p in _DATA_FOLDERS for p in parts[:-1]):
+            continue
+        if (folder / rel).is_file():
+            out.append(rel)
+    return sorted(out)
+
+
+def save(schedd: str, cluster: int, folder: Path, info: dict) -> Path:
+    """Record a submission (replacing an older record of the same id, as after a schedd
+    lost its queue and counts from 1 again)."""
+    final = record_dir(schedd, cluster)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{cluster}.", dir=final.parent))
+    try:
+        with tarfile.open(tmp / "submitted.tgz", "w:gz") as tar:
+            for rel in _written_text_files(folder):
+                tar.add(folder / rel, arcname=rel, recursive=False)
+        (tmp / "job.json").write_text(json.dumps({**info, "recorded": int(time.time())},
+                                                 indent=2) + "\n")
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    prune()
+    return final
+
+
+def info(schedd: str, cluster: int) -> dict | None:
+    try:
+        return json.loads((record_dir(schedd, cluster) / "job.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def submitted_files(schedd: str, cluster: int) -> dict[str, bytes]:
+    """The recorded text files of a submission, by path in its folder (empty if none)."""
+    path = record_dir(schedd, cluster) / "submitted.tgz"
+    out: dict[str, bytes] = {}
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar.getmembers():
+                if member.isfile():
+                    data = tar.extractfile(member)
+                    if data is not None:
+                        out[member.name] = data.read()
+    except (OSError, tarfile.TarError):
+        return {}
+    return out
+
+
+def save_fetched(schedd: str, cluster: int, archive: Path) -> None:
+    """Keep a copy of what fetchlog brought back: the job may leave the queue now."""
+    folder = record_dir(schedd, cluster)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / ".fetched.tgz.part"
+    shutil.copyfile(archive, tmp)
+    os.replace(tmp, folder / "fetched.tgz")
+
+
+def fetched_archive(schedd: str, cluster: int) -> Path | None:
+    path = record_dir(schedd, cluster) / "fetched.tgz"
+    return path if path.is_file() else None
+
+
+def prune(days: float = RECORD_DAYS, now: float | None = None) -> None:
+    """Remove records older than `days` (best effort: a record in use is just kept)."""
+    jobs = state_base() / "jobs"
+    cutoff = (time.time() if now is None else now) - days * 86400
+    if not jobs.is_dir():
+        return
+    for schedd in jobs.iterdir():
+        if not schedd.is_dir():
+            continue
+        for record in schedd.iterdir():
+            try:
+                if record.stat().st_mtime < cutoff:
+                    shutil.rmtree(record)
+            except OSError:
+                continue
+
+
+def tar_bytes(files: dict[str, bytes]) -> bytes:
+    """A gzipped tar of `files` (path -> content), for tests and archives."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in sorted(files.items()):
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return buf.getvalue()

@@ -1,0 +1,82 @@
+"""Choosing the site's schedd for a submission: by load as jobsub_lite weighs it, never one
+in downtime, the site's constraint filled with the group (the pool tests do it for real)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from jobsub.compiler.diagnostics import JobsubError
+from jobsub.runtime.pool import Pool, PoolSettings, in_downtime, weight
+
+
+class FakeCollector:
+    def __init__(self, ads):
+        self.ads = ads
+        self.asked: list[str] = []
+
+    def query(self, _type, constraint, _projection):
+        self.asked.append(constraint)
+        if constraint.startswith("Name == "):
+            name = constraint.split('"')[1]
+            return [a for a in self.ads if a["Name"] == name]
+        return list(self.ads)
+
+
+def pool_of(ads, constraint=None, group=None, schedd=None) -> Pool:
+    pool = Pool.__new__(Pool)
+    pool.htcondor = type("H", (), {"AdType": type("A", (), {"Schedd": 1}),
+                                   "Schedd": lambda self, ad: ad})()
+    pool.settings = PoolSettings(None, schedd, constraint)
+    pool.group = group
+    pool.where = "the test collector"
+    pool.collector = FakeCollector(ads)
+    pool._all = pool._site = None
+    pool._handles = {}
+    return pool
+
+
+ADS = [{"Name": "a", "RecentDaemonCoreDutyCycle": 0.5},
+       {"Name": "b", "RecentDaemonCoreDutyCycle": 0.05},
+       {"Name": "c", "RecentDaemonCoreDutyCycle": 0.001, "InDownTime": True}]
+
+
+def test_weights_are_jobsub_lites():
+    assert [weight(ad) for ad in ADS] == [20.0, 200.0, 1000.0]
+    assert weight({}) == 1000.0 and weight({"RecentDaemonCoreDutyCycle": "x"}) == 1000.0
+    assert [in_downtime(ad) for ad in ADS] == [False, False, True]
+
+
+def test_choice_follows_load_and_skips_downtime():
+    pool = pool_of(ADS)
+    rng = random.Random(7)
+    picks = Counter(pool.choose(rng).name for _ in range(2000))
+    assert set(picks) == {"a", "b"}  # never c, the idlest, which is in downtime
+    assert 0.85 < picks["b"] / 2000 < 0.95  # 200 : 20
+
+
+def test_all_in_downtime_or_none_listed():
+    with pytest.raises(JobsubError, match="every schedd of the site is in downtime: c"):
+        pool_of([ADS[2]]).choose()
+    with pytest.raises(JobsubError, match="lists no schedd of this site"):
+        pool_of([]).choose()
+
+
+def test_the_named_schedd_wins_even_in_downtime():
+    assert pool_of(ADS, schedd="c").choose().name == "c"
+    with pytest.raises(JobsubError) as info:
+        pool_of(ADS, schedd="zz").choose()
+    assert "no schedd named 'zz'" in info.value.diagnostics[0].message
+    assert info.value.diagnostics[0].hint == "the site's schedds: a, b, c"
+
+
+def test_the_site_constraint_carries_the_group_quoted():
+    template = 'IsJobsubLite =?= true && stringListIMember("{group}", SupportedVOList)'
+    pool = pool_of(ADS, template, group='dune"x')
+    pool.site_ads()
+    assert pool.collector.asked == [
+        'IsJobsubLite =?= true && stringListIMember("dune\\"x", SupportedVOList)']
+    with pytest.raises(JobsubError, match="depend on your group"):
+        pool_of(ADS, template).site_ads()
