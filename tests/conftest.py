@@ -43,13 +43,13 @@ def _clean_environment(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def pool(request):
-    """A running personal HTCondor pool (tests/pool/pool.sh), started for the session if it
-    was not running and stopped again at the end. If it cannot start, the tests that need it
-    fail: they never skip."""
+def pool(request, tmp_path_factory):
+    """A running HTCondor pool shaped like a site (tests/pool/pool.sh: no folder shared with
+    this machine, two schedds), started for the session if it was not running and stopped
+    again at the end. If it cannot start, the tests that need it fail: they never skip."""
     import subprocess
 
-    from tests.pool_support import Pool, pool_command, pool_environment
+    from tests.pool_support import Pool, all_schedds, pool_command, pool_environment
 
     command = pool_command()
     was_running = subprocess.run([*command, "status"], capture_output=True).returncode == 0
@@ -63,23 +63,24 @@ def pool(request):
     import htcondor2
 
     htcondor2.reload_config()
-    import shutil
-    import tempfile
-
-    session_dir = Path(tempfile.mkdtemp(prefix="session-", dir=env["JOBSUB_POOL_SHARED"]))
-    session_dir.chmod(0o777)
+    names = subprocess.run([*command, "schedds"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    base = str(tmp_path_factory.getbasetemp())
     try:
-        yield Pool(session_dir, command)
+        yield Pool(command, names)
     finally:
-        # Jobs a test left behind would be held once their folder is gone: remove them.
-        prefix = str(session_dir)
+        # Jobs a test left behind (spooled from this session's folders, and their nodes).
+        mine = (f'substr(ifThenElse(isUndefined(SUBMIT_Iwd), "", SUBMIT_Iwd), 0, '
+                f'{len(base)}) == "{base}"')
         try:
-            htcondor2.Schedd().act(htcondor2.JobAction.Remove,
-                                   f'substr(Iwd, 0, {len(prefix)}) == "{prefix}"')
+            for schedd in all_schedds():
+                schedd.act(htcondor2.JobAction.Remove, mine)
+                finished = schedd.query(f"({mine}) && JobStatus == 4", ["ClusterId", "ProcId"])
+                if finished:  # unfetched output: let it go
+                    schedd.edit([f"{a['ClusterId']}.{a['ProcId']}" for a in finished],
+                                "LeaveJobInQueue", "false")
         except Exception as err:  # the pool may already be gone; say so, do not fail
             print(f"pool teardown: could not remove leftover jobs: {err}")
-        if not request.session.testsfailed:  # keep job folders of a failed run to look at
-            shutil.rmtree(session_dir, ignore_errors=True)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -91,15 +92,14 @@ def pool(request):
 
 @pytest.fixture
 def pool_cwd(pool, monkeypatch, tmp_path):
-    """A fresh job folder in the pool's shared directory, as working directory; the CLI runs
-    in it as user jobsub (the identity of the pool's token) with umask 0, so the pool's
-    user can write what we create."""
-    folder = pool.job_dir(tmp_path.name[:20])
+    """A fresh folder on this machine as working directory, where a user would keep a
+    workflow; the CLI runs as user jobsub (the identity of the pool's token) with its own
+    state and cache folders. Nothing here is visible to the pool."""
+    folder = tmp_path / "work"
+    folder.mkdir()
     monkeypatch.chdir(folder)
     monkeypatch.setenv("USER", "jobsub")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    old = os.umask(0)
-    try:
-        yield folder
-    finally:
-        os.umask(old)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("JOBSUB_SUBMIT_DIR", raising=False)
+    return folder

@@ -1,12 +1,16 @@
-"""The real HTCondor test pool, as the tests see it (tests/pool/pool.sh does the work)."""
+"""The real HTCondor test pool, as the tests see it (tests/pool/pool.sh does the work).
+
+The pool is shaped like a site: it shares no folder with this machine, its two schedds
+(`HOST` and `schedd2@HOST`) stand behind one collector, and this machine's token maps to a
+pool user who cannot see its files. Tests therefore reach jobs only as a user would: submit
+(spooled), then `jobsub q`/`wait`/`fetchlog`. `pool.sh run/push/pull` are the harness playing
+a user logged in on the schedd host (for the by-hand `condor_submit_dag` tests).
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,51 +27,40 @@ def pool_environment() -> dict[str, str]:
     out = subprocess.run(["bash", "-c", f'eval "$({POOL_SH} env)" && env -0'],
                          capture_output=True, text=True, check=True).stdout
     env = dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
-    keys = ("CONDOR_CONFIG", "PATH", "JOBSUB_POOL_SHARED", "JOBSUB_POOL_DIR")
-    return {k: env[k] for k in keys}
+    return {k: env[k] for k in ("CONDOR_CONFIG", "JOBSUB_POOL_DIR")}
 
 
 @dataclass
 class Pool:
-    shared: Path  # this session's folder in the shared directory (same path in the pool)
     command: list[str]
+    schedds: list[str]  # [primary, schedd2@HOST]
 
-    def job_dir(self, tag: str) -> Path:
-        """A fresh folder the pool's user (uid 2000) can write; jobs run with it as Iwd."""
-        path = Path(tempfile.mkdtemp(prefix=f"{tag}-", dir=self.shared))
-        path.chmod(0o777)
-        return path
-
-    def run(self, cwd: Path, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
-        """A command inside the pool's chroot, as the pool's unprivileged user."""
-        proc = subprocess.run([*self.command, "run", *argv], cwd=cwd, capture_output=True,
-                              text=True)
+    def sh(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run([*self.command, *argv], capture_output=True, text=True)
         if check and proc.returncode != 0:
-            raise AssertionError(f"{argv} failed ({proc.returncode}):\n{proc.stdout}\n"
-                                 f"{proc.stderr}")
+            raise AssertionError(f"pool.sh {' '.join(argv)} failed ({proc.returncode}):\n"
+                                 f"{proc.stdout}\n{proc.stderr}")
         return proc
 
-    def wait_dag(self, dag: Path, timeout: float = 240) -> int:
-        """Wait until DAGMan for `dag` exits; its exit status."""
-        out = dag.with_name(dag.name + ".dagman.out")
-        deadline = time.monotonic() + timeout
-        pattern = re.compile(r"EXITING WITH STATUS (\d+)")
-        while time.monotonic() < deadline:
-            if out.exists():
-                m = pattern.search(out.read_text(errors="replace"))
-                if m:
-                    return int(m.group(1))
-            time.sleep(0.5)
-        tail = out.read_text(errors="replace")[-3000:] if out.exists() else "(no dagman.out)"
-        raise AssertionError(f"{dag.name} did not finish within {timeout}s:\n{tail}")
+    def run(self, cwd: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        """A command on the schedd host, as the pool's unprivileged user, in `cwd` (a path
+        inside the pool)."""
+        return self.sh("run", "-C", cwd, *argv, check=check)
 
+    def push(self, folder: Path) -> str:
+        """Copy a folder to the schedd host (as scp would); its path there."""
+        return self.sh("push", str(folder)).stdout.strip()
 
-def make_writable_tree(root: Path) -> None:
-    """Compiled folders are written 0755 by the (root) test process; DAGMan, running as
-    the pool's user, writes its logs beside the DAG file."""
-    for path in [root, *root.rglob("*")]:
-        if path.is_dir():
-            path.chmod(0o777)
+    def pull(self, pool_dir: str, dest: Path) -> Path:
+        self.sh("pull", pool_dir, str(dest))
+        return dest
+
+    def downtime(self, n: int, on: bool) -> None:
+        self.sh("downtime", str(n), "on" if on else "off")
+
+    def power(self, n: int, on: bool) -> None:
+        """Start or stop schedd `n` (1 or 2)."""
+        self.sh("schedd", str(n), "on" if on else "off")
 
 
 def submitted_id(out: str) -> str:
@@ -76,25 +69,54 @@ def submitted_id(out: str) -> str:
     return line.split()[3]
 
 
-def submit_and_wait(capsys, *argv: str) -> str:
-    """`jobsub ARGV` (a submit) in-process, then `jobsub wait` for it; both must succeed.
-    The job id."""
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`jobsub ARGV` in this process: (exit status, stdout, stderr)."""
     from jobsub.cli.main import main
 
     code = main(list(argv))
-    result = capsys.readouterr()
-    assert code == 0, result.err
-    job_id = submitted_id(result.out)
-    code = main(["wait", job_id, "--timeout", "300"])
-    waited = capsys.readouterr()
-    assert code == 0, waited.out + waited.err
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def submit_and_wait(capsys, *argv: str) -> str:
+    """`jobsub ARGV` (a submit) in-process, then `jobsub wait` for it; both must succeed.
+    The job id."""
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    job_id = submitted_id(out)
+    code, out, err = run_cli(capsys, "wait", job_id, "--timeout", "300")
+    assert code == 0, out + err
     return job_id
 
 
-def jobs_run_in(folder: Path, attrs: list[str]) -> list:
-    """The ads, queued and finished, of every job whose working directory is `folder`."""
+def submit_wait_fetch(capsys, dest: Path, *argv: str) -> tuple[str, Path]:
+    """Submit, wait, and fetch the job's (or DAG's) files into `dest`: (id, dest)."""
+    job_id = submit_and_wait(capsys, *argv)
+    code, out, err = run_cli(capsys, "fetchlog", job_id, "--destdir", str(dest))
+    assert code == 0, out + err
+    return job_id, dest
+
+
+def schedd_of(job_id: str):
+    """The bindings' Schedd for the schedd a job id names."""
     import htcondor2
 
-    iwd = f'Iwd == "{folder.resolve()}"'
-    schedd = htcondor2.Schedd()
-    return [*schedd.query(iwd, attrs), *schedd.history(iwd, attrs)]
+    name = job_id.split("@", 1)[1]
+    [ad] = htcondor2.Collector().query(htcondor2.AdType.Schedd, f'Name == "{name}"')
+    return htcondor2.Schedd(ad)
+
+
+def all_schedds() -> list:
+    import htcondor2
+
+    return [htcondor2.Schedd(ad) for ad in htcondor2.Collector().query(htcondor2.AdType.Schedd)]
+
+
+def jobs_submitted_from(folder: Path, attrs: list[str]) -> list:
+    """The ads, queued and finished, on every schedd, of the jobs submitted from `folder`
+    (spooled jobs keep it as SUBMIT_Iwd)."""
+    constraint = f'SUBMIT_Iwd == "{folder.resolve()}"'
+    out = []
+    for schedd in all_schedds():
+        out += [*schedd.query(constraint, attrs), *schedd.history(constraint, attrs)]
+    return out

@@ -1,5 +1,7 @@
 """Compiled workflows run unchanged under the real `condor_submit_dag` of a real pool, and
-every argument and environment value reaches the job exactly as written."""
+every argument and environment value reaches the job exactly as written. This is the
+by-hand route: the compiled folder is copied to the schedd host and submitted there, as a
+user logged in on it would (`pool.sh push`/`run`/`pull` play that user)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import pytest
 from jobsub.cli.main import main
 from tests.condor_syntax import decode_vars_line
 from tests.helpers import CORPUS, CORPUS_EXECUTABLES, CORPUS_SITE, make_executable
-from tests.pool_support import make_writable_tree
 
 pytestmark = pytest.mark.pool
 
@@ -37,20 +38,39 @@ def _compile(src_dir: Path, name: str, out: Path, monkeypatch, **env) -> None:
         monkeypatch.setenv(key, value)
     site = ["--site-config", CORPUS_SITE[name]] if name in CORPUS_SITE else []
     assert main(["compile", name, "-o", str(out), *site]) == 0
-    make_writable_tree(out)
 
 
-def _submit(pool, out: Path) -> tuple[Path, str]:
-    """Submit the folder's DAG as a user would; (DAG file, DAGMan cluster id)."""
-    dag = next(out.glob("*.dag"))
-    proc = pool.run(out, "condor_submit_dag", dag.name)
-    m = re.search(r"submitted to cluster (\d+)", proc.stdout)
-    assert m, proc.stdout
-    return dag, m.group(1)
+def _submit(pool, out: Path) -> tuple[str, str]:
+    """Copy the folder to the schedd host and submit its DAG there: (the folder's path on
+    that host, the DAG file's name)."""
+    dag = next(out.glob("*.dag")).name
+    there = pool.push(out)
+    proc = pool.run(there, "condor_submit_dag", dag)
+    assert re.search(r"submitted to cluster (\d+)", proc.stdout), proc.stdout
+    return there, dag
 
 
-def test_corpus_runs_under_condor_submit_dag(pool, monkeypatch):
-    work = pool.job_dir("corpus")
+def _dagman_out(pool, there: str, dag: str) -> str:
+    proc = pool.run(there, "cat", f"{dag}.dagman.out", check=False)
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+def _wait_dag(pool, there: str, dag: str, timeout: float = 240) -> int:
+    """Wait until DAGMan for `dag` exits (its log on the schedd host); its exit status."""
+    deadline = time.monotonic() + timeout
+    pattern = re.compile(r"EXITING WITH STATUS (\d+)")
+    while time.monotonic() < deadline:
+        m = pattern.search(_dagman_out(pool, there, dag))
+        if m:
+            return int(m.group(1))
+        time.sleep(1)
+    raise AssertionError(f"{dag} did not finish within {timeout}s:\n"
+                         f"{_dagman_out(pool, there, dag)[-3000:]}")
+
+
+def test_corpus_runs_under_condor_submit_dag(pool, monkeypatch, tmp_path):
+    work = tmp_path / "corpus"
+    work.mkdir()
     for name in RUNNABLE + ACCEPT_ONLY:
         shutil.copy(CORPUS / "dagnabbit" / name, work / name)
     for exe in CORPUS_EXECUTABLES:
@@ -63,28 +83,30 @@ def test_corpus_runs_under_condor_submit_dag(pool, monkeypatch):
         dags[name] = _submit(pool, out)
 
     for name in RUNNABLE:
-        dag, _ = dags[name]
-        assert pool.wait_dag(dag) == 0, name
-        nodes = [ln.split()[1] for ln in dag.read_text().splitlines() if ln.startswith("JOB ")]
+        there, dag = dags[name]
+        assert _wait_dag(pool, there, dag) == 0, name
+        back = pool.pull(there, tmp_path / "back" / name)
+        nodes = [ln.split()[1] for ln in (back / dag).read_text().splitlines()
+                 if ln.startswith("JOB ")]
         for node in nodes:  # every node's job ran and wrote its output
-            assert list(dag.parent.glob(f"{node}.*.out")), (name, node)
+            assert list(back.glob(f"{node}.*.out")), (name, node)
 
     for name in ACCEPT_ONLY:
-        dag, cluster = dags[name]
-        dagman_out = dag.with_name(dag.name + ".dagman.out")
+        there, dag = dags[name]
         text = ""
         for _ in range(240):
-            text = dagman_out.read_text(errors="replace") if dagman_out.exists() else ""
+            text = _dagman_out(pool, there, dag)
             if "Submitting HTCondor Node stage_1 job" in text or "EXITING" in text:
                 break
             time.sleep(0.5)
         assert "Submitting HTCondor Node stage_1 job" in text, (name, text[-2000:])
         assert "EXITING" not in text
-        pool.run(dag.parent, "condor_rm", cluster)
+        pool.run(there, "condor_rm", "-constraint", f'Iwd == "{there}"')
 
 
-def test_values_reach_the_job_exactly(pool, monkeypatch):
-    work = pool.job_dir("fidelity")
+def test_values_reach_the_job_exactly(pool, monkeypatch, tmp_path):
+    work = tmp_path / "fidelity"
+    work.mkdir()
     make_executable(work / "argv.sh", PRINT_ARGV)
     lines = []
     for i, value in enumerate(HOSTILE):
@@ -94,9 +116,10 @@ def test_values_reach_the_job_exactly(pool, monkeypatch):
     (work / "fidelity.dagnabbit").write_text("<parallel>\n" + "\n".join(lines) + "\n</parallel>\n")
     out = work / "out"
     _compile(work, "fidelity.dagnabbit", out, monkeypatch)
-    dag, _ = _submit(pool, out)
-    assert pool.wait_dag(dag) == 0
-    vars_by_node = dict(decode_vars_line(ln) for ln in dag.read_text().splitlines()
+    there, dag = _submit(pool, out)
+    assert _wait_dag(pool, there, dag) == 0
+    out = pool.pull(there, tmp_path / "back")
+    vars_by_node = dict(decode_vars_line(ln) for ln in (out / dag).read_text().splitlines()
                         if ln.startswith("VARS "))
     for i, value in enumerate(HOSTILE):
         node = f"stage_{i + 1}"

@@ -1,6 +1,7 @@
-"""Input files, tarballs, output folders and the log file, inside real jobs in the pool: the
-job sees exactly the files and variables the documentation promises, and its -d folder and
--L log come back."""
+"""Input files, tarballs, output folders and the log file, through real jobs on a schedd
+that cannot see this machine: the job sees exactly the files and variables the documentation
+promises, and once fetched, its -d folder and -L log are where the user asked, on this
+machine, though everything the job was submitted from is gone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pool_support import make_writable_tree, submit_and_wait
+from tests.pool_support import run_cli, submitted_id
 
 pytestmark = pytest.mark.pool
 
@@ -38,27 +39,42 @@ def _check(work: Path) -> None:
     assert log.splitlines() == ["to stdout", "to stderr"]
 
 
+def _submit_forget_fetch(capsys, work: Path, *argv: str) -> tuple[str, Path]:
+    """Submit; delete every input and the compiled folder; wait and fetch. (id, logs)"""
+    code, out, err = run_cli(capsys, "submit", "-o", "out", *argv)
+    assert code == 0, err
+    job_id = submitted_id(out)
+    for path in list(work.iterdir()):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    code, out, err = run_cli(capsys, "wait", job_id, "--timeout", "300", "--fetch",
+                             "--destdir", "fetched")
+    assert code == 0, out + err
+    assert f"put the job's outputs in {work / 'results'}\n" in out
+    assert f"put the job's outputs in {work / 'logs' / 'job.log'}\n" in out
+    return job_id, work / "fetched" / job_id
+
+
 def test_single_job_gets_its_files(pool_cwd, capsys, monkeypatch):
     work = pool_cwd / "single"
     shutil.copytree(FILES, work)
-    make_writable_tree(work)  # the job (the pool's user) creates results/ and logs/ here
     monkeypatch.chdir(work)
-    submit_and_wait(capsys, "submit", "-o", "out", "-e", "RUN=7", "-e", "GREETING=hello, world",
-         "-f", "input.txt", "-f", "dropbox://calib.db",
-         "--tar_file_name", "tardir://code", "--tarball_exclusion_file", "exclude.txt",
-         "--tar_file_name", "tardir://more", "-d", "OUT", "results", "-L", "logs/job.log",
-         "file://report.sh", "first", "second arg")
+    _job, logs = _submit_forget_fetch(
+        capsys, work, "-e", "RUN=7", "-e", "GREETING=hello, world",
+        "-f", "input.txt", "-f", "dropbox://calib.db",
+        "--tar_file_name", "tardir://code", "--tarball_exclusion_file", "exclude.txt",
+        "--tar_file_name", "tardir://more", "-d", "OUT", "results", "-L", "logs/job.log",
+        "file://report.sh", "first", "second arg")
     _check(work)
-    [stdout] = (work / "out").glob("*.out")
+    [stdout] = logs.glob("*.out")
     assert stdout.read_text().splitlines() == ["to stdout", "to stderr"]  # -L: also here
-    assert sorted(p.name for p in (work / "out").iterdir() if p.name.startswith(".empty")) \
-        == [".empty_file"]  # the only file HTCondor transferred back
+    assert not list(logs.glob("*.outputs.tar"))  # unpacked into place, not handed out
 
 
 def test_dag_node_gets_its_files(pool_cwd, capsys, monkeypatch):
     work = pool_cwd / "dag"
     shutil.copytree(FILES, work)
-    make_writable_tree(work)  # the job (the pool's user) creates results/ and logs/ here
     monkeypatch.chdir(work)
-    submit_and_wait(capsys, "submit", "--dag", "-o", "out", "file://files.dagnabbit")
+    _job, logs = _submit_forget_fetch(capsys, work, "--dag", "file://files.dagnabbit")
     _check(work)
+    assert {"files.dag", "stage_1.sub", "stage_1.sh", "files.dag.dagman.out"} <= \
+        {p.name for p in logs.iterdir()}

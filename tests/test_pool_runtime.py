@@ -1,25 +1,28 @@
-"""The runtime against the real pool: submit, q, hold, release, rm, fetchlog, wait."""
+"""The runtime against a pool shaped like a site: spooled submission to either of two
+schedds that cannot see this machine's files, the client's folder deleted right after;
+q, hold, release, rm across both; fetchlog and wait --fetch bringing logs back."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
+import uuid
 
 import htcondor2
 import pytest
 
-from jobsub.cli.main import main
 from tests.helpers import make_executable
-from tests.pool_support import jobs_run_in, submitted_id
+from tests.pool_support import run_cli, schedd_of, submitted_id
 
 pytestmark = pytest.mark.pool
 
 STEP = "#!/bin/sh\necho \"step $1 on $(hostname)\"\n"
-FLAKY = "#!/bin/sh\n# fails the first time, succeeds on the retry\n" \
-        "if [ ! -e \"$1\" ]; then : > \"$1\"; exit 3; fi\necho recovered\n"
+#: Fails the first time, succeeds on the retry: the marker lives on the execute machine.
+FLAKY = "#!/bin/sh\nif [ ! -e \"$1\" ]; then : > \"$1\"; exit 3; fi\necho recovered\n"
 POST = "#!/bin/sh\necho \"$2 $1\" >> post.log\nexit \"$1\"\n"
 SLEEP = "#!/bin/sh\nsleep \"$1\"\n"
 ARGV = "#!/bin/sh\nprintf '[%s]\\n' \"$@\"\n"
@@ -30,42 +33,48 @@ def work(pool_cwd):
     return pool_cwd
 
 
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+def dag_text(marker: str) -> str:
+    return ("<serial>\n"
+            "jobsub_submit file://step.sh A\n"
+            "<parallel>\n"
+            "  jobsub_submit file://step.sh B\n"
+            f"  jobsub_submit file://flaky.sh {marker}\n"
+            "  retry 2\n"
+            "  <serial>\n"
+            "    jobsub_submit file://step.sh D1\n"
+            "    jobsub_submit file://step.sh D2\n"
+            "  </serial>\n"
+            "</parallel>\n"
+            "jobsub_submit file://step.sh E\n"
+            "postscript file://post.sh $RETURN $JOB\n"
+            "</serial>\n")
 
 
-def test_dag_runs_in_dependency_order_with_retry_and_post(work, capsys):
+@pytest.mark.parametrize("which", [0, 1])
+def test_dag_on_each_schedd_runs_without_the_client_folder(pool, work, capsys, which):
+    """Spooled to schedd `which`; the compiled folder and the workflow's own files are
+    deleted as soon as the submission returns. The DAG still runs in dependency order,
+    retries and runs its POST script, and fetchlog brings back every node's output."""
+    schedd = pool.schedds[which]
     for name, text in {"step.sh": STEP, "flaky.sh": FLAKY, "post.sh": POST}.items():
         make_executable(work / name, text)
-    marker = work / "flaky.marker"
-    (work / "wf.dagnabbit").write_text(
-        "<serial>\n"
-        "jobsub_submit file://step.sh A\n"
-        "<parallel>\n"
-        "  jobsub_submit file://step.sh B\n"
-        f"  jobsub_submit file://flaky.sh {marker}\n"
-        "  retry 2\n"
-        "  <serial>\n"
-        "    jobsub_submit file://step.sh D1\n"
-        "    jobsub_submit file://step.sh D2\n"
-        "  </serial>\n"
-        "</parallel>\n"
-        "jobsub_submit file://step.sh E\n"
-        "postscript file://post.sh $RETURN $JOB\n"
-        "</serial>\n")
-    code, out, err = run_cli(capsys, "submit", "--dag", "-o", "out", "file://wf.dagnabbit")
+    (work / "wf.dagnabbit").write_text(dag_text(f"/tmp/jobsub-flaky-{uuid.uuid4().hex}"))
+    code, out, err = run_cli(capsys, "submit", "--dag", "--schedd", schedd, "-o", "out",
+                             "file://wf.dagnabbit")
     assert code == 0, err
     assert "1 job(s) submitted to cluster" in out
     job_id = submitted_id(out)
+    assert job_id.endswith(f"@{schedd}")
+    for path in list(work.iterdir()):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     code, out, err = run_cli(capsys, "wait", job_id, "--timeout", "300")
-    assert code == 0, out + err
-    assert f"{job_id} completed" in out
-
+    assert (code, out) == (0, f"{job_id} completed\n"), err
+    code, out, err = run_cli(capsys, "fetchlog", job_id, "--destdir", "logs")
+    assert code == 0, err
+    logs = work / "logs"
     # Order in the node log: every parent terminated before any of its children was submitted.
-    events = list(htcondor2.JobEventLog(str(work / "out" / "wf.dag.nodes.log")).events(0))
+    events = list(htcondor2.JobEventLog(str(logs / "wf.dag.nodes.log")).events(0))
     node_of, order = {}, []
     for ev in events:
         if ev.type == htcondor2.JobEventType.SUBMIT:
@@ -83,101 +92,268 @@ def test_dag_runs_in_dependency_order_with_retry_and_post(work, capsys):
     flaky = [rv for t, n, rv in order
              if n == "stage_3" and t == htcondor2.JobEventType.JOB_TERMINATED]
     assert flaky == [3, 0]  # failed once, retried, succeeded
-    assert (work / "out" / "post.log").read_text() == "stage_6 0\n"
-
-    # fetchlog of the DAG: the DAG, its submit files and every node's output.
-    code, out, err = run_cli(capsys, "fetchlog", "--jobid", job_id)
-    assert code == 0, err
-    with tarfile.open(work / f"{job_id}.tgz") as tar:
-        names = set(tar.getnames())
+    assert (logs / "post.log").read_text() == "stage_6 0\n"
+    names = {p.name for p in logs.iterdir()}
+    # what DAGMan wrote, every node's output, and the submitted files from the record
     assert {"wf.dag", "stage_1.sub", "stage_1.sh", "wf.dag.dagman.out"} <= names
     assert sum(1 for n in names if n.endswith(".out") and n.startswith("stage_")) == 7
+    assert "step E on" in next(logs.glob("stage_6.*.out")).read_text()
+    # The fetched, finished DAG leaves the queue; fetching again serves the kept copy.
+    assert _leaves_queue(job_id)
+    code, out, err = run_cli(capsys, "fetchlog", job_id)
+    assert code == 0 and "fetched on" in err
+    with tarfile.open(work / f"{job_id}.tgz") as tar:
+        assert "wf.dag.nodes.log" in tar.getnames()
 
 
-def test_hold_release_rm_seen_through_q(work, capsys):
-    make_executable(work / "sleep.sh", SLEEP)
-    code, out, err = run_cli(capsys, "submit", "-o", "sl", "file://sleep.sh", "300")
-    assert code == 0, err
-    job_id = submitted_id(out)
+def _leaves_queue(job_id: str, timeout: float = 30) -> bool:
+    import time
+
+    schedd = schedd_of(job_id)
     cluster = job_id.split(".")[0]
-
-    def state() -> str:
-        code, out, err = run_cli(capsys, "q", "--json", cluster)
-        assert code == 0, err
-        rows = json.loads(out)
-        return rows[0]["status"] if rows else "-"
-
-    assert state() in ("I", "R")
-    code, out, _ = run_cli(capsys, "hold", job_id)
-    assert (code, out) == (0, f"Job {cluster}.0 held\n")
-    assert state() == "H"
-    code, out, err = run_cli(capsys, "hold", cluster)
-    assert code == 1 and "cannot be held (it is held)" in err
-    code, out, _ = run_cli(capsys, "release", f"{cluster}.0")
-    assert (code, out) == (0, f"Job {cluster}.0 released\n")
-    assert state() in ("I", "R")
-    code, out, _ = run_cli(capsys, "q", cluster)
-    lines = out.splitlines()
-    assert lines[0].split() == ["JOBSUBJOBID", "OWNER", "SUBMITTED", "RUNTIME", "ST", "PRIO",
-                                "SIZE", "COMMAND"]
-    assert lines[1].startswith(job_id) and lines[1].split()[-1] == "sleep.sh"
-    assert lines[-1].startswith("1 total; 0 completed, 0 removed,")
-    code, out, _ = run_cli(capsys, "rm", job_id)
-    assert (code, out) == (0, f"Job {cluster}.0 marked for removal\n")
-    assert state() == "-"
-    code, out, _ = run_cli(capsys, "q", "--history", "--json", cluster)
-    assert [r["status"] for r in json.loads(out)] == ["X"]
-    code, out, err = run_cli(capsys, "wait", job_id)
-    assert code == 1 and "was removed" in out
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not schedd.query(f"ClusterId == {cluster}", ["JobStatus"]):
+            return True
+        time.sleep(0.5)
+    return False
 
 
-def test_single_job_argv_and_fetchlog(work, capsys, tmp_path):
+@pytest.mark.parametrize("which", [0, 1])
+def test_single_job_argv_fetchlog_without_the_client_folder(pool, work, capsys, which):
     make_executable(work / "argv.sh", ARGV)
     hostile = ["two words", "it's", 'say "hi"', "$HOME", "$ENV(HOME)", "a;b,c=d", "", "✓"]
-    code, out, err = run_cli(capsys, "submit", "-o", "one", "file://argv.sh", *hostile)
+    # No -o: jobsub compiles into a scratch folder of its own and deletes it once spooled.
+    code, out, err = run_cli(capsys, "submit", "--schedd", pool.schedds[which],
+                             "file://argv.sh", *hostile)
     assert code == 0, err
+    folder = next(ln.split(": ", 1)[1] for ln in out.splitlines()
+                  if ln.startswith("Submission files are in"))
+    assert not os.path.exists(folder)
+    (work / "argv.sh").unlink()
     job_id = submitted_id(out)
-    code, out, err = run_cli(capsys, "wait", job_id)
+    code, out, err = run_cli(capsys, "wait", job_id, "--fetch", "--destdir", "got")
     assert code == 0, out + err
-    [output] = (work / "one").glob("simple.*.out")
+    [output] = (work / "got" / job_id).glob("simple.*.out")
     assert output.read_text().splitlines() == [f"[{a}]" for a in hostile]
-    dest = tmp_path / "logs"
-    code, out, err = run_cli(capsys, "fetchlog", job_id, "--destdir", str(dest))
-    assert code == 0, err
-    assert sorted(p.name for p in dest.iterdir()) == sorted(
+    assert sorted(p.name for p in (work / "got" / job_id).iterdir()) == sorted(
         [output.name, output.name.replace(".out", ".err"), "simple.log", "simple.sh",
          "simple.sub"])
 
 
-def test_a_lost_reply_does_not_submit_twice(work, capsys, monkeypatch):
+def test_q_hold_release_rm_across_both_schedds(pool, work, capsys):
     make_executable(work / "sleep.sh", SLEEP)
-    real = htcondor2.Schedd.submit
+    ids = []
+    for schedd in pool.schedds:
+        code, out, err = run_cli(capsys, "submit", "--schedd", schedd, "-o", f"sl-{len(ids)}",
+                                 "file://sleep.sh", "300")
+        assert code == 0, err
+        ids.append(submitted_id(out))
 
-    def commit_then_fail(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        raise htcondor2.HTCondorException("connection reset after commit")
+    def states() -> dict[str, str]:
+        code, out, err = run_cli(capsys, "q", "--json")
+        assert code == 0, err
+        return {r["jobsubjobid"]: r["status"] for r in json.loads(out)
+                if r["jobsubjobid"] in ids}
 
-    monkeypatch.setattr(htcondor2.Schedd, "submit", commit_then_fail)
-    code, out, err = run_cli(capsys, "submit", "-o", "once", "file://sleep.sh", "2")
-    assert code == 1
-    assert "submitting on schedd" in err and "connection reset after commit" in err
-    monkeypatch.setattr(htcondor2.Schedd, "submit", real)
-    code, out, err = run_cli(capsys, "submit", "-o", "once", "file://sleep.sh", "2")
+    assert set(states()) == set(ids)  # one q, both schedds
+    assert set(states().values()) <= {"I", "R", "H"}
+    code, out, err = run_cli(capsys, "hold", *ids)
     assert code == 0, err
-    assert "was not submitted again" in out
+    assert sorted(out.splitlines()) == sorted(f"Job {i.split('@')[0]} held" for i in ids)
+    assert set(states().values()) == {"H"}
+    code, out, err = run_cli(capsys, "q", ids[1])
+    assert "[held: by jobsub hold (by user jobsub)]" in out  # the hold reason, in the table
+    code, out, err = run_cli(capsys, "release", ids[1])
+    assert (code, out) == (0, f"Job {ids[1].split('@')[0]} released\n")
+    assert states()[ids[0]] == "H" and states()[ids[1]] in ("I", "R")
+    # A job id naming a schedd that does not exist: one line naming those that do.
+    cluster = ids[0].split("@")[0]
+    code, out, err = run_cli(capsys, "rm", f"{cluster}@nosuch@nowhere")
+    assert code == 1 and out == ""
+    assert "no schedd named 'nosuch@nowhere'" in err
+    assert all(name in err for name in pool.schedds)
+    # The right cluster number on the wrong schedd is not that job.
+    other = ids[1].split("@", 1)[1]
+    if not schedd_of(ids[1]).query(f"ClusterId == {cluster.split('.')[0]}", ["ClusterId"]):
+        code, out, err = run_cli(capsys, "rm", f"{cluster}@{other}")
+        assert code == 1 and f"is not in the queue of schedd {other}" in err
+    # Without ids: every schedd of the site, at once.
+    mine = f'substr(SUBMIT_Iwd, 0, {len(str(work))}) == "{work}"'
+    code, out, err = run_cli(capsys, "rm", "--constraint", mine)
+    assert code == 0, err
+    assert sorted(out.splitlines()) == sorted(f"Job {i.split('@')[0]} marked for removal"
+                                              for i in ids)
+    assert states() == {}
+    code, out, err = run_cli(capsys, "q", "--history", "--json", *ids)
+    assert sorted(r["status"] for r in json.loads(out)) == ["X", "X"]
+    code, out, err = run_cli(capsys, "wait", *ids)
+    assert code == 1 and out.count("was removed") == 2
+
+
+def test_a_bare_cluster_number_is_found_or_must_be_qualified(pool, work, capsys):
+    make_executable(work / "sleep.sh", SLEEP)
+    code, out, err = run_cli(capsys, "submit", "--schedd", pool.schedds[1], "-o", "one",
+                             "file://sleep.sh", "300")
     job_id = submitted_id(out)
-    ads = jobs_run_in(work / "once", ["ClusterId"])
-    assert {ad["ClusterId"] for ad in ads} == {int(job_id.split(".")[0])}
-    # A deliberate second submission of the same workflow is still possible.
+    cluster = job_id.split(".")[0]
+    other = schedd_of(f"x@{pool.schedds[0]}")
+    same = other.query(f"ClusterId == {cluster}", ["ClusterId"])
+    code, out, err = run_cli(capsys, "hold", cluster)
+    if same:  # the other schedd has a cluster of that number too
+        assert code == 1 and "is on several schedds" in err and job_id.split(".")[0] in err
+    else:
+        assert (code, out) == (0, f"Job {cluster}.0 held\n")
+    code, out, err = run_cli(capsys, "rm", job_id)
+    assert code == 0, err
+
+
+def test_a_schedd_in_downtime_is_never_chosen(pool, work, capsys):
+    make_executable(work / "a.sh")
+    pool.downtime(2, True)
+    try:
+        chosen = set()
+        for n in range(8):
+            (work / "a.sh").write_text(f"#!/bin/sh\necho {n}\n")  # a distinct workflow
+            code, out, err = run_cli(capsys, "submit", "-o", f"o{n}", "file://a.sh")
+            assert code == 0, err
+            chosen.add(submitted_id(out).split("@", 1)[1])
+        assert chosen == {pool.schedds[0]}
+        pool.downtime(1, True)
+        code, out, err = run_cli(capsys, "submit", "-o", "none", "file://a.sh", "x")
+        assert code == 1 and "every schedd of the site is in downtime" in err
+        # --schedd still reaches one in downtime on purpose (an admin's test submission).
+        code, out, err = run_cli(capsys, "submit", "--schedd", pool.schedds[1], "-o", "forced",
+                                 "file://a.sh", "y")
+        assert code == 0 and submitted_id(out).endswith(f"@{pool.schedds[1]}"), err
+    finally:
+        pool.downtime(1, False)
+        pool.downtime(2, False)
+    chosen = set()
+    for n in range(16):  # weighted at random, equal weights when idle: both, but 2^-15
+        (work / "a.sh").write_text(f"#!/bin/sh\necho again {n}\n")
+        code, out, err = run_cli(capsys, "submit", "-o", f"p{n}", "file://a.sh")
+        chosen.add(submitted_id(out).split("@", 1)[1])
+    assert chosen == set(pool.schedds)
+
+
+def _one_live_job(work, prefix: str) -> list:
+    """The ads on any schedd of the jobs spooled from folders `work/prefix*`, not removed."""
+    from tests.pool_support import all_schedds
+
+    constraint = (f'substr(ifThenElse(isUndefined(SUBMIT_Iwd), "", SUBMIT_Iwd), 0, '
+                  f'{len(str(work / prefix))}) == "{work / prefix}" && JobStatus != 3')
+    return [ad for s in all_schedds() for ad in s.query(constraint, ["ClusterId", "JobStatus",
+                                                                     "HoldReasonCode"])]
+
+
+def test_a_lost_reply_does_not_submit_twice(pool, work, capsys, monkeypatch):
+    """The spool step's reply is lost after the files arrived: the submission stands."""
+    make_executable(work / "sleep.sh", SLEEP)
+    real = htcondor2.Schedd.spool
+
+    def spool_then_fail(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise htcondor2.HTCondorException("connection reset after the files were sent")
+
+    monkeypatch.setattr(htcondor2.Schedd, "spool", spool_then_fail)
     code, out, err = run_cli(capsys, "submit", "-o", "once", "file://sleep.sh", "2")
-    assert code == 0 and "submitted to cluster" in out
+    assert code == 0 and "submitted to cluster" in out, err
+    monkeypatch.setattr(htcondor2.Schedd, "spool", real)
+    assert len(_one_live_job(work, "once")) == 1
+    code, out, err = run_cli(capsys, "wait", submitted_id(out))
+    assert code == 0, out + err
 
 
-def test_errors_are_one_line(work, capsys, tmp_path):
+def test_an_interrupted_spool_leaves_nothing_held_and_is_never_doubled(pool, work, capsys,
+                                                                      monkeypatch):
+    """The job is queued, its files never arrive (the client stops there: the cleanup
+    cannot reach the schedd either). The next attempt removes the held job and submits
+    once; a lost submit reply is found again by its key, never doubled."""
+    make_executable(work / "sleep.sh", SLEEP)
+    real_spool, real_act = htcondor2.Schedd.spool, htcondor2.Schedd.act
+
+    def interrupted(self, *args, **kwargs):
+        raise htcondor2.HTCondorException("connection closed while sending files")
+
+    def unreachable(self, *args, **kwargs):
+        raise htcondor2.HTCondorException("schedd not answering")
+
+    monkeypatch.setattr(htcondor2.Schedd, "spool", interrupted)
+    monkeypatch.setattr(htcondor2.Schedd, "act", unreachable)
+    code, out, err = run_cli(capsys, "submit", "-o", "intr", "file://sleep.sh", "1")
+    assert code == 1
+    assert "sending the job's files on schedd" in err and "left held without its files" in err
+    assert len(err.strip().splitlines()) == 2  # the line and its hint
+    [held] = _one_live_job(work, "intr")
+    assert (held["JobStatus"], held["HoldReasonCode"]) == (5, 16)
+    monkeypatch.setattr(htcondor2.Schedd, "spool", real_spool)
+    monkeypatch.setattr(htcondor2.Schedd, "act", real_act)
+    code, out, err = run_cli(capsys, "submit", "-o", "intr", "file://sleep.sh", "1")
+    assert code == 0 and "1 job(s) submitted" in out, err
+    [live] = _one_live_job(work, "intr")
+    assert live["ClusterId"] != held["ClusterId"]
+    code, out, err = run_cli(capsys, "wait", submitted_id(out))
+    assert code == 0, out + err
+
+
+def test_a_schedd_that_disappears_mid_submission(pool, work, capsys, monkeypatch):
+    """Schedd 2 stops between queueing the job and receiving its files: one line, exit 1;
+    when it is back, submitting again removes the held job and runs the workflow once."""
+    make_executable(work / "a.sh")
+    real = htcondor2.Schedd.spool
+
+    def stop_then_spool(self, *args, **kwargs):
+        pool.power(2, False)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(htcondor2.Schedd, "spool", stop_then_spool)
+    try:
+        code, out, err = run_cli(capsys, "submit", "--schedd", pool.schedds[1], "-o", "gone",
+                                 "file://a.sh")
+        assert code == 1 and "Traceback" not in err
+        assert err.startswith(f"jobsub: error: sending the job's files on schedd "
+                              f"{pool.schedds[1]}: "), err
+        code, out, err = run_cli(capsys, "submit", "-o", "gone", "file://a.sh")
+        assert code == 1 and f"an earlier attempt to submit this workflow to schedd " \
+                             f"{pool.schedds[1]} did not finish" in err
+    finally:
+        monkeypatch.setattr(htcondor2.Schedd, "spool", real)
+        pool.power(2, True)
+    code, out, err = run_cli(capsys, "submit", "-o", "gone", "file://a.sh")
+    assert code == 0 and submitted_id(out).endswith(f"@{pool.schedds[1]}"), err
+    assert len(_one_live_job(work, "gone")) == 1
+    code, out, err = run_cli(capsys, "wait", submitted_id(out))
+    assert code == 0, out + err
+
+
+def test_wait_stops_on_a_held_job_and_a_dagman_that_cannot_start(pool, work, capsys,
+                                                                tmp_path):
+    make_executable(work / "sleep.sh", SLEEP)
+    code, out, err = run_cli(capsys, "submit", "-o", "h", "file://sleep.sh", "300")
+    job_id = submitted_id(out)
+    run_cli(capsys, "hold", job_id, "--reason", "the test holds it")
+    code, out, err = run_cli(capsys, "wait", job_id, "--timeout", "60")
+    assert code == 1 and out == f"{job_id} is held: the test holds it (by user jobsub)\n"
+    run_cli(capsys, "rm", job_id)
+    site = tmp_path / "site.yaml"
+    site.write_text("dagman: /usr/bin/no_such_dagman\n")
+    (work / "d.dagnabbit").write_text("jobsub_submit file://sleep.sh 1\n")
+    code, out, err = run_cli(capsys, "submit", "--site-config", str(site), "--dag", "-o", "d",
+                             "file://d.dagnabbit")
+    assert code == 0, err
+    dag_id = submitted_id(out)
+    code, out, err = run_cli(capsys, "wait", dag_id, "--timeout", "60")
+    assert code == 1
+    assert out.startswith(f"{dag_id} is held: ") and "/usr/bin/no_such_dagman" in out
+    run_cli(capsys, "rm", dag_id)
+
+
+def test_errors_are_one_line(pool, work, capsys, tmp_path):
     code, _out, err = run_cli(capsys, "hold", "999999.0")
     assert code == 1
-    assert err.startswith("jobsub hold: job 999999.0 is not in the queue of schedd ")
-    code, _out, err = run_cli(capsys, "fetchlog", "999999")
+    assert err.startswith("jobsub: error: job 999999.0 is on none of the site's schedds: ")
+    code, _out, err = run_cli(capsys, "fetchlog", f"999999@{pool.schedds[0]}")
     assert code == 1 and "is not known to schedd" in err
     code, _out, err = run_cli(capsys, "q", "--collector", "127.0.0.1:1")
     assert code == 1
@@ -191,4 +367,3 @@ def test_errors_are_one_line(work, capsys, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") <= 3 and "Traceback" not in proc.stderr
-    assert "cannot find the schedd" in proc.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import make_executable
-from tests.pool_support import jobs_run_in
+from tests.pool_support import jobs_submitted_from
 from tests.tokens import fermilab_token
 
 pytestmark = pytest.mark.pool
@@ -46,7 +46,7 @@ def test_a_refused_dag_is_one_line_and_never_submitted(work):
         assert proc.stderr.startswith("jobsub: error: submitting on schedd ")
         assert "the test pool refuses jobs with JobsubTestRefuse" in proc.stderr
         assert "Traceback" not in proc.stderr
-    assert jobs_run_in(work / "out", ["ClusterId"]) == []
+    assert jobs_submitted_from(work / "out", ["ClusterId"]) == []
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -59,7 +59,7 @@ def test_an_unreachable_pool_is_one_line(work, flags, message):
     proc = jobsub(work, "submit", *flags, "-o", "out", "file://a.sh")
     assert proc.returncode == 1
     assert len(error_lines(proc.stderr)) == 1 and proc.stderr.startswith(message), proc.stderr
-    assert jobs_run_in(work / "out", ["ClusterId"]) == []
+    assert jobs_submitted_from(work / "out", ["ClusterId"]) == []
 
 
 def test_a_user_the_schedd_does_not_know(work, tmp_path):
@@ -69,7 +69,7 @@ def test_a_user_the_schedd_does_not_know(work, tmp_path):
                   env={"_CONDOR_SEC_TOKEN_DIRECTORY": str(empty)})
     assert proc.returncode == 1
     assert len(error_lines(proc.stderr)) == 1 and "Traceback" not in proc.stderr
-    assert jobs_run_in(work / "out", ["ClusterId"]) == []
+    assert jobs_submitted_from(work / "out", ["ClusterId"]) == []
 
 
 def test_the_token_never_leaks(work, tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from tests.hardening.values import EMPTY, FILE_NAMES, HOSTILE
 from tests.helpers import make_executable
-from tests.pool_support import jobs_run_in, submit_and_wait
+from tests.pool_support import schedd_of, submit_wait_fetch
 
 pytestmark = pytest.mark.pool
 
@@ -66,9 +66,10 @@ def test_single_job_values(work, capsys):
     """jobsub_submit's command line: inline `arguments` and `environment`."""
     values = [*HOSTILE, EMPTY]
     env = [f"-e=V{i}={v}" for i, v in enumerate(values)]
-    submit_and_wait(capsys, "submit", "-o", "out", *env, "-e", f"NENV={len(values)}",
+    _job, got_back = submit_wait_fetch(
+        capsys, work / "fetched", "submit", "-o", "out", *env, "-e", f"NENV={len(values)}",
         *[f"-f={n}" for n in FILE_NAMES], "file://report.sh", *values)
-    [stdout] = (work / "out").glob("*.out")
+    [stdout] = got_back.glob("*.out")
     got = parse_report(stdout.read_text())
     assert got["argc"] == len(values)
     assert got["args"] == values
@@ -92,14 +93,15 @@ def test_dag_node_values(work, capsys):
                                           for i, v in enumerate(HOSTILE)}},
     }}
     (work / "values.yaml").write_text(json.dumps(manifest, ensure_ascii=False))
-    submit_and_wait(capsys, "submit", "--dag", "-o", "out", "file://values.yaml")
-    out = work / "out"
+    job_id, out = submit_wait_fetch(capsys, work / "fetched", "submit", "--dag", "-o", "out",
+                                    "file://values.yaml")
     direct = parse_report(next(out.glob("direct.*.out")).read_text())
     assert direct["args"] == values
     assert direct["env"] == {i: ("set", v) for i, v in enumerate(values)}
     assert sorted(direct["files"]) == sorted(FILE_NAMES)
     via = parse_report(next(out.glob("viavars.*.out")).read_text())
     assert via["args"] == HOSTILE
-    [ad] = [a for a in jobs_run_in(out, [f"DESIRED_k{i}" for i in range(len(HOSTILE))] +
-                                    ["DAGNodeName"]) if a.get("DAGNodeName") == "viavars"]
+    dag = job_id.split(".")[0]
+    [ad] = schedd_of(job_id).history(f'DAGManJobId == {dag} && DAGNodeName == "viavars"',
+                                     [f"DESIRED_k{i}" for i in range(len(HOSTILE))], match=1)
     assert [ad.get(f"DESIRED_k{i}") for i in range(len(HOSTILE))] == HOSTILE

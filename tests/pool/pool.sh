@@ -5,17 +5,22 @@
 #   pool.sh down      stop HTCondor cleanly and unmount everything
 #   pool.sh status    say whether the pool runs (exit 0 if it does, 3 if not)
 #   pool.sh env       print `export` lines for a host process (eval "$(pool.sh env)")
-#   pool.sh run CMD   run CMD inside the chroot as user jobsub, in the current directory
-#                     (which must be under the shared directory)
-#   pool.sh root CMD  run CMD inside the chroot as root (in / unless cwd is under shared/)
-#   pool.sh destroy   down, then delete the chroot, client/ and shared/
+#   pool.sh schedds   the names of the pool's two schedds, one per line
+#   pool.sh run CMD   run CMD inside the pool as user jobsub, in /home/jobsub (or -C DIR)
+#   pool.sh root CMD  run CMD inside the pool as root, in /
+#   pool.sh push DIR  copy a host folder into the pool (owned by jobsub); print its path there
+#   pool.sh pull PDIR DIR   copy a folder of the pool back to the host
+#   pool.sh downtime N on|off   schedd N (1 or 2) advertises InDownTime (or not)
+#   pool.sh schedd N off|on     stop or start schedd N (the master keeps it as told)
+#   pool.sh destroy   down, then delete the chroot and client/
 #
 # Why a chroot: Debian bookworm has no HTCondor; trixie ships condor 23.9.6 with a
 # single-node configuration (package minicondor). The host talks to the pool over
 # 127.0.0.1 with an IDTOKEN (the 25.x Python bindings' FS authentication does not work
-# against the 23.x daemons). A shared directory is bind-mounted at the SAME path inside
-# the chroot, so job directories, DAG files and the condor_dagman wrapper have one path
-# for the host and for the pool. See README.md beside this file.
+# against the 23.x daemons). The pool is shaped like a site's access points: it shares
+# no folder with the host (whatever crosses, crosses through HTCondor), the host's token
+# maps to a pool user who cannot see the host's files, and two schedds stand behind one
+# collector. See README.md beside this file.
 #
 # Environment: JOBSUB_POOL_DIR (state dir, default /var/tmp/jobsub-pool),
 # JOBSUB_POOL_TIMEOUT (seconds `up` waits for the pool, default 120),
@@ -27,7 +32,6 @@ set -o pipefail
 
 STATE=$(readlink -m "${JOBSUB_POOL_DIR:-/var/tmp/jobsub-pool}")
 ROOT=$STATE/root        # the trixie chroot
-SHARED=$STATE/shared    # bind-mounted at the same path inside ROOT
 CLIENT=$STATE/client    # host-side condor_config and token
 SUITE=trixie
 MIRROR=${JOBSUB_POOL_MIRROR:-http://deb.debian.org/debian}
@@ -41,6 +45,10 @@ TEST_GID=2000
 PACKAGES="minicondor procps"
 # The chroot's daemons write their logs here (host path: $ROOT$CONDOR_LOG).
 CONDOR_LOG=/var/log/condor
+SCHEDD2_SPOOL=/var/spool/condor/schedd2
+DOWNTIME_CONF=/etc/condor/config.d/98-jobsub-downtime.conf
+# Where `run` starts and `push` puts folders, inside the pool.
+POOL_HOME=/home/$TEST_USER
 MASTER_PIDFILE=$CONDOR_LOG/master.pid
 # A clean environment for everything run inside the chroot: no host CONDOR_CONFIG,
 # _CONDOR_* or venv leaks into the pool.
@@ -69,11 +77,6 @@ esac
 
 # ---------------------------------------------------------------- mounts
 
-# Mount points we own under ROOT, deepest last (shared dir, then the system ones).
-mount_targets() {
-    printf '%s\n' "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/dev/pts" "$ROOT/dev/shm" "$ROOT$SHARED"
-}
-
 # Every mount point at or under ROOT, as the kernel sees it (/proc/mounts, not our memory).
 mounts_under_root() {
     awk -v r="$ROOT" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts
@@ -83,12 +86,12 @@ is_mounted() {
     awk -v p="$1" '$2 == p { found = 1 } END { exit !found }' /proc/mounts
 }
 
+# Only what a machine needs of its own: proc, sys and devices. No folder of the host.
 mount_all() {
-    mkdir -p "$SHARED" "$ROOT$SHARED"
     is_mounted "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
     is_mounted "$ROOT/sys" || mount -t sysfs sysfs "$ROOT/sys"
     local d
-    for d in /dev /dev/pts /dev/shm "$SHARED"; do
+    for d in /dev /dev/pts /dev/shm; do
         if ! is_mounted "$ROOT$d"; then
             mount --bind "$d" "$ROOT$d"
             # Private, so that mounts made under ROOT never propagate back to the host
@@ -109,7 +112,7 @@ umount_all() {
         sleep 1
     done
     # Something still holds a mount busy: detach it lazily, which removes it from the
-    # tree at once (so nothing below ROOT reaches the host's /dev or shared/ any more).
+    # tree at once (so nothing below ROOT reaches the host's /dev any more).
     for m in $(mounts_under_root | sort -r); do
         log "mount $m busy; detaching it lazily"
         umount -l "$m" || true
@@ -156,8 +159,18 @@ slot_count() {
     in_root condor_status -af Name 2>/dev/null | grep -c . || true
 }
 
+# Schedd N answers a query. (Not `-name HOST` for the primary one: condor_q resolves a
+# name without @ through DNS, and the chroot's host name may not resolve to it.)
+schedd_answers_n() {
+    if [ "$1" = 1 ]; then
+        in_root condor_q -totals >/dev/null 2>&1
+    else
+        in_root condor_q -name "$(schedd_names | sed -n 2p)" -totals >/dev/null 2>&1
+    fi
+}
+
 schedd_answers() {
-    in_root condor_q -totals >/dev/null 2>&1
+    schedd_answers_n 1 && schedd_answers_n 2
 }
 
 pool_usable() {
@@ -235,6 +248,26 @@ SUBMIT_REQUIREMENT_NotRefused = JobsubTestRefuse =!= true
 SUBMIT_REQUIREMENT_NotRefused_REASON = "the test pool refuses jobs with JobsubTestRefuse"
 PREEMPT = False
 KILL = False
+# Spooled jobs that were fetched (or may be removed) leave the queue within seconds.
+PERIODIC_EXPR_INTERVAL = 2
+# A second schedd, as sites with several access points behind one collector have: its own
+# name (schedd2@HOST), spool (its own job queue) and logs.
+SCHEDD2 = \$(SCHEDD)
+SCHEDD2_ARGS = -local-name schedd2
+DAEMON_LIST = \$(DAEMON_LIST) SCHEDD2
+DC_DAEMON_LIST = + SCHEDD2
+SCHEDD2.SCHEDD_NAME = schedd2
+SCHEDD2.SPOOL = $SCHEDD2_SPOOL
+SCHEDD2.JOB_QUEUE_LOG = $SCHEDD2_SPOOL/job_queue.log
+SCHEDD2.SCHEDD_LOG = $CONDOR_LOG/SchedLog.schedd2
+SCHEDD2.SCHEDD_ADDRESS_FILE = $SCHEDD2_SPOOL/.schedd_address
+SCHEDD2.SCHEDD_DAEMON_AD_FILE = $SCHEDD2_SPOOL/.schedd_classad
+# What site profiles select schedds on (jobsub_lite's attributes); \`pool.sh downtime\`
+# overrides InDownTime per schedd in $DOWNTIME_CONF.
+IsJobsubLite = true
+SupportedVOList = "fermilab,jobsub"
+InDownTime = false
+SCHEDD_ATTRS = \$(SCHEDD_ATTRS) IsJobsubLite SupportedVOList InDownTime
 EOF
 }
 
@@ -243,8 +276,8 @@ client_config() {
 # Host-side client configuration for the jobsub test pool (written by tests/pool/pool.sh).
 # Use it with CONDOR_CONFIG=$CLIENT/condor_config.
 $(loopback_config)
-# The pool's schedd writes its address here; the host reads the same file.
-SCHEDD_ADDRESS_FILE = $ROOT/var/spool/condor/.schedd_address
+# No SCHEDD_ADDRESS_FILE, no SCHEDD_HOST: like a login node, the host finds the pool's
+# schedds through the collector only.
 # Authenticate as $TEST_USER@$UID_DOMAIN with the token in SEC_TOKEN_DIRECTORY (FS
 # authentication fails between the 25.x bindings and the 23.x daemons).
 SEC_CLIENT_AUTHENTICATION_METHODS = IDTOKENS
@@ -258,20 +291,6 @@ LOG = $CLIENT/local/log
 SPOOL = $CLIENT/local/spool
 LOCK = $CLIENT/local/lock
 RUN = $CLIENT/local/run
-EOF
-}
-
-dagman_wrapper() {
-    cat <<'EOF'
-#!/bin/sh
-# Written by tests/pool/pool.sh. htcondor2.Submit.from_dag on the host finds this file
-# on PATH and writes its path into the DAGMan job; the pool's schedd runs it inside the
-# chroot, where this directory has the same path. A host CONDOR_CONFIG (the client
-# config, absent inside the chroot) may arrive through the job's getenv: drop it.
-unset CONDOR_CONFIG
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-export PATH
-exec /usr/bin/condor_dagman "$@"
 EOF
 }
 
@@ -309,16 +328,10 @@ bootstrap() {
     log "root built: $(du -sh --one-file-system "$ROOT" | cut -f1)"
 }
 
-# Cheap, idempotent setup, on every `up`: test user, hosts, shared dir, wrapper, config.
+# Cheap, idempotent setup, on every `up`: test user, hosts, spool of schedd 2, config.
 configure() {
-    mkdir -p "$SHARED/bin" "$CLIENT/tokens.d" "$CLIENT/local/log" "$CLIENT/local/spool" \
+    mkdir -p "$CLIENT/tokens.d" "$CLIENT/local/log" "$CLIENT/local/spool" \
         "$CLIENT/local/lock" "$CLIENT/local/run" "$CLIENT/local/passwords.d"
-    # World-writable (sticky) so tests, whoever runs them, can create job dirs there.
-    chmod 1777 "$SHARED"
-    mkdir -p "$SHARED/submit" && chmod 1777 "$SHARED/submit"
-    dagman_wrapper >"$SHARED/bin/condor_dagman.new"
-    chmod 755 "$SHARED/bin/condor_dagman.new"
-    mv -f "$SHARED/bin/condor_dagman.new" "$SHARED/bin/condor_dagman"
 
     # Jobs cannot run as root or condor: an unprivileged user owns the tests' jobs.
     if ! in_root getent passwd "$TEST_USER" >/dev/null; then
@@ -332,9 +345,22 @@ configure() {
     grep -v '# jobsub-pool$' "$ROOT/etc/hosts" >"$ROOT/etc/hosts.new" || true
     printf '127.0.0.1\t%s # jobsub-pool\n' "$h" >>"$ROOT/etc/hosts.new"
     mv -f "$ROOT/etc/hosts.new" "$ROOT/etc/hosts"
-    mkdir -p "$ROOT$CONDOR_LOG"
+    mkdir -p "$ROOT$CONDOR_LOG" "$ROOT$SCHEDD2_SPOOL"
     # By name inside the chroot: the host may have no condor user, or another uid for it.
-    in_root chown condor:condor "$CONDOR_LOG"
+    in_root chown condor:condor "$CONDOR_LOG" "$SCHEDD2_SPOOL"
+}
+
+# Every `up` starts with both schedds in service (a test may have left one in downtime).
+reset_downtime() {
+    [ -e "$ROOT$DOWNTIME_CONF" ] || return 0
+    rm -f "$ROOT$DOWNTIME_CONF"
+    master_pid >/dev/null || return 0
+    in_root condor_reconfig >/dev/null
+    local deadline=$(($(date +%s) + 30))
+    while in_root condor_status -schedd -af InDownTime 2>/dev/null | grep -q true; do
+        [ "$(date +%s)" -lt "$deadline" ] || die "a schedd still advertises InDownTime = true"
+        sleep 0.5
+    done
 }
 
 write_pool_config() {
@@ -386,7 +412,7 @@ start_daemons() {
         if master_pid >/dev/null; then
             n=$(slot_count)
             if [ "$n" -ge 1 ] && schedd_answers; then
-                log "pool up: $n slot(s), schedd answers"
+                log "pool up: $n slot(s), both schedds answer"
                 return 0
             fi
         elif [ -f "$ROOT$MASTER_PIDFILE" ] || [ $(($(date +%s) + TIMEOUT - deadline)) -gt 5 ]; then
@@ -434,7 +460,7 @@ stop_daemons() {
 }
 
 remove_root() {
-    # Never delete while anything (the host's /dev, shared/) is mounted inside.
+    # Never delete while anything (the host's /dev) is mounted inside.
     umount_all
     if [ -n "$(mounts_under_root)" ]; then
         die "refusing to delete $ROOT: still mounted: $(mounts_under_root | tr '\n' ' ')"
@@ -459,6 +485,7 @@ cmd_up() {
             stop_daemons
         elif pool_usable; then
             configure
+            reset_downtime
             # Config from this version of the script; token only if it is missing.
             if [ -s "$CLIENT/tokens.d/jobsub" ]; then write_client_config; else write_client; fi
             log "pool already running: reused"
@@ -474,6 +501,7 @@ cmd_up() {
     bootstrap
     mount_all
     configure
+    rm -f "$ROOT$DOWNTIME_CONF"
     write_pool_config
     start_daemons
     write_client
@@ -499,8 +527,8 @@ cmd_destroy() {
         log "removing $ROOT"
         remove_root
     fi
-    # shared/ is test scratch; it was unmounted from the root above.
-    rm -rf --one-file-system "$CLIENT" "$SHARED"
+    # (shared/ was the test scratch folder of pools that shared one with the host.)
+    rm -rf --one-file-system "$CLIENT" "$STATE/shared"
     log "destroyed"
 }
 
@@ -508,7 +536,7 @@ cmd_status() {
     local pid
     if pid=$(master_pid); then
         if [ "$(id -u)" = 0 ]; then
-            echo "running: master pid $pid, $(slot_count) slot(s), schedd $(schedd_answers && echo answers || echo 'does not answer')"
+            echo "running: master pid $pid, $(slot_count) slot(s), schedds $(schedd_answers && echo answer || echo 'do not all answer')"
         else
             echo "running: master pid $pid"
         fi
@@ -525,49 +553,143 @@ cmd_status() {
 cmd_env() {
     [ -f "$CLIENT/condor_config" ] || die "no client config at $CLIENT: run '$0 up' first"
     printf 'export CONDOR_CONFIG=%q\n' "$CLIENT/condor_config"
-    printf 'export PATH=%q:"$PATH"\n' "$SHARED/bin"
-    printf 'export JOBSUB_POOL_SHARED=%q\n' "$SHARED"
     printf 'export JOBSUB_POOL_DIR=%q\n' "$STATE"
-    # jobsub submit writes its folders here, where the pool sees them at the same path.
-    printf 'export JOBSUB_SUBMIT_DIR=%q\n' "$SHARED/submit"
 }
 
-# cwd inside the chroot: the current directory if it is under shared/, else none.
-chroot_cwd() {
-    local here
-    here=$(pwd -P)
-    case "$here/" in
-        "$SHARED"/*) echo "$here" ;;
-        *) return 1 ;;
-    esac
+# The pool's schedd names: the primary one first, then schedd2@HOST.
+schedd_names() {
+    local host
+    host=$(in_root condor_config_val FULL_HOSTNAME) || die "cannot read FULL_HOSTNAME in the pool"
+    printf '%s\n%s\n' "$host" "schedd2@$host"
+}
+
+cmd_schedds() {
+    [ -f "$ROOT/.jobsub-pool-bootstrapped" ] || die "no pool root: $0 up"
+    schedd_names
+}
+
+# Run as the pool's user in a pool folder, with the pool's own clean environment.
+as_user() {
+    local cwd=$1
+    shift
+    env -i PATH="$CHROOT_PATH" HOME="$POOL_HOME" USER="$TEST_USER" \
+        LOGNAME="$TEST_USER" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+        chroot --userspec="$TEST_UID:$TEST_GID" --groups="$TEST_GID" "$ROOT" \
+        /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$cwd" "$@"
 }
 
 cmd_run() {
     need_root run
-    [ $# -ge 1 ] || die "usage: $0 run CMD [ARGS...]"
-    local cwd
-    cwd=$(chroot_cwd) || die "run: the current directory $(pwd -P) is not under $SHARED"
+    local cwd=$POOL_HOME
+    if [ "${1:-}" = -C ]; then
+        [ $# -ge 2 ] || die "usage: $0 run [-C POOLDIR] CMD [ARGS...]"
+        cwd=$2
+        shift 2
+    fi
+    [ $# -ge 1 ] || die "usage: $0 run [-C POOLDIR] CMD [ARGS...]"
     master_pid >/dev/null || die "the pool is not running: $0 up"
-    exec env -i PATH="$CHROOT_PATH" HOME="/home/$TEST_USER" USER="$TEST_USER" \
-        LOGNAME="$TEST_USER" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
-        chroot --userspec="$TEST_UID:$TEST_GID" --groups="$TEST_GID" "$ROOT" \
-        /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$cwd" "$@"
+    as_user "$cwd" "$@"
 }
 
 cmd_root() {
     need_root root
     [ $# -ge 1 ] || die "usage: $0 root CMD [ARGS...]"
     [ -f "$ROOT/.jobsub-pool-bootstrapped" ] || die "no pool root: $0 up"
-    local cwd
-    cwd=$(chroot_cwd) || cwd=/
     # Usable for inspection while the pool is down too: mount what is missing.
     mount_all
-    exec env -i PATH="$CHROOT_PATH" HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
-        chroot "$ROOT" /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$cwd" "$@"
+    in_root "$@"
+}
+
+# Copy a host folder into the pool, as the pool's user would receive it (scp to an access
+# point): a fresh folder under $POOL_HOME/pushed, owned by that user. Prints its path.
+cmd_push() {
+    need_root push
+    [ $# = 1 ] && [ -d "$1" ] || die "usage: $0 push HOSTDIR"
+    local dest
+    dest=$(as_user "$POOL_HOME" sh -c 'mkdir -p pushed && mktemp -d "$PWD/pushed/$1.XXXXXX"' \
+        sh "$(basename "$1")") || die "push: cannot make a folder in the pool"
+    tar -C "$1" -cf - . | as_user "$dest" tar -xf - --no-same-owner ||
+        die "push: copying $1 into the pool failed"
+    echo "$dest"
+}
+
+# Copy a pool folder back to the host (what a user would scp back from an access point).
+cmd_pull() {
+    need_root pull
+    [ $# = 2 ] || die "usage: $0 pull POOLDIR HOSTDIR"
+    mkdir -p "$2"
+    as_user "$1" tar -cf - . | tar -C "$2" -xf - --no-same-owner ||
+        die "pull: copying $1 out of the pool failed"
+}
+
+# Schedd N (1: the primary, 2: schedd2) as the config knows it: its prefix for per-daemon
+# settings, its daemon-list name.
+schedd_prefix() {
+    case "$1" in
+        1) echo SCHEDD ;;
+        2) echo SCHEDD2 ;;
+        *) die "schedd number must be 1 or 2, not '$1'" ;;
+    esac
+}
+
+# InDownTime = true|false for one schedd; waits until the collector shows it.
+cmd_downtime() {
+    need_root downtime
+    [ $# = 2 ] || die "usage: $0 downtime 1|2 on|off"
+    local prefix value name other
+    prefix=$(schedd_prefix "$1")
+    case "$2" in on) value=true ;; off) value=false ;; *) die "downtime: on or off, not '$2'" ;; esac
+    lock
+    touch "$ROOT$DOWNTIME_CONF"
+    # SCHEDD.X also applies to schedd2 (same subsystem) unless SCHEDD2.X says otherwise.
+    grep -v "^$prefix\.InDownTime" "$ROOT$DOWNTIME_CONF" >"$ROOT$DOWNTIME_CONF.new" || true
+    echo "$prefix.InDownTime = $value" >>"$ROOT$DOWNTIME_CONF.new"
+    grep -q '^SCHEDD2\.InDownTime' "$ROOT$DOWNTIME_CONF.new" ||
+        echo "SCHEDD2.InDownTime = false" >>"$ROOT$DOWNTIME_CONF.new"
+    mv -f "$ROOT$DOWNTIME_CONF.new" "$ROOT$DOWNTIME_CONF"
+    in_root condor_reconfig >/dev/null || die "condor_reconfig failed"
+    name=$(schedd_names | sed -n "${1}p")
+    local deadline=$(($(date +%s) + 30))
+    while :; do
+        other=$(in_root condor_status -schedd -constraint "Name == \"$name\"" -af InDownTime 2>/dev/null)
+        [ "$other" = "$value" ] && break
+        [ "$(date +%s)" -lt "$deadline" ] || die "schedd $name does not advertise InDownTime = $value"
+        sleep 0.5
+    done
+    log "schedd $name: InDownTime = $value"
+}
+
+# Stop or start one schedd through the master (as an admin would for maintenance).
+cmd_schedd() {
+    need_root schedd
+    [ $# = 2 ] || die "usage: $0 schedd 1|2 off|on"
+    local prefix name deadline
+    prefix=$(schedd_prefix "$1")
+    name=$(schedd_names | sed -n "${1}p")
+    case "$2" in
+        off)
+            in_root condor_off -fast -daemon "$prefix" >/dev/null || die "condor_off failed"
+            deadline=$(($(date +%s) + 30))
+            while schedd_answers_n "$1"; do
+                [ "$(date +%s)" -lt "$deadline" ] || die "schedd $name still answers"
+                sleep 0.5
+            done
+            ;;
+        on)
+            in_root condor_on -daemon "$prefix" >/dev/null || die "condor_on failed"
+            deadline=$(($(date +%s) + 60))
+            until schedd_answers_n "$1"; do
+                [ "$(date +%s)" -lt "$deadline" ] || die "schedd $name does not answer"
+                sleep 0.5
+            done
+            ;;
+        *) die "schedd: off or on, not '$2'" ;;
+    esac
+    log "schedd $name: $2"
 }
 
 main() {
-    [ $# -ge 1 ] || { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+    [ $# -ge 1 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
     local cmd=$1
     shift
     case "$cmd" in
@@ -575,11 +697,16 @@ main() {
         down) cmd_down ;;
         status) cmd_status ;;
         env) cmd_env ;;
+        schedds) cmd_schedds ;;
         run) cmd_run "$@" ;;
         root) cmd_root "$@" ;;
+        push) cmd_push "$@" ;;
+        pull) cmd_pull "$@" ;;
+        downtime) cmd_downtime "$@" ;;
+        schedd) cmd_schedd "$@" ;;
         destroy) cmd_destroy ;;
-        -h | --help | help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown command '$cmd' (up, down, status, env, run, root, destroy)" ;;
+        -h | --help | help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown command '$cmd' (see $0 help)" ;;
     esac
 }
 
