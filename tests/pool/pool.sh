@@ -45,7 +45,9 @@ TEST_GID=2000
 PACKAGES="minicondor procps"
 # The chroot's daemons write their logs here (host path: $ROOT$CONDOR_LOG).
 CONDOR_LOG=/var/log/condor
-SCHEDD2_SPOOL=/var/spool/condor/schedd2
+# Beside the primary schedd's spool, not inside it: condor_preen cleans the primary SPOOL of
+# whatever its own schedd does not know, and would delete schedd 2's running jobs' folders.
+SCHEDD2_SPOOL=/var/spool/condor-schedd2
 DOWNTIME_CONF=/etc/condor/config.d/98-jobsub-downtime.conf
 # Where `run` starts and `push` puts folders, inside the pool.
 POOL_HOME=/home/$TEST_USER
@@ -250,6 +252,8 @@ PREEMPT = False
 KILL = False
 # Spooled jobs that were fetched (or may be removed) leave the queue within seconds.
 PERIODIC_EXPR_INTERVAL = 2
+# condor_preen (sites run it daily) deletes spool files no job owns: run it often here.
+PREEN_INTERVAL = 120
 # A second schedd, as sites with several access points behind one collector have: its own
 # name (schedd2@HOST), spool (its own job queue) and logs.
 SCHEDD2 = \$(SCHEDD)
