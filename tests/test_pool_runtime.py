@@ -367,3 +367,35 @@ def test_errors_are_one_line(pool, work, capsys, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.count("\n") <= 3 and "Traceback" not in proc.stderr
+
+
+def test_fetchlog_of_a_running_dag_gives_what_exists_so_far(pool, work, capsys):
+    """Fetched while it runs, a DAG stays in the queue (fetching again later brings the
+    rest); fetched once finished, it leaves."""
+    import time
+
+    make_executable(work / "step.sh", STEP)
+    make_executable(work / "sleep.sh", SLEEP)
+    (work / "r.dagnabbit").write_text("<serial>\njobsub_submit file://step.sh first\n"
+                                      "jobsub_submit file://sleep.sh 15\n</serial>\n")
+    code, out, err = run_cli(capsys, "submit", "--dag", "-o", "out", "file://r.dagnabbit")
+    job_id = submitted_id(out)
+    deadline = time.monotonic() + 120
+    while True:  # until the second node runs
+        code, out, err = run_cli(capsys, "q", "--dag", job_id, "--json")
+        if any(r["node"] == "stage_2" and r["status"] == "R" for r in json.loads(out)):
+            break
+        assert time.monotonic() < deadline, out
+        time.sleep(1)
+    code, out, err = run_cli(capsys, "fetchlog", job_id, "--destdir", "early")
+    assert code == 0, err
+    early = {p.name for p in (work / "early").iterdir()}
+    assert any(n.startswith("stage_1.") and n.endswith(".out") for n in early)
+    assert not any(n.startswith("stage_2.") and n.endswith(".out") for n in early)
+    assert "r.dag.dagman.out" in early
+    assert not _leaves_queue(job_id, timeout=5)  # still running: still there
+    code, out, err = run_cli(capsys, "wait", job_id, "--fetch", "--destdir", "late")
+    assert code == 0, out + err
+    late = {p.name for p in (work / "late" / job_id).iterdir()}
+    assert any(n.startswith("stage_2.") and n.endswith(".out") for n in late)
+    assert _leaves_queue(job_id)

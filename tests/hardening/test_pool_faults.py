@@ -108,3 +108,29 @@ def test_the_token_never_leaks(work, tmp_path):
                     assert secret.encode() not in data, path
     assert looked_at >= 8  # two compiled folders and the journal were read
     assert list(scratch.iterdir()) == []  # the private copy's folder is gone
+
+
+def test_the_token_goes_to_the_credd_of_the_schedd_chosen(pool, work, tmp_path):
+    """condor_submit stores a job's OAuth token through SEC_CREDENTIAL_STORER with the credd
+    of CREDD_HOST; jobsub points it at the host of the schedd it chose (as jobsub_lite does
+    with _condor_CREDD_HOST). A storer that records what it was told stands in for
+    jobsub_lite's condor_vault_storer (the test pool runs no credd, so the submission then
+    stops, with one line)."""
+    token_file = fermilab_token(tmp_path / "token")
+    seen = tmp_path / "storer.txt"
+    storer = tmp_path / "storer.sh"
+    storer.write_text("#!/bin/sh\n"
+                      f'{{ echo "credd=$_CONDOR_CREDD_HOST"; echo "args=$*"; '
+                      f'test -r "$BEARER_TOKEN_FILE" && echo "token readable"; }} > {seen}\n')
+    storer.chmod(0o755)
+    site = ["--site-config", str(ROOT / "sites" / "fermilab.yaml")]
+    proc = jobsub(work, "submit", *site, "-G", "fermilab", "--schedd", pool.schedds[1],
+                  "file://a.sh", env={"BEARER_TOKEN_FILE": str(token_file),
+                                      "_CONDOR_SEC_CREDENTIAL_STORER": str(storer)})
+    assert proc.returncode == 1 and "storing the job's token on schedd" in proc.stderr
+    machine = pool.schedds[1].split("@", 1)[1]
+    lines = seen.read_text().splitlines()
+    assert lines[0] == f"credd={machine}"
+    assert lines[1].startswith("args=fermilab&handle=") and "scopes=" in lines[1]
+    assert lines[2] == "token readable"  # the private copy, gone now
+    assert "submitted to cluster" not in proc.stdout
