@@ -43,10 +43,12 @@ VERBOSE = Option("verbose", ("--verbose",), Kind.VALUE, metavar="N", convert=_ve
                  help="More output (accepted for jobsub_lite compatibility).")
 DEBUG = Option("debug", ("--debug",), Kind.FLAG, help="Same as --verbose 1.")
 COLLECTOR = Option("collector", ("--collector", "--pool"), Kind.VALUE, metavar="HOST[:PORT]",
-                   help="Collector to ask for the schedd (default: $JOBSUB_COLLECTOR, then "
-                        "the local HTCondor configuration).")
+                   help="Collector to find the site's schedds through (default: "
+                        "$JOBSUB_COLLECTOR, the site file, then the local HTCondor "
+                        "configuration).")
 SCHEDD = Option("schedd", ("--schedd",), Kind.VALUE, metavar="NAME",
-                help="Schedd to submit to (default: $JOBSUB_SCHEDD, then the local schedd).")
+                help="Schedd to submit to (default: $JOBSUB_SCHEDD, the site file's, else one "
+                     "of the site's schedds by load, never one in downtime).")
 
 SITE_CONFIG = Option("site_config", ("--site-config",), Kind.VALUE, metavar="FILE",
                      help="Site configuration file (default: $JOBSUB_SITE_CONFIG, "

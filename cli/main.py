@@ -33,8 +33,8 @@ commands:
   submit [JOB OPTIONS] [--dag] file://FILE [ARGS]   compile, then submit (= jobsub_submit)
   q [IDS] [--user U|--all] [--dag ID] [--history] [--json]   jobs, as jobsub_q
   hold|release|rm IDS|--constraint C|--user U       act on jobs
-  fetchlog --jobid ID [--destdir D]                 a job's (or DAG's) logs as ID.tgz
-  wait IDS [--timeout S]                            wait; exit 0 if all succeeded
+  fetchlog ID [--destdir D]                         what a job (or DAG) wrote, as ID.tgz
+  wait IDS [--timeout S] [--fetch]                  wait; exit 0 if all succeeded
   schema [--ir|--site]                              print a JSON Schema (default: manifest)
   convert FILE.dagnabbit [-o FILE.yaml]             the equivalent YAML manifest
   fmt FILE.yaml... [--check]                        lay manifests out one way
@@ -347,8 +347,28 @@ def _submit(wf, out_dir: str, settings, site, token: str | None, source: str | N
         print(f"jobsub: warning: could not record the submission: {err}", file=sys.stderr)
     if scratch:
         shutil.rmtree(out_dir, ignore_errors=True)
+        _prune_scratch(Path(out_dir).parent)
     print(f"Use job id {done.job_id} to retrieve output")
     return 0
+
+
+SCRATCH_DAYS = 7
+
+
+def _prune_scratch(base, now: float | None = None) -> None:
+    """Scratch folders of submissions that failed are kept to look at, for a week (as
+    jobsub_lite keeps its js_* folders); only folders jobsub wrote are removed."""
+    import shutil
+
+    from jobsub.compiler.output import MARKER
+
+    cutoff = (time.time() if now is None else now) - SCRATCH_DAYS * 86400
+    for folder in base.glob("js_*"):
+        try:
+            if (folder / MARKER).is_file() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+        except OSError:
+            continue
 
 
 def _cache_dir() -> str:

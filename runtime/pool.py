@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,7 +213,3 @@ class Pool:
                               hint=self._constraint_hint())
         chosen = (rng or random).choices(up, weights=[weight(ad) for ad in up])[0]
         return self._handle(chosen)
-
-    def resolve(self, names: Sequence[str | None]) -> dict[str | None, Schedd]:
-        """Handles for schedd names as job ids give them (None: not given)."""
-        return {n: self.schedd(n) for n in names if n is not None}

@@ -1,7 +1,8 @@
 """What this machine keeps of each submission, under `$XDG_STATE_HOME/jobsub`
 (default `~/.local/state/jobsub`).
 
-- `submitting/KEY`: the journal of a submission under way (see submission.py).
+- `submitting/KEY`: the journal of a submission under way (see submission.py); one whose
+  submission never finished is kept until the next attempt, or RECORD_DAYS.
 - `jobs/SCHEDD/CLUSTER/`: the record of a submitted job or DAG: `submitted.tgz`, the text
   files jobsub wrote for it (DAG, submit files, wrappers, DAGMan config; not the copied
   executables or dropbox files, which the user has), `job.json` (when, from which workflow
@@ -15,7 +16,6 @@ later. Records older than RECORD_DAYS are removed when the next submission is re
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -120,28 +120,26 @@ def fetched_archive(schedd: str, cluster: int) -> Path | None:
 
 
 def prune(days: float = RECORD_DAYS, now: float | None = None) -> None:
-    """Remove records older than `days` (best effort: a record in use is just kept)."""
-    jobs = state_base() / "jobs"
+    """Remove records, and journals of submissions that never finished, older than `days`
+    (best effort: one in use is just kept)."""
     cutoff = (time.time() if now is None else now) - days * 86400
-    if not jobs.is_dir():
-        return
-    for schedd in jobs.iterdir():
-        if not schedd.is_dir():
+    jobs = state_base() / "jobs"
+    old = [*(r for s in _folders(jobs) for r in _folders(s)),
+           *_entries(state_base() / "submitting")]
+    for path in old:
+        try:
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except OSError:
             continue
-        for record in schedd.iterdir():
-            try:
-                if record.stat().st_mtime < cutoff:
-                    shutil.rmtree(record)
-            except OSError:
-                continue
 
 
-def tar_bytes(files: dict[str, bytes]) -> bytes:
-    """A gzipped tar of `files` (path -> content), for tests and archives."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, data in sorted(files.items()):
-            member = tarfile.TarInfo(name)
-            member.size = len(data)
-            tar.addfile(member, io.BytesIO(data))
-    return buf.getvalue()
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _folders(folder: Path) -> list[Path]:
+    return [p for p in _entries(folder) if p.is_dir()]

@@ -399,3 +399,25 @@ def test_fetchlog_of_a_running_dag_gives_what_exists_so_far(pool, work, capsys):
     late = {p.name for p in (work / "late" / job_id).iterdir()}
     assert any(n.startswith("stage_2.") and n.endswith(".out") for n in late)
     assert _leaves_queue(job_id)
+
+
+def test_the_site_file_selects_the_schedds_serving_a_group(pool, work, capsys, tmp_path):
+    """jobsub_lite's constraint (the fermilab profile's): schedds that advertise the group
+    in SupportedVOList; the test pool's serve 'fermilab' and 'jobsub'."""
+    site = tmp_path / "site.yaml"
+    site.write_text("schedd_constraint: 'IsJobsubLite =?= true && "
+                    "stringListIMember(\"{group}\", SupportedVOList)'\n")
+    make_executable(work / "a.sh")
+    code, out, err = run_cli(capsys, "submit", "--site-config", str(site), "-G", "jobsub",
+                             "-o", "g1", "file://a.sh")
+    assert code == 0, err
+    job_id = submitted_id(out)
+    assert job_id.split("@", 1)[1] in pool.schedds
+    code, out, err = run_cli(capsys, "submit", "--site-config", str(site), "-G", "otherexp",
+                             "-o", "g2", "file://a.sh")
+    assert code == 1 and "lists no schedd of this site" in err
+    assert 'stringListIMember("otherexp", SupportedVOList)' in err  # the hint shows it
+    code, out, err = run_cli(capsys, "q", "--site-config", str(site))
+    assert code == 1 and "depend on your group" in err
+    code, out, err = run_cli(capsys, "q", "--site-config", str(site), "-G", "jobsub", job_id)
+    assert code == 0 and job_id in out
