@@ -421,3 +421,22 @@ def test_the_site_file_selects_the_schedds_serving_a_group(pool, work, capsys, t
     assert code == 1 and "depend on your group" in err
     code, out, err = run_cli(capsys, "q", "--site-config", str(site), "-G", "jobsub", job_id)
     assert code == 0 and job_id in out
+
+
+def test_rm_of_a_finished_job_lets_its_unfetched_output_go(pool, work, capsys):
+    make_executable(work / "a.sh")
+    code, out, err = run_cli(capsys, "submit", "-o", "f", "file://a.sh")
+    job_id = submitted_id(out)
+    code, out, err = run_cli(capsys, "wait", job_id)
+    assert code == 0, out + err
+    code, out, err = run_cli(capsys, "q", "--json", job_id)
+    assert [r["status"] for r in json.loads(out)] == ["C"]  # waiting to be fetched
+    mine = f'substr(SUBMIT_Iwd, 0, {len(str(work))}) == "{work}"'
+    code, out, err = run_cli(capsys, "rm", "--constraint", mine)  # not by name: kept
+    assert code == 1 and "no job matches on any schedd" in err
+    code, out, err = run_cli(capsys, "q", "--json", job_id)
+    assert [r["status"] for r in json.loads(out)] == ["C"]
+    code, out, err = run_cli(capsys, "rm", job_id)
+    assert (code, out) == (0, f"Job {job_id.split('@')[0]} removed (it had finished; its "
+                              "unfetched output is discarded)\n")
+    assert _leaves_queue(job_id)
