@@ -93,6 +93,17 @@ def _nonempty(text: str, _ctx: Context) -> str:
     return text
 
 
+_ROLE = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _role(text: str, _ctx: Context) -> str:
+    """A token role: it names the job's OAuth service (use_oauth_services = GROUP_ROLE)."""
+    if not _ROLE.fullmatch(text):
+        raise UnitError(f"{text!r} is not a role name: a role names the job's OAuth service, "
+                        "so it may hold only letters, digits and _")
+    return text
+
+
 def _comma_list(text: str, _ctx: Context) -> list[str]:
     items = [t.strip() for t in text.split(",")]
     if not text.strip() or any(not t for t in items):
@@ -209,7 +220,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("group", ("-G", "--group"), Kind.VALUE, metavar="GROUP", convert=_nonempty,
            help="Group/experiment the jobs run for (accounting, priorities, token issuer). "
                 "Defaults to $JOBSUB_GROUP, then $GROUP."),
-    Option("role", ("--role",), Kind.VALUE, metavar="ROLE", convert=_nonempty,
+    Option("role", ("--role",), Kind.VALUE, metavar="ROLE", convert=_role,
            help="Role for the job's token (e.g. Analysis, Production); default: the "
                 "default-role file, the token's own role, then the site's default."),
     Option("subgroup", ("--subgroup",), Kind.VALUE, metavar="SUBGROUP", convert=_nonempty,

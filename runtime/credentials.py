@@ -34,6 +34,13 @@ def attach(wf: Workflow, policy: Policy, env: Mapping[str, str], sink: Sink, *,
                        "give -G GROUP (or set $JOBSUB_GROUP)")
             continue
         role = tokens.role_for(group, spec.options.get("role"), env, uid, policy.tokens)
+        service = tokens.service_name(group, role, policy.tokens)
+        if not tokens.SERVICE_NAME.fullmatch(service):
+            sink.error(f"job {spec.name}: group {group!r} and role {role!r} make the OAuth "
+                       f"service name {service!r}, which HTCondor cannot carry", spec.span,
+                       "groups and roles hold letters, digits and _ only (check -G, --role, "
+                       "$GROUP and your default-role file)")
+            continue
         key = (group, role)
         if key not in used:
             used[key] = _token(group, role, policy, env, uid, sink, obtain, spec.span)
@@ -49,8 +56,7 @@ def attach(wf: Workflow, policy: Policy, env: Mapping[str, str], sink: Sink, *,
             for d in err.diagnostics:
                 sink.error(f"job {spec.name}: {d.message}", spec.span, d.hint)
             continue
-        spec.oauth = OAuth(tokens.service_name(group, role, policy.tokens),
-                           tokens.oauth_handle(scopes), scopes)
+        spec.oauth = OAuth(service, tokens.oauth_handle(scopes), scopes)
     return [f.path for f in used.values() if f is not None]
 
 

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -74,12 +75,35 @@ def problems(claims: Mapping[str, Any], group: str, role: str, policy: TokenPoli
     if policy.issuer_url and claims.get("iss") != policy.issuer_url.format(issuer=issuer):
         out.append(f"it was not issued by {policy.issuer_url.format(issuer=issuer)}")
     groups = [g.lower() for g in groups_of(claims)]
+    held = token_roles(claims, group)
+    default = role.lower() == policy.default_role.lower()
     if f"/{group}".lower() not in groups:
         out.append(f"its wlcg.groups do not hold /{group}")
-    elif role.lower() != policy.default_role.lower() and \
-            f"/{group}/{role}".lower() not in groups:
+    elif not default and role.lower() not in held:
         out.append(f"its wlcg.groups do not hold /{group}/{role.lower()}")
+    elif held - ({role.lower()} if not default else set()):
+        # jobsub_lite: "a token with the wrong group or role"; a production token must
+        # not give an analysis job, or another role's job, its scopes
+        names = ", ".join(sorted(held))
+        out.append(f"it is for role{'s' if len(held) > 1 else ''} {names} of group {group}, "
+                   + (f"not {role}" if default else f"not {role.lower()} alone"))
     return out
+
+
+def token_roles(claims: Mapping[str, Any], group: str) -> set[str]:
+    """The roles of `group` a token holds (`/group/role` in its wlcg.groups), lower case."""
+    out = set()
+    for g in groups_of(claims):
+        parts = g.strip("/").split("/")
+        if len(parts) == 2 and parts[0].lower() == group.lower() and parts[1]:
+            out.add(parts[1].lower())
+    return out
+
+
+def _token_folders(env: Mapping[str, str]) -> list[str]:
+    """Where tokens live: $XDG_RUNTIME_DIR, else $TMPDIR, then /tmp (htgettoken's places)."""
+    first = env.get("XDG_RUNTIME_DIR") or env.get("TMPDIR")
+    return list(dict.fromkeys([*([first] if first else []), "/tmp"]))
 
 
 def candidates(env: Mapping[str, str], uid: int, issuer: str, role: str) -> list[str]:
@@ -87,19 +111,33 @@ def candidates(env: Mapping[str, str], uid: int, issuer: str, role: str) -> list
     out = []
     if env.get("BEARER_TOKEN_FILE"):
         out.append(env["BEARER_TOKEN_FILE"])
-    runtime_dir = env.get("XDG_RUNTIME_DIR")
-    if runtime_dir:
-        out.append(os.path.join(runtime_dir, f"bt_u{uid}"))
-    out.append(f"/tmp/bt_u{uid}")
-    for folder in ([runtime_dir] if runtime_dir else []) + ["/tmp"]:
-        out.append(os.path.join(folder, f"bt_token_{issuer}_{role}_{uid}"))
+    folders = _token_folders(env)
+    out += [os.path.join(folder, f"bt_u{uid}") for folder in folders]
+    out += [os.path.join(folder, f"bt_token_{issuer}_{role}_{uid}") for folder in folders]
     return list(dict.fromkeys(out))
 
 
 def default_token_path(env: Mapping[str, str], uid: int, issuer: str, role: str) -> str:
     """Where htgettoken writes a token we ask for (jobsub_lite's name)."""
-    folder = env.get("XDG_RUNTIME_DIR") or "/tmp"
-    return os.path.join(folder, f"bt_token_{issuer}_{role}_{uid}")
+    return os.path.join(_token_folders(env)[0], f"bt_token_{issuer}_{role}_{uid}")
+
+
+def refresh_path(env: Mapping[str, str], uid: int, group: str, role: str,
+                 policy: TokenPolicy, now: float | None = None) -> str:
+    """Where a new token goes: into $BEARER_TOKEN_FILE when that holds this group's and
+    role's token gone stale (jobsub_lite had htgettoken refresh it there), else the
+    default place, never over a token of another group or role."""
+    path = env.get("BEARER_TOKEN_FILE")
+    if path and os.path.exists(path):
+        try:
+            claims = read_claims(path)
+        except TokenError:
+            claims = None
+        if claims is not None:
+            wrong = problems({**claims, "exp": float("inf")}, group, role, policy, now)
+            if not wrong:
+                return path
+    return default_token_path(env, uid, policy.issuer(group), role)
 
 
 def role_for(group: str, flag: str | None, env: Mapping[str, str], uid: int,
@@ -117,7 +155,8 @@ def role_for(group: str, flag: str | None, env: Mapping[str, str], uid: int,
                     role = fh.read().strip()
                 if role:
                     return role
-    for path in candidates(env, uid, policy.issuer(group), policy.default_role)[:3]:
+    folders = len(_token_folders(env))
+    for path in candidates(env, uid, policy.issuer(group), policy.default_role)[:1 + folders]:
         try:
             claims = read_claims(path)
         except TokenError:
@@ -182,7 +221,7 @@ def obtain(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str], u
                           "htgettoken is not installed",
                           hint="pip install htgettoken, or set BEARER_TOKEN_FILE"
                                + (f" ({'; '.join(reasons)})" if reasons else ""))
-    out_path = default_token_path(env, uid, policy.issuer(group), role)
+    out_path = refresh_path(env, uid, group, role, policy, now)
     command = htgettoken_command(group, role, policy, env, out_path)
     # htgettoken talks to the user (it may ask for a browser login); the token itself goes
     # to out_path only.
@@ -207,8 +246,29 @@ def obtain(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str], u
 
 # --- scopes --------------------------------------------------------------------------------
 
-def _modify_path(path: str) -> str:
+def normal_path(path: str) -> str | None:
+    """A storage path as a scope names it: absolute, `.`, `..` and repeated slashes
+    resolved (`/x/./out/` is `/x/out`, `/a/b/../../c` is `/c`); None if it is not absolute.
+    Containment is decided on this form only: `/mine/../theirs` is `/theirs`."""
+    if not path.startswith("/"):
+        return None
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def _modify_path(path: str) -> str | None:
     """jobsub_lite accepted /pnfs/EXP/... and /eos/EXP/... for /EXP/... ."""
+    path = normal_path(path)
+    if path is None:
+        return None
     for prefix in ("/pnfs/", "/eos/"):
         if path.startswith(prefix):
             return "/" + path[len(prefix):]
@@ -216,8 +276,7 @@ def _modify_path(path: str) -> str:
 
 
 def _under(path: str, base: str) -> bool:
-    base = base.rstrip("/") or "/"
-    return path == base or path.startswith(base + "/") or base == "/"
+    return base == "/" or path == base or path.startswith(base + "/")
 
 
 def job_scopes(token_scopes: list[str], need_storage_modify: list[str],
@@ -227,12 +286,15 @@ def job_scopes(token_scopes: list[str], need_storage_modify: list[str],
     plus --need-scope; shortest first, as jobsub_lite ordered them."""
     dropped = set(policy.drop_scopes)
     scopes = [s for s in token_scopes if s.split(":", 1)[0] not in dropped]
-    modifiable = [s.split(":", 1)[1] for s in token_scopes
-                  if s.startswith("storage.modify:")]
+    held = [s.split(":", 1)[1] for s in token_scopes if s.startswith("storage.modify:")]
+    modifiable = [p for p in map(normal_path, held) if p is not None]
     for raw in need_storage_modify:
         path = _modify_path(raw)
+        allowed = ", ".join(held) or "none"
+        if path is None:
+            raise JobsubError(f"--need-storage-modify {raw}: not an absolute storage path",
+                              hint=f"storage.modify paths this token holds: {allowed}")
         if not any(_under(path, base) for base in modifiable):
-            allowed = ", ".join(modifiable) or "none"
             raise JobsubError(f"--need-storage-modify {raw}: the token has no storage.modify "
                               f"scope covering {path}",
                               hint=f"storage.modify paths this token holds: {allowed}")
@@ -244,6 +306,11 @@ def job_scopes(token_scopes: list[str], need_storage_modify: list[str],
 
 def oauth_handle(scopes: list[str]) -> str:
     return hashlib.sha256(" ".join(scopes).encode()).hexdigest()[:10]
+
+
+#: What an OAuth service name may hold: it is written into submit-file keys
+#: (`SERVICE_oauth_permissions_HANDLE`) and the comma list of use_oauth_services.
+SERVICE_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 def service_name(group: str, role: str, policy: TokenPolicy) -> str:

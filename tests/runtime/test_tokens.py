@@ -128,10 +128,11 @@ def test_stale_token_is_replaced_and_failures_are_clear(tmp_path, fake_htgettoke
            "BEARER_TOKEN_FILE": str(write_token(tmp_path / "old", exp=int(time.time()) - 1,
                                                 **{"wlcg.groups": ["/fermilab"]})),
            "FAKE_TOKEN": make_token(**{"wlcg.groups": ["/fermilab"]})}
-    assert tokens.obtain("fermilab", "Analysis", POLICY, env, UID).path.endswith(
-        f"bt_token_fermilab_Analysis_{UID}")
+    # refreshed where the user keeps it ($BEARER_TOKEN_FILE), as jobsub_lite did
+    assert tokens.obtain("fermilab", "Analysis", POLICY, env, UID).path == \
+        env["BEARER_TOKEN_FILE"]
     assert "-r" not in record.read_text().split("\n")  # Analysis is the default role
-    os.unlink(f"{tmp_path}/bt_token_fermilab_Analysis_{UID}")
+    write_token(tmp_path / "old", exp=int(time.time()) - 1, **{"wlcg.groups": ["/fermilab"]})
     with pytest.raises(JobsubError, match=r"htgettoken failed \(exit 3\)"):
         tokens.obtain("fermilab", "Analysis", POLICY, {**env, "FAKE_FAIL": "1"}, UID)
     with pytest.raises(JobsubError, match=r"does not fit: its wlcg\.groups do not hold /dune"):
@@ -179,3 +180,99 @@ def test_private_copy_is_0600_and_always_removed(tmp_path):
     with pytest.raises(RuntimeError), tokens.private_copy(str(src)) as copy:
         raise RuntimeError("submission failed")
     assert not os.path.exists(os.path.dirname(copy))
+
+
+# --- Hardening II: the token holes ---------------------------------------------------------
+
+def test_storage_modify_paths_are_normalised_before_the_containment_check():
+    held = ["storage.modify:/fermilab/users/testuser", "storage.read:/fermilab"]
+    with pytest.raises(JobsubError) as info:
+        tokens.job_scopes(held, ["/fermilab/users/testuser/../../../dune/data"], [], POLICY)
+    d = info.value.diagnostics[0]
+    assert "covering /dune/data" in d.message
+    assert d.hint == "storage.modify paths this token holds: /fermilab/users/testuser"
+    for sneaky in ("/fermilab/users/testuser/..", "/fermilab/users/testuser/../other",
+                   "//fermilab/users/testuser/../../x", "fermilab/users/testuser/x",
+                   "/fermilab/users/testuserX"):
+        with pytest.raises(JobsubError):
+            tokens.job_scopes(held, [sneaky], [], POLICY)
+    scopes = tokens.job_scopes(held, ["/fermilab/users/testuser/./out/",
+                                      "/pnfs/fermilab/users/testuser//x/../y"], [], POLICY)
+    assert "storage.modify:/fermilab/users/testuser/out" in scopes
+    assert "storage.modify:/fermilab/users/testuser/y" in scopes
+
+
+def test_a_token_is_used_only_for_its_own_role():
+    now = 1_800_000_000
+    both = {"exp": now + 3600, "wlcg.groups": ["/fermilab", "/fermilab/production"]}
+    assert tokens.problems(both, "fermilab", "Analysis", POLICY, now) == [
+        "it is for role production of group fermilab, not Analysis"]
+    assert tokens.problems(both, "fermilab", "Production", POLICY, now) == []
+    assert tokens.problems(both, "fermilab", "calibration", POLICY, now) == [
+        "its wlcg.groups do not hold /fermilab/calibration"]
+    two = {**both, "wlcg.groups": ["/fermilab", "/fermilab/production", "/fermilab/calib"]}
+    assert tokens.problems(two, "fermilab", "production", POLICY, now) == [
+        "it is for roles calib, production of group fermilab, not production alone"]
+    other = {**both, "wlcg.groups": ["/fermilab", "/dune/production"]}
+    assert tokens.problems(other, "fermilab", "Analysis", POLICY, now) == []
+
+
+def test_a_production_token_is_not_handed_to_an_analysis_job(tmp_path, fake_htgettoken):
+    bindir, _record = fake_htgettoken
+    mine = write_token(tmp_path / "prod", **{"wlcg.groups": ["/fermilab",
+                                                            "/fermilab/production"]})
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "XDG_RUNTIME_DIR": str(tmp_path),
+           "BEARER_TOKEN_FILE": str(mine), "FAKE_TOKEN": make_token(**{"wlcg.groups":
+                                                                      ["/fermilab"]})}
+    found = tokens.obtain("fermilab", "Analysis", POLICY, env, UID)
+    assert found.path == f"{tmp_path}/bt_token_fermilab_Analysis_{UID}"  # a new one...
+    assert tokens.read_claims(str(mine))["wlcg.groups"] == [
+        "/fermilab", "/fermilab/production"]  # ...and theirs is left as it was
+
+
+def test_an_expired_bearer_token_file_is_refreshed_in_place(tmp_path, fake_htgettoken):
+    bindir, record = fake_htgettoken
+    old = write_token(tmp_path / "mine", exp=int(time.time()) - 1,
+                      **{"wlcg.groups": ["/fermilab"]})
+    env = {"PATH": f"{bindir}:/usr/bin:/bin", "BEARER_TOKEN_FILE": str(old),
+           "TMPDIR": str(tmp_path), "FAKE_TOKEN": make_token(**{"wlcg.groups": ["/fermilab"]})}
+    assert tokens.obtain("fermilab", "Analysis", POLICY, env, UID).path == str(old)
+    assert record.read_text().split("\n")[-2] == str(old)  # htgettoken -o $BEARER_TOKEN_FILE
+    assert tokens.problems(tokens.read_claims(str(old)), "fermilab", "Analysis", POLICY) == []
+
+
+def test_without_xdg_runtime_dir_tokens_go_under_tmpdir(tmp_path):
+    env = {"TMPDIR": str(tmp_path)}
+    assert tokens.default_token_path(env, UID, "fermilab", "Analysis") == \
+        f"{tmp_path}/bt_token_fermilab_Analysis_{UID}"
+    assert f"{tmp_path}/bt_token_fermilab_Analysis_{UID}" in tokens.candidates(
+        env, UID, "fermilab", "Analysis")
+    assert tokens.default_token_path({}, UID, "fermilab", "Analysis") == \
+        f"/tmp/bt_token_fermilab_Analysis_{UID}"
+
+
+def test_a_group_or_role_htcondor_cannot_carry_is_a_located_error(tmp_path, monkeypatch,
+                                                                  capsys):
+    from jobsub.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    make_executable(tmp_path / "a.sh")
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(fermilab_token(tmp_path / "t")))
+    site = ["--site-config", "fermilab"]
+    (tmp_path / "w.dagnabbit").write_text("jobsub_submit -G fermilab --role 'a b' "
+                                          "file://a.sh\n")
+    assert main(["compile", *site, "w.dagnabbit", "-o", "o"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("w.dagnabbit:1:") and "'a b' is not a role name" in err
+    (tmp_path / "g.dagnabbit").write_text("jobsub_submit -G 'fer milab' file://a.sh\n")
+    assert main(["compile", *site, "g.dagnabbit", "-o", "o"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("g.dagnabbit:1:") and "which HTCondor cannot carry" in err
+    role_file = tmp_path / ".config" / f"jobsub_default_role_fermilab_{os.getuid()}"
+    role_file.parent.mkdir()
+    role_file.write_text("pro;duction\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "r.dagnabbit").write_text("jobsub_submit -G fermilab file://a.sh\n")
+    assert main(["compile", *site, "r.dagnabbit", "-o", "o"]) == 1
+    err = capsys.readouterr().err
+    assert "role 'pro;duction'" in err and not (tmp_path / "o").exists()
