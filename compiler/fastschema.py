@@ -3,7 +3,8 @@
 document it rejects goes to `jsonschema`, which explains every error.
 
 It covers the keywords our generated schemas use (JSON Schema 2020-12 semantics: keywords
-apply only to instances of their type, `integer` accepts 1.0, `true` is not `1`). A schema
+apply only to instances of their type, `true` is not `1`; `integer` means a whole number as
+written, not 1.0, as yamlsource sets up jsonschema too). A schema
 with any other keyword compiles to None, and callers use `jsonschema` alone.
 tests/compiler/test_fastschema.py holds it to `jsonschema` on every document we have.
 """
@@ -39,8 +40,8 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
     "number": _is_number,
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
+    # a whole number as written: jobsub refuses 2.0 where a count goes (see yamlsource)
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
 }
 
 

@@ -123,6 +123,10 @@ class _Hashing:
         return self.out.write(data)
 
 
+class NotTarrable(Exception):
+    """A file a tarball cannot hold (a socket); `args[0]` is its path in the folder."""
+
+
 def tar_directory(folder: str, exclude: list[str]) -> tuple[bytes, str]:
     """A gzipped tar of `folder`'s contents, and its name hash: both depend only on names,
     contents and whether each file is executable."""
@@ -152,6 +156,8 @@ def _write_tar(tar: tarfile.TarFile, folder: str, excluded) -> None:
                     dirs.remove(name)
                 continue
             info = tar.gettarinfo(full, arcname=rel)
+            if info is None:  # a socket or a door: not something a tarball holds
+                raise NotTarrable(rel)
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             info.mtime = 0
@@ -198,6 +204,10 @@ def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool
             except OSError as err:
                 raise JobsubError(f"cannot tar {value}: {err.filename}: {err.strerror}",
                                   span) from None
+            except NotTarrable as err:
+                raise JobsubError(f"cannot tar {value}: {err.args[0]} is a socket or another "
+                                  "special file a tarball cannot hold", span,
+                                  "leave it out with --tarball-exclusion-file") from None
             name = f"{os.path.basename(folder.rstrip('/')) or 'dir'}.tgz"
             stored = stored_name(name)
             where = dropbox.locate(digest, stored or name)

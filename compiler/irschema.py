@@ -14,10 +14,11 @@ from typing import Any
 
 from .diagnostics import JobsubError
 from .ir import IR_VERSION
+from .manifestschema import whole
 from .options import OPTIONS, Scope
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
-_NAME = {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.:-]*$"}
+_NAME = {"type": "string", "pattern": whole("[A-Za-z0-9_][A-Za-z0-9_.:-]*")}
 
 
 def _obj(properties: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def build_ir_schema() -> dict[str, Any]:
     }
     ref = lambda name: {"$ref": f"#/$defs/{name}"}  # noqa: E731
     workflow = _obj({
-        "name": {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$"},
+        "name": {"type": "string", "pattern": whole("[A-Za-z0-9_][A-Za-z0-9_.-]*")},
         "source": {"type": "string"},
         "base_dir": {"type": "string"},
         "kind": {"enum": ["dag", "job"]},

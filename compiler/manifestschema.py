@@ -15,8 +15,16 @@ from typing import Any
 
 from .options import OPTIONS, Kind, Option, Scope
 
-NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.-]*$"
-VAR_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+
+def whole(body: str) -> str:
+    r"""A schema pattern that `body` must match all of. `$` alone also matches before a
+    final line break in Python's re (which jsonschema and fastschema use), so `name\n`
+    would pass; `(?![\s\S])` (nothing follows) means the same in ECMA-262, editors' regex."""
+    return f"^{body}$(?![\\s\\S])"
+
+
+NAME_PATTERN = whole("[A-Za-z_][A-Za-z0-9_.-]*")
+VAR_PATTERN = whole("[A-Za-z_][A-Za-z0-9_]*")
 
 _STR = {"type": "string"}
 _SCALAR = {"type": ["string", "number", "boolean"]}
@@ -198,7 +206,7 @@ def build_manifest_schema() -> dict[str, Any]:
                                                          {"type": "boolean"})}}]}),
         "jobstate_log": _d("Write a machine-readable job state log to this file.", filename),
         "config": _d("DAGMan configuration knobs for this DAG (DAGMAN_*).", {
-            "type": "object", "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_.]*$"},
+            "type": "object", "propertyNames": {"pattern": whole("[A-Za-z_][A-Za-z0-9_.]*")},
             "additionalProperties": _SCALAR}),
         "set_job_attr": _d("Attributes set on the DAGMan job's ad.", {
             "type": "object", "propertyNames": {"pattern": VAR_PATTERN},
@@ -217,7 +225,7 @@ def build_manifest_schema() -> dict[str, Any]:
         "properties": {
             "version": _d("Manifest format version.", {"const": 1}),
             "name": _d("Name of the workflow: the stem of the files written.",
-                       {"type": "string", "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$"}),
+                       {"type": "string", "pattern": whole("[A-Za-z0-9_][A-Za-z0-9_.-]*")}),
             "defaults": _d("Options and settings every job starts from.", defaults),
             "templates": _d("Named sets of job keys that jobs `extends`.", {
                 "type": "object", "propertyNames": {"pattern": NAME_PATTERN},

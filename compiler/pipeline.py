@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import getpass
 import os
+import stat
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .check import check_workflow
 from .diagnostics import JobsubError, Sink, Span
 from .ir import Workflow
+from .limits import MAX_WORKFLOW_BYTES
 from .output import OutFile
 from .plan import plan
 from .policy import LOCAL, Policy
@@ -26,30 +28,37 @@ def submitter(env: Mapping[str, str]) -> str | None:
         return None
 
 
-def read_source(path: str) -> str:
+def read_source(path: str, limit: int = MAX_WORKFLOW_BYTES) -> str:
+    """The text of a file jobsub reads (a workflow, a site file): a regular file or a pipe
+    (`<(generate)`), at most `limit` bytes, UTF-8."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        mode = os.stat(path).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            raise JobsubError(f"{path} is a device, not a file", Span(path),
+                              "give the path of a workflow or site file")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
     except FileNotFoundError:
         raise JobsubError(f"no such file: {path}", Span(path)) from None
-    except UnicodeDecodeError:
-        raise JobsubError("not a UTF-8 text file", _undecodable(path),
-                          "save it as UTF-8; this byte is not part of any character") from None
+    except IsADirectoryError:
+        raise JobsubError(f"{path} is a folder, not a file", Span(path)) from None
     except OSError as err:
         raise JobsubError(f"cannot read {path}: {err.strerror}", Span(path)) from None
-
-
-def _undecodable(path: str) -> Span:
-    """Line and column of the first byte that is not UTF-8."""
-    with open(path, "rb") as fh:
-        data = fh.read()
+    if len(data) > limit:
+        raise JobsubError(f"{path} is larger than {limit:,} bytes, more than jobsub reads",
+                          Span(path), "is this the right file?")
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        good = data[:err.start].decode("utf-8")
-        line_start = good.rfind("\n") + 1
-        return Span(path, good.count("\n") + 1, len(good) - line_start + 1)
-    return Span(path, 1, 1)
+        raise JobsubError("not a UTF-8 text file", _undecodable(path, data, err),
+                          "save it as UTF-8; this byte is not part of any character") from None
+
+
+def _undecodable(path: str, data: bytes, err: UnicodeDecodeError) -> Span:
+    """Line and column of the first byte that is not UTF-8."""
+    good = data[:err.start].decode("utf-8")
+    line_start = good.rfind("\n") + 1
+    return Span(path, good.count("\n") + 1, len(good) - line_start + 1)
 
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -143,12 +152,15 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
 
 
 def source_lines(paths: list[str]) -> dict[str, list[str]]:
-    """For printing carets under diagnostics."""
+    """For printing carets under diagnostics: regular files only (a pipe was read once
+    already, a device never ends), as far as jobsub reads them."""
     out = {}
     for p in paths:
         try:
+            if not os.path.isfile(p):
+                continue
             with open(p, encoding="utf-8", errors="replace") as fh:
-                out[p] = fh.read().splitlines()
+                out[p] = fh.read(MAX_WORKFLOW_BYTES).splitlines()
         except OSError:
             pass
     return out

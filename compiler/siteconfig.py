@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .diagnostics import JobsubError, Sink, Span
+from .limits import MAX_SITE_BYTES
 from .policy import LOCAL, Policy, TokenPolicy, UsageModels
 
 SEARCH_PATH = ("~/.config/jobsub/site.yaml", "/etc/jobsub/site.yaml")
@@ -57,7 +58,7 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
     path = find(explicit, env)
     if path is None:
         return Site()
-    doc = yamlsource.load(read_source(path), path)
+    doc = yamlsource.load(read_source(path, MAX_SITE_BYTES), path)
     if doc is None:
         doc = {}
     sink = Sink()
@@ -65,9 +66,13 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
     if not isinstance(doc, Mapping):
         raise JobsubError("a site configuration is a mapping of keys to values", Span(path, 1, 1))
     for key, fields in TEMPLATES.items():
-        problem = template_problem(doc.get(key), fields)
+        where = key.split(".")
+        value = doc
+        for step in where:
+            value = value.get(step) if isinstance(value, Mapping) else None
+        problem = template_problem(value, fields)
         if problem:
-            sink.error(f"{key}: {problem}", yamlsource.position(doc, [key], path),
+            sink.error(f"{key}: {problem}", yamlsource.position(doc, where, path),
                        "write the fields as " + ", ".join(f"{{{f}}}" for f in fields)
                        + "; double a literal brace: {{ }}")
     sink.check()
@@ -80,7 +85,8 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
 TEMPLATES = {"accounting_group": ("group", "user"),
              "accounting_subgroup": ("group", "subgroup", "user"),
              "notify_user": ("user",),
-             "schedd_constraint": ("group",)}
+             "schedd_constraint": ("group",),
+             "tokens.issuer_url": ("issuer",)}
 
 
 def template_problem(template, fields: tuple[str, ...]) -> str | None:

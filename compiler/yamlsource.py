@@ -16,19 +16,29 @@ from functools import lru_cache
 from typing import Any
 
 from .diagnostics import Diagnostic, JobsubError, Sink, Span
+from .limits import EXPANDED_EXTRA, EXPANSION, MAX_YAML_DEPTH
 
 
 def load(text: str, path: str) -> Any:
     """The document, as ruamel round-trip containers (dict/list subclasses with positions).
     Every key is text: a manifest's names and option keys are, and code reading it may rely
     on that."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.reader import ReaderError
 
-    yaml = YAML(typ="rt")
+    deep = _too_deep(text)
+    if deep is not None:
+        raise JobsubError(f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep "
+                          "here", Span(path, *deep), _GRAPH_HINT)
+    yaml = _yaml("rt")
     try:
         doc = yaml.load(text)
+    except GraphError as err:
+        raise JobsubError(err.message, Span(path, err.mark.line + 1, err.mark.column + 1),
+                          _GRAPH_HINT) from None
+    except RecursionError:  # ruamel's composer recurses: far too deep to even read
+        raise JobsubError(f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep",
+                          Span(path, 1, 1), _GRAPH_HINT) from None
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path)
@@ -63,6 +73,181 @@ def load(text: str, path: str) -> Any:
                        "keys are names: quote it (for example '1') or rename it")
             for node, key in bad])
     return doc
+
+
+_GRAPH_HINT = ("an alias (*name) may repeat what its anchor (&name) marks, but not within it, "
+               "and not so often that the document grows without bound; nothing nests "
+               f"deeper than {MAX_YAML_DEPTH} levels")
+
+
+class GraphError(Exception):
+    """A composed document that must not be constructed; `mark` says where."""
+
+    def __init__(self, message: str, mark: Any):
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+def check_graph(root: Any) -> None:
+    """Raise GraphError if the composed document refers to itself through an alias (a list
+    or mapping inside itself: ruamel's round-trip loader quietly puts null there, the safe
+    loader builds a cycle every later walk would follow forever), expands to more values
+    than EXPANSION times what was written plus EXPANDED_EXTRA, or nests deeper than
+    MAX_YAML_DEPTH. Each shared node is sized once: time linear in what was written."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    def children(node: Any) -> list:
+        if isinstance(node, MappingNode):
+            return [n for pair in node.value for n in pair]
+        return list(node.value) if isinstance(node, SequenceNode) else []
+
+    size: dict[int, int] = {}
+    open_ids: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    written = 0
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if not done and len(open_ids) >= MAX_YAML_DEPTH and children(node):
+            raise GraphError(f"lists and mappings nest more than {MAX_YAML_DEPTH} levels "
+                             "deep here", node.start_mark)
+        if done:
+            open_ids.discard(key)
+            size[key] = 1 + sum(size.get(id(c), 1) for c in children(node))
+            if size[key] > EXPANSION * written + EXPANDED_EXTRA:
+                raise GraphError(f"the aliases here make the document {size[key]:,} values "
+                                 f"long, more than {EXPANSION} times what is written",
+                                 node.start_mark)
+            continue
+        if key in size:
+            continue
+        written += 1
+        if key in open_ids:
+            raise GraphError("a list or mapping contains itself through an alias: it would "
+                             "never end", node.start_mark)
+        inner = children(node)
+        if not inner:
+            size[key] = 1
+            continue
+        open_ids.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in inner)
+
+
+class WrittenInt(int):
+    """An integer YAML read from text that `str()` would not give back (`010`, `0x1F`,
+    `1_000`): where a value becomes text for a job, it is the text as written."""
+
+    text: str
+
+
+class WrittenFloat(float):
+    """A float read from text that `str()` would not give back (`1.10`, `1e3`, `.5`)."""
+
+    text: str
+
+
+def _keep_text(value: Any, text: str) -> Any:
+    if isinstance(value, bool) or str(value) == text:
+        return value
+    if isinstance(value, int):
+        out = WrittenInt(value)
+    elif isinstance(value, float):
+        out = WrittenFloat(value)
+    else:
+        return value
+    out.text = text
+    return out
+
+
+def written(value: Any) -> str:
+    """A YAML scalar as the text a job gets: numbers as they were written, true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return getattr(value, "text", None) or str(value)
+
+
+def _guarded(base: type) -> type:
+    """`base` constructor that checks the composed graph first and keeps numbers' text."""
+    class Guarded(base):
+        def construct_document(self, node: Any) -> Any:
+            check_graph(node)
+            return super().construct_document(node)
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            return _keep_text(base.construct_yaml_int(self, node), node.value)
+
+        def construct_yaml_float(self, node: Any) -> Any:
+            return _keep_text(base.construct_yaml_float(self, node), node.value)
+
+    Guarded.add_constructor("tag:yaml.org,2002:int", Guarded.construct_yaml_int)
+    Guarded.add_constructor("tag:yaml.org,2002:float", Guarded.construct_yaml_float)
+    return Guarded
+
+
+@lru_cache(maxsize=2)
+def _constructor(kind: str) -> type:
+    from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
+
+    return _guarded(RoundTripConstructor if kind == "rt" else SafeConstructor)
+
+
+def _yaml(kind: str):
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ=kind)
+    yaml.Constructor = _constructor(kind)
+    return yaml
+
+
+def load_plain(text: str) -> Any:
+    """Plain data, quickly (libyaml when available), guarded as `load` is; None for a
+    document `load` would report on (it says where)."""
+    if _too_deep(text) is not None:
+        return None
+    try:
+        doc = _yaml("safe").load(text)
+    except Exception:
+        return None
+    return None if next(non_text_keys(doc), None) else doc
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column), from 1, where the text's nesting first passes twice MAX_YAML_DEPTH,
+    or None. A linear glance at flow brackets (outside quotes and comments) and block
+    indentation levels: ruamel's scanner is quadratic in flow depth and its composer
+    recurses once per level, so a document this deep is refused before either sees it.
+    (Shallower documents are measured exactly by check_graph once composed.)"""
+    limit = 2 * MAX_YAML_DEPTH
+    indents: list[int] = []
+    flow = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        if flow == 0 and stripped and not stripped.startswith("#"):
+            indent = len(line) - len(stripped)
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+            dashes = len(stripped) - len(stripped.lstrip("- "))
+            if len(indents) + dashes // 2 > limit:
+                return number, indent + 1
+        quote = None
+        for column, char in enumerate(line, 1):
+            if quote:
+                if char == quote:
+                    quote = None
+                continue
+            if char in "'\"":
+                quote = char
+            elif char == "#" and (column == 1 or line[column - 2] in " \t"):
+                break
+            elif char in "[{":
+                flow += 1
+                if flow + len(indents) > limit:
+                    return number, column
+            elif char in "]}" and flow:
+                flow -= 1
+    return None
 
 
 def _shown(key: Any) -> str:
@@ -178,6 +363,13 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def validator(schema: Mapping[str, Any]):
+    """The jsonschema validator jobsub checks documents with (whole numbers are ints)."""
+    import json
+
+    return _validator(json.dumps(schema, sort_keys=True))
+
+
 @lru_cache(maxsize=8)
 def _validator(schema_json: str):
     import json
@@ -185,7 +377,12 @@ def _validator(schema_json: str):
     import jsonschema
 
     schema = json.loads(schema_json)
-    return jsonschema.validators.validator_for(schema)(schema)
+    base = jsonschema.validators.validator_for(schema)
+    # JSON Schema counts 2.0 as an integer; a retry count or exit status written 2.0 would
+    # then reach code that expects a whole number, so only whole numbers as written are
+    strict = base.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool))
+    return jsonschema.validators.extend(base, type_checker=strict)(schema)
 
 
 @lru_cache(maxsize=8)
@@ -213,6 +410,9 @@ def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> list
         for leaf in _leaves(error):
             _report(doc, leaf, path, sink)
             where = tuple(leaf.absolute_path)
+            if leaf is not error:  # a value fitting none of several shapes: drop it whole
+                bad.append(tuple(error.absolute_path))
+                continue
             if leaf.validator == "additionalProperties" and isinstance(leaf.instance, Mapping):
                 allowed = (leaf.schema.get("properties") or {}).keys()
                 bad += [(*where, k) for k in leaf.instance if k not in allowed]
@@ -291,6 +491,13 @@ def _report(doc: Any, error, path: str, sink: Sink) -> None:
             "another form"
         sink.error(f"{name}: expected {expected}, got {_kind(error.instance)}",
                    position(doc, where, path))
+        return
+    if validator == "pattern" and isinstance(error.instance, str):
+        body = re.sub(r"^\^|\$(\(\?!\[\\s\\S\]\))?$", "", str(error.validator_value))
+        what = "holds a line break or another control character" if re.search(
+            r"[\x00-\x1f\x7f]", error.instance) else "is not allowed here"
+        sink.error(f"{name}: {error.instance!r} {what}", position(doc, where, path),
+                   f"write it to match {body}")
         return
     if validator == "enum":
         choices = ", ".join(repr(c) for c in error.validator_value)

@@ -9,7 +9,8 @@ Rules (HTCondor sources: condor_arglist.cpp, env.cpp, config.cpp, classad lexer,
   `$(NAME)` would silently become nothing, so it is written literally instead;
 - ClassAd strings (old-ClassAd lexing): `"` as `\\"`, backslashes otherwise literal;
 - DAG `VARS` values: `"..."` with `\\` as `\\\\` and `"` as `\\"`, never empty;
-- no value may contain a newline or carriage return (it would add a line to the file) or NUL.
+- no value may contain a newline or carriage return (it would add a line to the file), NUL,
+  or bytes that are not UTF-8.
 """
 
 from __future__ import annotations
@@ -46,13 +47,31 @@ def macro_names(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n.lower() for n in names)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def no_newlines(text: str, what: str) -> str:
-    """`text`, unless it holds a line break (it would add a line) or NUL (C strings end)."""
+    """`text`, unless it holds a line break (it would add a line), NUL (C strings end) or
+    bytes that are not UTF-8 (from a command line or environment in another encoding: they
+    arrive as lone surrogates, which no file jobsub writes can hold). Every value jobsub
+    writes into a file passes here."""
     if "\n" in text or "\r" in text:
         raise Unrepresentable(f"{what} contains a line break, which HTCondor files cannot hold")
     if "\0" in text:
         raise Unrepresentable(f"{what} contains a NUL character, which HTCondor cannot hold")
+    if _SURROGATE.search(text):
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise Unrepresentable(f"{what} {shown!r} holds bytes that are not UTF-8 text")
     return text
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def comment_text(text: str) -> str:
+    """`text` for a `#` comment line of a generated file: control characters (a line break
+    in a file name would end the comment and make the rest a command) shown as escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def protect_dollars(text: str, keep_macros: bool = True,

@@ -100,7 +100,8 @@ def outputs_attribute(files: JobFiles) -> str:
 
 
 def _source(wf: Workflow) -> str:
-    return wf.source.rsplit("/", 1)[-1]
+    """The workflow file's name, for the first comment line of each file."""
+    return quoting.comment_text(wf.source.rsplit("/", 1)[-1])
 
 
 def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,

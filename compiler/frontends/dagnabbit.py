@@ -22,6 +22,7 @@ from ... import grammar
 from ..diagnostics import JobsubError, Sink, Span
 from ..flags import FlagParser, Parsed
 from ..ir import DagSettings, Edge, Node, Retry, Script, Workflow
+from ..limits import MAX_NESTING
 from ..options import OPTIONS, Context, Scope, defaults, merge
 from ..shellwords import Word, split_words
 from ..specs import SpecTable, job_options, local_path
@@ -44,6 +45,11 @@ _ATTACHMENT_KEYWORD = re.compile(r"[ \t]*(prescript|postscript|retry)(?=[ \t]|$)
 
 # --- parse tree ----------------------------------------------------------------------------
 
+#: Numbers as DAGMan reads them: ASCII digits (Python's int() also takes '٣' and '²').
+_COUNT = re.compile(r"[0-9]{1,9}")
+_EXIT_CODE = re.compile(r"-?[0-9]{1,9}")
+
+
 class Line(NamedTuple):
     """One line of the file: its text (without the newline), number and first column."""
 
@@ -63,6 +69,7 @@ class Block:
     kind: str  # "serial" | "parallel"
     open: Token | None
     items: list[Any]
+    cut: bool = False  # blocks nested too deep were left out of it (an error says so)
 
 
 @dataclass
@@ -176,8 +183,29 @@ def parse_tree(text: str, path: str, sink: Sink) -> Block:
         return True
 
     tree = _parser().parse(text, start="start", on_error=on_error)
+    _bound_nesting(tree, path, sink)
     _read_runs(tree, path, sink)
     return tree
+
+
+def _bound_nesting(tree: Block, path: str, sink: Sink) -> None:
+    """Blocks nested deeper than MAX_NESTING are an error at the first too-deep opening tag,
+    and what is inside it is left out (every later walk of the tree would recurse)."""
+    stack = [(tree, 0)]
+    while stack:
+        block, depth = stack.pop()
+        for item in block.items:
+            if not isinstance(item, Block):
+                continue
+            if depth + 1 > MAX_NESTING:
+                sink.error(f"blocks nest more than {MAX_NESTING} levels deep",
+                           _token_span(path, item.open),
+                           "flatten the structure: a block inside a block of the same kind "
+                           "adds nothing")
+                block.items = [i for i in block.items if not isinstance(i, Block)]
+                block.cut = True
+                break
+            stack.append((item, depth + 1))
 
 
 def _read_runs(block: Block, path: str, sink: Sink) -> None:
@@ -361,18 +389,17 @@ class _Builder:
                                           and texts[1].upper() != "UNLESS-EXIT"):
             self.sink.error("malformed retry line", here, usage)
             return None
-        if not texts[0].isdigit() or int(texts[0]) < 1:
+        if not _COUNT.fullmatch(texts[0]) or int(texts[0]) < 1:
             self.sink.error(f"retry count {texts[0]!r} is not a whole number above 0",
                             where(words[0]), usage)
             return None
         unless = None
         if len(texts) == 3:
-            try:
-                unless = int(texts[2])
-            except ValueError:
+            if not _EXIT_CODE.fullmatch(texts[2]):
                 self.sink.error(f"exit code {texts[2]!r} is not a whole number",
                                 where(words[2]), usage)
                 return None
+            unless = int(texts[2])
         return Retry(int(texts[0]), unless)
 
     # structure ----------------------------------------------------------------------------
@@ -416,7 +443,7 @@ class _Builder:
         return _token_span(self.path, item.open) if item.open is not None else None
 
     def _empty(self, block: Block, entries: list[str]) -> None:
-        if block.open is not None and not block.items:
+        if block.open is not None and not block.items and not block.cut:
             self.sink.warning(f"empty <{block.kind}> block", _token_span(self.path, block.open))
 
 

@@ -32,6 +32,7 @@ from ..ir import (
     ScriptDebug,
     Workflow,
 )
+from ..limits import MAX_NESTING
 from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
 from ..output import dagman_path_problem
 from ..shellwords import expand_string
@@ -47,15 +48,9 @@ _QUEUE_ITEM = re.compile(r"[^\s,()\"']+")
 
 def load_fast(text: str, path: str) -> Any:
     """Plain data, quickly (libyaml when available); positions come later if needed."""
-    from ruamel.yaml import YAML
+    from ..yamlsource import load_plain
 
-    from ..yamlsource import non_text_keys
-
-    try:
-        doc = YAML(typ="safe").load(text)
-    except Exception:  # reported with a position by the slow pass
-        return None
-    return None if next(non_text_keys(doc), None) else doc
+    return load_plain(text)  # None: reported, located, by the slow pass
 
 
 def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
@@ -473,11 +468,16 @@ class _Builder:
                 self._structure(key, data[key], (key,), seen)
 
     def _structure(self, kind: str, items: list, where: tuple,
-                   seen: dict[str, tuple]) -> tuple[list[str], list[str]]:
+                   seen: dict[str, tuple], depth: int = 1) -> tuple[list[str], list[str]]:
         """(entry nodes, exit nodes) of a group, adding its edges in the order the dagnabbit
         front end would (so converted files compile to the same DAG file)."""
         entries: list[str] = []
         exits: list[str] = []
+        if depth > MAX_NESTING:
+            self.sink.error(f"serial/parallel groups nest more than {MAX_NESTING} levels "
+                            "deep", self.locate(where, key=True),
+                            "flatten the structure, or use after: between jobs")
+            return entries, exits
         for i, item in enumerate(items):
             at = (*where, i)
             if isinstance(item, str):
@@ -485,7 +485,7 @@ class _Builder:
             elif isinstance(item, Mapping) and len(item) == 1 and \
                     isinstance(next(iter(item.values())), list):
                 (sub_kind, sub_items), = item.items()
-                part = self._structure(sub_kind, sub_items, (*at, sub_kind), seen)
+                part = self._structure(sub_kind, sub_items, (*at, sub_kind), seen, depth + 1)
             else:  # the schema has reported it; build what is well formed
                 continue
             if not part[0]:
@@ -636,7 +636,7 @@ def _classad(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    from ..yamlsource import written
+
+    return written(value)
 

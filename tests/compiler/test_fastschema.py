@@ -7,7 +7,6 @@ import copy
 import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from ruamel.yaml import YAML
 
 from jobsub.compiler.fastschema import compile_schema
 from jobsub.compiler.ir import to_json
+from jobsub.compiler.yamlsource import validator
 from jobsub.schemas import load as load_schema
 from tests.helpers import compile_file
 
@@ -35,7 +35,7 @@ def agree(schema_name: str, doc) -> bool:
     schema = load_schema(schema_name)
     fast = compile_schema(schema)
     assert fast is not None
-    slow = jsonschema.validators.validator_for(schema)(schema).is_valid(doc)
+    slow = validator(schema).is_valid(doc)
     assert fast(doc) == slow, json.dumps(doc, default=str)[:400]
     return slow
 
@@ -99,7 +99,7 @@ def test_changed_manifests(path, data):
 
 
 @pytest.mark.parametrize("schema, good, bad", [
-    ({"type": "integer"}, [1, 1.0, -3], [True, 1.5, "1", None]),
+    ({"type": "integer"}, [1, -3], [True, 1.5, "1", None, 1.0]),  # 1.0: not as written
     ({"type": "number", "minimum": 0}, [0, 2.5], [-1, False]),
     ({"minimum": 0}, ["x", -0.0, True], [-1]),  # keywords apply to their own types only
     ({"enum": [1, "a"]}, [1, 1.0, "a"], [True, "b"]),
@@ -118,11 +118,11 @@ def test_changed_manifests(path, data):
 ])
 def test_semantics(schema, good, bad):
     fast = compile_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    slow = validator(schema)
     for value in good:
-        assert fast(value) and validator.is_valid(value), value
+        assert fast(value) and slow.is_valid(value), value
     for value in bad:
-        assert not fast(value) and not validator.is_valid(value), value
+        assert not fast(value) and not slow.is_valid(value), value
 
 
 def test_unknown_keyword_means_no_fast_check():

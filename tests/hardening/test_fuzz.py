@@ -5,8 +5,11 @@ or an error without FILE:LINE:COL is a bug.
 
 Inputs: mutations of the repository's dagnabbit files, YAML manifests and site policies
 (lines deleted, duplicated, swapped, the file truncated, hostile tokens inserted, characters
-replaced), random text, and jobsub_submit command lines mixing every flag of the option
-table with hostile values.
+replaced), random text, jobsub_submit command lines mixing every flag of the option table
+with hostile values; and, built on purpose: YAML anchors and aliases (values that contain
+themselves, alias bombs), nesting of any depth in both formats, numbers where text reaches
+the job (which must arrive as written), and names holding control characters. Every case
+must end within CASE_SECONDS: a hang is a failure like a crash.
 
 Each property runs 200 examples by default: on two cores the file takes about 15 s when
 nothing fails, about 35 s while failures are found and shrunk.
@@ -48,7 +51,9 @@ from hypothesis import (
 from hypothesis import strategies as st
 
 from jobsub.cli.main import main
+from jobsub.compiler.limits import MAX_NESTING
 from jobsub.compiler.options import OPTIONS
+from tests.condor_syntax import decode_arguments, decode_environment, decode_vars_line
 from tests.helpers import CORPUS, CORPUS_ENV, CORPUS_EXECUTABLES, CORPUS_SITE, make_executable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,7 +135,27 @@ HOSTILE_CHARS = ["<", ">", "/", '"', "'", "\\", "\t", "\r", "\n", "\x00", "$", "
 #: Any character that UTF-8 can hold (no lone surrogates).
 ANY_CHAR = st.characters(exclude_categories=("Cs",))
 
+#: The longest any one compile may take (a 10-line input takes well under a second).
+CASE_SECONDS = 20
 COUNTS: Counter = Counter()
+
+
+class Hang(BaseException):
+    """A compile that ran past CASE_SECONDS (BaseException: the CLI catches Exception)."""
+
+
+@contextlib.contextmanager
+def _time_bound(seconds: int = CASE_SECONDS):
+    def fire(_signum, _frame):
+        raise Hang(f"no answer within {seconds} s")
+
+    before = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
 _STUB_BIN: list[Path] = []
 
 
@@ -295,9 +320,13 @@ def run_and_check(work: Path, argv: list[str], blame: Path | None,
     with _isolated(work, env or {}), \
             contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
-            code = main(argv)
+            with _time_bound():
+                code = main(argv)
         except SystemExit as stop:
             code = stop.code
+        except Hang:
+            COUNTS["hang"] += 1
+            raise
         finally:
             gc.unfreeze()  # the CLI freezes what it made; a long run must not keep it all
         err = stderr.getvalue()
@@ -431,3 +460,174 @@ def test_random_command_lines(options, arguments):
         make_executable(work / "a.sh")
         run_and_check(work, ["submit", "-n", *options, "-o", str(work / "out"),
                              "file://a.sh", *arguments], None, {"JOBSUB_SITE_CONFIG": "local"})
+
+
+# --- built on purpose: aliases, depth, numbers, control characters ----------------------
+
+SWEEP = "jobs:\n  a: {executable: bin/step.sh, arguments: [x]}\n"
+ALIAS_SHAPES = [
+    # (text, refers to itself): an anchor and an alias placed in the manifest's values
+    ("x: &x [*x]\n" + SWEEP, True),
+    ("jobs: &j\n  a: {executable: bin/step.sh, vars: {v: *j}}\n", True),
+    ("jobs:\n  a: &a {executable: bin/step.sh, environment: {E: x}}\n  b: *a\n", False),
+    ("t: &t {executable: bin/step.sh}\njobs:\n  a: *t\n  b: *t\n", False),
+    ("jobs:\n  a: {executable: bin/step.sh, arguments: &a [1, 2]}\n"
+     "  b: {executable: bin/step.sh, arguments: *a}\n", False),
+    ("jobs:\n  a: {executable: bin/step.sh}\nserial: &s [a, *s]\n", True),
+    ("jobs:\n  a: &a {executable: bin/step.sh, after: [*a]}\n", True),
+]
+
+
+@st.composite
+def alias_documents(draw) -> str:
+    """A manifest with anchors and aliases: a shape from ALIAS_SHAPES, or an alias bomb of
+    drawn depth and fan-out whose last level is used as a job's arguments."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(ALIAS_SHAPES))[0]
+    depth, fan = draw(st.integers(1, 9)), draw(st.integers(1, 12))
+    lines = ["l0: &l0 [" + ", ".join(["x"] * fan) + "]"]
+    for i in range(1, depth):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * fan) + "]")
+    lines += ["jobs:", f"  j: {{executable: bin/step.sh, arguments: *l{depth - 1}}}"]
+    return "\n".join(lines) + "\n"
+
+
+@FUZZ
+@given(alias_documents())
+def test_anchors_and_aliases(text):
+    """Aliases that share a part compile; one that contains itself or expands past the
+    bound is a located error; none hangs or crashes (the document has no top-level keys
+    jobsub knows beside jobs: those are located errors too)."""
+    note(f"text {text!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, EXAMPLES)
+        source = work / "aliases.yaml"
+        _write(source, text)
+        compile_and_check(work, source, source, env={"JOBSUB_SITE_CONFIG": "local"})
+
+
+@st.composite
+def nested_documents(draw) -> tuple[str, str]:
+    """(suffix, text): blocks or groups nested to a drawn depth, up to twice the limit, or
+    YAML flow lists far deeper than any parser's stack."""
+    kinds = draw(st.lists(st.sampled_from(["serial", "parallel"]), min_size=1,
+                          max_size=2 * MAX_NESTING))
+    form = draw(st.sampled_from(["dagnabbit", "yaml", "flow"]))
+    if form == "dagnabbit":
+        body = "jobsub_submit file://bin/step.sh x\n" * draw(st.integers(1, 3))
+        return ".dagnabbit", ("".join(f"<{k}>\n" for k in kinds) + body
+                              + "".join(f"</{k}>\n" for k in reversed(kinds)))
+    if form == "yaml":
+        group = "[a]"
+        for k in reversed(kinds):
+            group = f"[{{{k}: {group}}}]"
+        return ".yaml", f"{SWEEP}serial: {group}\n"
+    depth = draw(st.integers(1, 5000))
+    return ".yaml", ("jobs:\n  a: {executable: bin/step.sh, arguments: "
+                     + "[" * depth + "x" + "]" * depth + "}\n")
+
+
+@FUZZ
+@given(nested_documents())
+def test_nesting_of_any_depth(case):
+    """Nesting past the limit is a located error in the right file, never a RecursionError."""
+    suffix, text = case
+    note(f"suffix {suffix}, text {text[:200]!r}... ({len(text)} characters)")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, EXAMPLES)
+        source = work / f"nested{suffix}"
+        _write(source, text)
+        compile_and_check(work, source, source, env={"JOBSUB_SITE_CONFIG": "local"})
+
+
+#: YAML 1.2 number spellings: each must reach the job as written.
+NUMBER_TEXTS = st.one_of(
+    st.sampled_from(["1.10", "0x1F", "0o17", "1e3", "1E+3", "010", ".5", "-0.0", "+7",
+                     "1_000", ".inf", "-.inf", ".nan", "0", "-0", "00", "1.0", "2e-1"]),
+    st.integers(-10**30, 10**30).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+)
+
+
+@FUZZ
+@given(st.lists(NUMBER_TEXTS, min_size=1, max_size=6), st.sampled_from(
+    ["arguments", "environment", "vars", "matrix"]))
+def test_numbers_reach_the_job_as_written(numbers, channel):
+    """An unquoted number in any channel that reaches the job arrives as its text."""
+    note(f"{channel}: {numbers!r}")
+    job = "executable: bin/step.sh"
+    if channel == "arguments":
+        job += ", arguments: [" + ", ".join(numbers) + "]"
+    elif channel == "environment":
+        job += ", environment: {" + ", ".join(f"E{i}: {n}" for i, n in enumerate(numbers)) + "}"
+    elif channel == "vars":
+        job += ", vars: {" + ", ".join(f"v{i}: {n}" for i, n in enumerate(numbers)) + "}"
+        job += ", arguments: [" + ", ".join(f"'$(v{i})'" for i in range(len(numbers))) + "]"
+    else:
+        job += ", matrix: {p: [" + ", ".join(numbers) + "]}, arguments: ['$(p)']"
+    text = f"jobs:\n  a: {{{job}}}\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, EXAMPLES)
+        source = work / "numbers.yaml"
+        _write(source, text)
+        code = compile_and_check(work, source, source, env={"JOBSUB_SITE_CONFIG": "local"})
+        if code != 0:
+            return  # YAML itself may refuse a spelling (located: checked above)
+        dag = (work / "out" / "numbers.dag").read_text(encoding="utf-8")
+        nodes = [decode_vars_line(ln)[1] for ln in dag.splitlines() if ln.startswith("VARS ")]
+        if channel == "environment":
+            env = dict(decode_environment((work / "out" / "a.sub").read_text().split(
+                "environment             = ", 1)[1].split("\n", 1)[0]))
+            assert [env[f"E{i}"] for i in range(len(numbers))] == numbers
+        elif channel == "matrix":
+            assert sorted(n["JOBSUB_ARGS"] for n in nodes) == sorted(numbers)
+        else:
+            [node] = nodes
+            assert decode_arguments('"' + node["JOBSUB_ARGS"].replace('"', '""') + '"') \
+                == numbers
+
+
+CONTROL = st.sampled_from(["\x01", "\x07", "\x1b", "\t", "\x7f", "\n", "\r", "\x0b",
+                           "\x0c", "\u2028", "\x85"])
+
+
+@FUZZ
+@given(CONTROL, st.sampled_from(["file", "name", "job", "category", "matrix", "vars",
+                                  "template"]))
+def test_names_with_control_characters(control, where):
+    """A control character in a file name or a manifest name is refused, located, or
+    kept out of every file written (never a raw line break in a generated file)."""
+    bad = f"z{control}z"
+    note(f"{where}: {bad!r}")
+    job = {"executable": "bin/step.sh"}
+    doc: dict = {"jobs": {"a": job}}
+    if where == "name":
+        doc["name"] = bad
+    elif where == "job":
+        doc["jobs"] = {bad: job}
+    elif where == "category":
+        job["category"] = bad
+        doc["categories"] = {bad: {"maxjobs": 1}}
+    elif where == "matrix":
+        job["matrix"] = {bad: [1]}
+    elif where == "vars":
+        job["vars"] = {bad: "x"}
+    elif where == "template":
+        doc["templates"] = {bad: {"memory": "1GB"}}
+        job["extends"] = bad
+    name = f"w{control}x.yaml" if where == "file" else "w.yaml"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        _populate(work, EXAMPLES)
+        source = work / name
+        _write(source, json.dumps(doc))
+        code = compile_and_check(work, source, source, env={"JOBSUB_SITE_CONFIG": "local"})
+        if code == 0:
+            for path in (work / "out").rglob("*"):
+                if path.is_file() and path.suffix in (".dag", ".sub", ".sh", ".config"):
+                    for line in path.read_text(encoding="utf-8").splitlines():
+                        assert bad not in line, (path.name, line)

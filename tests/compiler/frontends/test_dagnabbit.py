@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from jobsub.compiler.limits import MAX_NESTING
 from tests.helpers import compile_file, compile_text, make_executable
 
 
@@ -202,13 +203,25 @@ def test_did_you_mean(tmp_path):
 
 def test_deep_nesting(tmp_path):
     make_executable(tmp_path / "a.sh")
-    depth = 200
+    depth = MAX_NESTING // 2
     text = "".join("<serial>\n<parallel>\n" for _ in range(depth))
     text += "jobsub_submit file://a.sh x\njobsub_submit file://a.sh y\n"
     text += "".join("</parallel>\n</serial>\n" for _ in range(depth))
     wf, _files, sink = compile_text(tmp_path, text)
     assert not sink.errors
     assert len(wf.nodes) == 2 and wf.edges == []
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 3000])
+def test_nesting_deeper_than_the_limit_is_one_located_error(tmp_path, depth):
+    """Not a RecursionError in check, convert or graph: the first block too deep is named."""
+    make_executable(tmp_path / "a.sh")
+    text = "<serial>\n" * depth + "jobsub_submit file://a.sh\n" + "</serial>\n" * depth
+    _wf, _files, sink = compile_text(tmp_path, text)
+    [error] = sink.errors
+    assert error.message == f"blocks nest more than {MAX_NESTING} levels deep"
+    assert (error.span.line, error.span.column) == (MAX_NESTING + 1, 1)
+    assert not sink.warnings
 
 
 def test_job_keyword_spellings(tmp_path):

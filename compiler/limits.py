@@ -1,0 +1,19 @@
+"""How much of anything jobsub reads, in one place: input that would otherwise hang, exhaust
+memory or overflow Python's stack is refused with a located error that names the limit."""
+
+#: Levels of <serial>/<parallel> blocks (dagnabbit) or serial/parallel groups (manifests)
+#: inside one another. Real workflows use two or three.
+MAX_NESTING = 50
+#: Levels of lists and mappings in a YAML document: the groups' nesting, plus room for the
+#: rest of a manifest (jobs -> job -> environment -> ...).
+MAX_YAML_DEPTH = 2 * MAX_NESTING + 16
+#: How many values (scalars, lists, mappings) a YAML document may stand for once its
+#: aliases are expanded: EXPANSION times what is written, plus EXPANDED_EXTRA. A few aliases
+#: each repeating the one before ("billion laughs") stand for more than memory holds, and
+#: every later stage would walk them all; real manifests share defaults a few times over.
+EXPANSION = 10
+EXPANDED_EXTRA = 100_000
+#: Bytes of a workflow file (a 1,000,000-line dagnabbit file is about 100 MB).
+MAX_WORKFLOW_BYTES = 1 << 30
+#: Bytes of a site configuration file.
+MAX_SITE_BYTES = 1 << 20
