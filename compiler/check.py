@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .diagnostics import Sink
-from .emit.quoting import MACRO_REFERENCE, macro_names
+from .emit.quoting import MACRO_WITH_DEFAULT, macro_names
 from .ir import JobSpec, Workflow
 from .placement import blocked_sites, container, place
 from .policy import Policy
@@ -91,7 +91,7 @@ def check_vars_in_environment(wf: Workflow, sink: Sink) -> None:
         for _name, value in spec.options.get("environment", []):
             if value and "$(" in value:
                 used.setdefault(spec.name, set()).update(
-                    macro_names(MACRO_REFERENCE.findall(value)))
+                    macro_names(m.group(1) for m in MACRO_WITH_DEFAULT.finditer(value)))
     if not used:
         return
     for node in wf.nodes:

@@ -9,11 +9,13 @@ compiling either file gives the same DAG and submit files.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from .frontends.dagnabbit import Block, JobLine, Stray
 from .ir import Node, Workflow
 from .options import BY_DEST, OPTIONS, Kind, Scope, defaults
+from .shellwords import DAGMAN_SCRIPT_MACROS
 
 
 def _size_mb(mb: int) -> str:
@@ -85,6 +87,31 @@ def _shared_options(wf: Workflow) -> dict[str, Any]:
     return shared
 
 
+#: A `$` a manifest would read as the start of ${VAR} or $VAR, or a `$` after a backslash
+#: (`\\$` is the manifest's literal dollar): escaped so the value stays as it was.
+_MANIFEST_DOLLAR = re.compile(r"(?<=\\)\$|\$(?=[{A-Za-z_])")
+_NAME_AFTER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\b")
+
+
+def literal(value: Any) -> Any:
+    """A value the dagnabbit front end already expanded, written so that the manifest front
+    end reads it back unchanged (no environment variable is expanded a second time;
+    DAGMan's script macros, $JOB and the like, are never expanded and stay as they are)."""
+    if isinstance(value, str):
+        def escape(m: re.Match) -> str:
+            name = _NAME_AFTER.match(value, m.end())
+            if name and name.group() in DAGMAN_SCRIPT_MACROS and \
+                    value[m.start() - 1:m.start()] != "\\":
+                return "$"
+            return "\\$"
+        return _MANIFEST_DOLLAR.sub(escape, value)
+    if isinstance(value, list):
+        return [literal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: literal(v) for k, v in value.items()}
+    return value
+
+
 def _job(node: Node, wf: Workflow, shared: dict[str, Any]) -> dict[str, Any]:
     spec = wf.spec_by_name()[node.spec]
     job: dict[str, Any] = {"executable": spec.executable}
@@ -98,7 +125,7 @@ def _job(node: Node, wf: Workflow, shared: dict[str, Any]) -> dict[str, Any]:
     if node.retry is not None:
         job["retry"] = node.retry.count if node.retry.unless_exit is None else \
             {"count": node.retry.count, "unless_exit": node.retry.unless_exit}
-    return job
+    return literal(job)
 
 
 def _structure(block: Block, names: dict[int, str]) -> list[Any]:
@@ -138,7 +165,7 @@ def to_manifest(wf: Workflow, tree: Block, source: str) -> str:
     doc = CommentedMap()
     doc["name"] = wf.name
     if shared:
-        doc["defaults"] = {dest: option_yaml(dest, v) for dest, v in shared.items()}
+        doc["defaults"] = literal({dest: option_yaml(dest, v) for dest, v in shared.items()})
     jobs = CommentedMap()
     def flow(items: list) -> CommentedSeq:
         seq = CommentedSeq(items)

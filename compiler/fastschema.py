@@ -22,7 +22,7 @@ _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs", "$c
 _SUPPORTED = _ANNOTATIONS | {
     "type", "enum", "const", "properties", "additionalProperties", "required",
     "propertyNames", "minProperties", "maxProperties", "items", "minItems", "maxItems",
-    "minLength", "pattern", "minimum", "oneOf", "$ref"}
+    "minLength", "pattern", "minimum", "maximum", "oneOf", "$ref"}
 
 
 class _Unsupported(Exception):
@@ -169,7 +169,11 @@ class _Compiler:
         return out
 
     def _number(self, s: Mapping[str, Any]) -> list[Check]:
-        if "minimum" not in s:
-            return []
-        low = s["minimum"]
-        return [lambda v: not _is_number(v) or v >= low]
+        out: list[Check] = []
+        if "minimum" in s:
+            low = s["minimum"]
+            out.append(lambda v: not _is_number(v) or v >= low)
+        if "maximum" in s:
+            high = s["maximum"]
+            out.append(lambda v: not _is_number(v) or v <= high)
+        return out

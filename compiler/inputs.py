@@ -171,8 +171,17 @@ def _write_tar(tar: tarfile.TarFile, folder: str, excluded) -> None:
                 tar.addfile(info)
 
 
-#: Names the wrapper itself uses in the job's sandbox.
+#: Names the wrapper itself uses in the job's sandbox, and the prefixes of its own folders
+#: and files there (jobsub_out_TAG, jobsub_tar_N, jobsub_in_HASH).
 SANDBOX_NAMES = frozenset({".empty_file", "jobsub_joblog", "jobsub_input"})
+SANDBOX_PREFIXES = ("jobsub_out_", "jobsub_tar_", "jobsub_in_")
+
+
+def sandbox_name_taken(name: str) -> bool:
+    """Whether the wrapper writes `name` in the job's sandbox itself (a file of the user's
+    called so would be clobbered before or after the executable runs)."""
+    return name in SANDBOX_NAMES or name.startswith(SANDBOX_PREFIXES) or \
+        name.endswith(".outputs.tar")
 
 
 def outputs_tar(spec: str, cluster: str = "$(Cluster)", process: str = "$(Process)") -> str:
@@ -221,7 +230,7 @@ def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool
     if clash:
         raise JobsubError(f"two input files (or a tarball's folder) are both called {clash} "
                           "in the job's sandbox", span, "rename one of them")
-    clash = next((n for n in names if n in taken or n in SANDBOX_NAMES), None)
+    clash = next((n for n in names if n in taken or sandbox_name_taken(n)), None)
     if clash:
         raise JobsubError(f"input file {clash} has the name of a file jobsub puts in the "
                           "job's sandbox (the executable or its wrapper)", span,

@@ -171,7 +171,30 @@ def _structure() -> dict[str, Any]:
     ]}}
 
 
+#: The largest whole number DAGMan and condor_submit read as one (a C int); a bigger one is
+#: read as something else, so the schema refuses it.
+INT_MAX = 2**31 - 1
+
+
+def _bounded(schema: Any) -> Any:
+    """`schema` with every integer limited to what HTCondor holds."""
+    if isinstance(schema, dict):
+        out = {k: _bounded(v) for k, v in schema.items()}
+        types = out.get("type")
+        if types == "integer" or (isinstance(types, list) and "integer" in types):
+            out.setdefault("minimum", -INT_MAX - 1)
+            out.setdefault("maximum", INT_MAX)
+        return out
+    if isinstance(schema, list):
+        return [_bounded(v) for v in schema]
+    return schema
+
+
 def build_manifest_schema() -> dict[str, Any]:
+    return _bounded(_manifest_schema())
+
+
+def _manifest_schema() -> dict[str, Any]:
     job = {"type": "object", "additionalProperties": False, "properties": _job_keys(False)}
     template = {"type": "object", "additionalProperties": False,
                 "properties": _job_keys(True)}

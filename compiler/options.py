@@ -212,7 +212,7 @@ def _email(text: str, _ctx: Context) -> str:
     return text
 
 
-_SIZE_SCHEMA = {"type": "integer", "minimum": 1}
+_SIZE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": units.INT_MAX}
 _PAIR_SCHEMA = {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}
 
 OPTIONS: tuple[Option, ...] = (
@@ -227,7 +227,7 @@ OPTIONS: tuple[Option, ...] = (
            help="Subgroup for priorities and accounting (the site's accounting_subgroup)."),
     # --- resources ------------------------------------------------------------------------
     Option("count", ("-N",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
-           schema={"type": "integer", "minimum": 1}, default=1,
+           schema=_SIZE_SCHEMA, default=1,
            help="Queue N copies of the job ($PROCESS is 0..N-1)."),
     Option("memory", ("--memory",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.memory_mb),
            schema=_SIZE_SCHEMA, default=2048,
@@ -327,7 +327,7 @@ OPTIONS: tuple[Option, ...] = (
     # --- DAG-wide -------------------------------------------------------------------------
     Option("max_concurrent", ("--maxConcurrent", "--max-concurrent", "--max_concurrent"),
            Kind.VALUE, metavar="N", convert=_wrap(units.count), scope=Scope.WORKFLOW,
-           schema={"type": "integer", "minimum": 1},
+           schema=_SIZE_SCHEMA,
            help="At most N jobs of the DAG in the queue at once. With -N and no --dag, "
                 "the N copies run as a DAG."),
 )

@@ -56,15 +56,40 @@ def dagman_path_problem(path: str) -> str | None:
 
 
 def check_replaceable(final_dir: str) -> None:
-    """Raise unless `final_dir` is absent, empty, or an earlier jobsub output folder."""
+    """Raise unless `final_dir` is absent, empty, or an earlier jobsub output folder holding
+    only what jobsub wrote: what DAGMan and the jobs left there (logs, outputs, rescue DAGs)
+    and the user's own files are never deleted by a recompile."""
     if not os.path.lexists(final_dir):
         return
     if os.path.islink(final_dir) or not os.path.isdir(final_dir):
         raise JobsubError(f"output path {final_dir} exists and is not a folder",
                           hint="choose another folder with -o")
-    if os.listdir(final_dir) and not os.path.isfile(os.path.join(final_dir, MARKER)):
-        raise JobsubError(f"output folder {final_dir} exists and was not written by jobsub; "
-                          "refusing to replace it", hint="choose another folder with -o")
+    marker = os.path.join(final_dir, MARKER)
+    if not os.path.isfile(marker):
+        if os.listdir(final_dir):
+            raise JobsubError(f"output folder {final_dir} exists and was not written by "
+                              "jobsub; refusing to replace it",
+                              hint="choose another folder with -o")
+        return
+    with open(marker, encoding="utf-8", errors="replace") as fh:
+        ours = {line for line in fh.read().splitlines() if line} | {MARKER}
+    others = sorted(_files_under(final_dir) - ours)
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5
+                                         else "")
+        raise JobsubError(f"output folder {final_dir} holds {len(others)} file(s) jobsub "
+                          f"did not write ({shown}); a recompile would delete them",
+                          hint="they are what a run left (logs, outputs, rescue DAGs) or "
+                               "yours: move them, or compile into another folder with -o")
+
+
+def _files_under(folder: str) -> set[str]:
+    out = set()
+    for root, dirs, files in os.walk(folder):
+        rel = os.path.relpath(root, folder)
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            out.add(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+    return out
 
 
 def write_folder(final_dir: str, files: list[OutFile]) -> None:

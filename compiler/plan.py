@@ -25,7 +25,7 @@ from .dropbox import Backend, Location, backend
 from .emit.dag import config_text, dag_lines
 from .emit.quoting import Unrepresentable, macro_names
 from .emit.submit import Names, render_submit, render_wrapper
-from .inputs import JobFiles, Shipped, job_files
+from .inputs import JobFiles, Shipped, job_files, sandbox_name_taken
 from .ir import Workflow
 from .output import OutFile
 from .policy import Policy
@@ -114,6 +114,10 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         executable = copies[_source(wf, spec.executable)]
         stem = f"{prefix}{spec.name}"
         wrapper = wrapper_name(stem, executable)
+        if sandbox_name_taken(os.path.basename(executable)):
+            sink.error(f"job {spec.name}: the executable's name "
+                       f"{os.path.basename(executable)} is one the job's wrapper writes "
+                       "itself in the sandbox", spec.span, "rename the executable")
         try:
             shipping = job_files(spec, wf.base_dir, box, bool(policy.copy_command),
                                  spec.span, frozenset({os.path.basename(executable), wrapper}))

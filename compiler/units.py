@@ -56,11 +56,10 @@ def lifetime(text: str) -> int:
     named = LIFETIMES.get(text.strip().lower())
     if named is not None:
         return named
-    try:
-        return seconds(text)
-    except UnitError:
+    if not _DURATION.fullmatch(text):
         raise UnitError(f"{text!r} is not a lifetime; expected short, medium, long "
-                        "or NUMBER[s|m|h|d]") from None
+                        "or NUMBER[s|m|h|d]")
+    return seconds(text)
 
 
 def count(text: str) -> int:
@@ -72,7 +71,15 @@ def count(text: str) -> int:
     return _positive(value, text, "number")
 
 
+#: The largest count, size (MB, KB) or duration (s) HTCondor reads as a whole number: a C
+#: int. Written bigger, condor_submit reads something else (a float, or garbage).
+INT_MAX = 2**31 - 1
+
+
 def _positive(value: int, text: str, what: str) -> int:
     if value <= 0:
         raise UnitError(f"{text!r}: the {what} must be greater than zero")
+    if value > INT_MAX:
+        raise UnitError(f"{text!r}: the {what} is more than HTCondor can hold "
+                        f"({INT_MAX:,} in its unit)")
     return value

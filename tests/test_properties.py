@@ -90,7 +90,10 @@ def test_generated_manifests(doc):
 @st.composite
 def dagnabbits(draw):
     counter = iter(range(1000))
-    words = st.sampled_from(["a", "'b c'", '"d e"', "f\\ g", "$(Cluster)", "-x", "''"])
+    words = st.sampled_from(["a", "'b c'", '"d e"', "f\\ g", "$(Cluster)", "-x", "''",
+                             # a $ the manifest would read as ${VAR}/$VAR if unescaped
+                             "'$HOME'", "'${X}'", "'a\\$b'", "'$$Y'", "'\\$Z'", "'$JOB'",
+                             "'${JOB}'", "'$(A:b c)'", "'$()'", "'$ 1'"])
 
     def block(depth):
         lines = []
@@ -100,7 +103,7 @@ def dagnabbits(draw):
                 lines += [f"<{tag}>", *block(depth + 1), f"</{tag}>"]
             else:
                 args = " ".join(draw(st.lists(words, max_size=3)))
-                mem = draw(st.sampled_from(["", "--memory 1GB ", "-e A=1 "]))
+                mem = draw(st.sampled_from(["", "--memory 1GB ", "-e A=1 ", "-e 'B=$HOME' "]))
                 lines.append(f"jobsub_submit {mem}file://a.sh {next(counter)} {args}")
                 if draw(st.integers(0, 3)) == 0:
                     lines.append("retry 2")

@@ -202,8 +202,8 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     pairs = list(variables.items())
     if node.arguments:
         args = node.arguments
-        if variables and any("$(" in a for a in args):
-            args = _substitute_vars(args, variables)
+        if any("$(" in a for a in args):
+            args = quoting.put_in_macros(args, variables, queue_names)
         if all(_plain(_PLAIN_WORD, w, defined) for w in args):
             pairs.append((ARGS_VAR, " ".join(args)))
         else:
@@ -219,20 +219,6 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
             value = quoting.protect_dollars(value, defined=defined())
             parts.append(f"{name}={quoting.dag_vars_value(value)}")
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
-
-
-def _substitute_vars(args: list[str], variables: dict[str, str]) -> list[str]:
-    """The node's own VARS put into its arguments now, not by HTCondor: its macro
-    substitution is textual, so a value with a quote or a blank would break the quoted
-    `arguments` it lands in. Here each value becomes part of its word, then is quoted."""
-    def value(m: re.Match) -> str:
-        name = m.group(1)
-        found = variables.get(name)
-        if found is None:  # macro names ignore case
-            lowered = name.lower()
-            found = next((v for k, v in variables.items() if k.lower() == lowered), None)
-        return m.group(0) if found is None else found
-    return [quoting.MACRO_REFERENCE.sub(value, a) if "$(" in a else a for a in args]
 
 
 def _check_var_name(name: str) -> None:

@@ -27,6 +27,10 @@ _FUNCTION_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]+\()")
 _ANY_MACRO_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]*\()")
 #: A plain macro reference `$(NAME)`: not `$$(NAME)` and not `$(NAME:default)`.
 MACRO_REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
+#: `$(NAME)` or `$(NAME:default)`: group 1 the name, group 2 the default (None if absent).
+MACRO_WITH_DEFAULT = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)(?::([^()$]*))?\)")
+#: Any other `$(`: `$()`, `$(/)`, `$(:)`, `$(a b)`... HTCondor's expansion would eat it.
+_OTHER_MACRO = re.compile(r"(?<!\$)\$\((?![A-Za-z0-9_.]+(?:\)|:[^()$]*\)))")
 
 #: Macros defined for every job: by condor_submit (submit_utils.cpp: the job ids, `queue`
 #: loop variables, the submitting machine's facts, DOLLAR and friends) and by DAGMan for a
@@ -79,9 +83,9 @@ def protect_dollars(text: str, keep_macros: bool = True,
     """Escape `$` that HTCondor's macro expansion would otherwise interpret.
 
     With `keep_macros`, `$(name)` of a defined macro (PREDEFINED, or `defined`: VARS and
-    queue names, from `macro_names`) and `$$(attr)` stay macros (how users reach `$(Cluster)`,
-    `$(Process)`, their VARS); any other `$(name)` and every function-like `$NAME(` is made
-    literal.
+    queue names, from `macro_names`), `$(name:default)` and `$$(attr)` stay macros (how users
+    reach `$(Cluster)`, `$(Process)`, their VARS); any other `$(name)`, any other `$(` (`$()`,
+    `$(/)`, `$(:)`) and every function-like `$NAME(` is made literal.
     """
     if "$" not in text:
         return text
@@ -93,7 +97,35 @@ def protect_dollars(text: str, keep_macros: bool = True,
         name = m.group(1).lower()
         return m.group(0) if name in PREDEFINED or name in defined else \
             f"$(DOLLAR)({m.group(1)})"
-    return MACRO_REFERENCE.sub(literal_unless_defined, text)
+    text = MACRO_REFERENCE.sub(literal_unless_defined, text)
+    return _OTHER_MACRO.sub("$(DOLLAR)(", text)
+
+
+def put_in_macros(words: list[str], variables: dict[str, str],
+                  keep: frozenset[str] = frozenset()) -> list[str]:
+    """`words` (a job's argv) with `$(NAME)` and `$(NAME:default)` filled in here rather
+    than by HTCondor, whose macro substitution is textual: a value with a quote or a blank
+    would break the quoted `arguments` it lands in. NAME is one of `variables` (a node's
+    VARS: their own macros are filled in too), else `$(NAME:default)` gives the default, as
+    HTCondor would, unless NAME is HTCondor's own or a queue variable (`keep`, lower case),
+    which stays a macro. VARS that use each other in a circle cannot be written."""
+    lookup = {k.lower(): v for k, v in variables.items()}
+
+    def expand(text: str, seen: tuple[str, ...]) -> str:
+        def value(m: re.Match) -> str:
+            name, default = m.group(1), m.group(2)
+            found = lookup.get(name.lower())
+            if found is not None:
+                if name.lower() in seen:
+                    raise Unrepresentable("VARS " + " -> ".join([*seen, name.lower()])
+                                          + " use each other in a circle")
+                return expand(found, (*seen, name.lower())) if "$(" in found else found
+            if default is not None and name.lower() not in PREDEFINED \
+                    and name.lower() not in keep:
+                return default
+            return m.group(0)
+        return MACRO_WITH_DEFAULT.sub(value, text)
+    return [expand(w, ()) if "$(" in w else w for w in words]
 
 
 def _v2_word(word: str) -> str:

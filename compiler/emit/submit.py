@@ -59,10 +59,18 @@ def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
     """The submit description of `spec`. In a DAG the arguments come from VARS; for a single
     job (`node` given) they are written inline."""
     try:
-        return _env().get_template("job.sub.j2").render(
+        text = _env().get_template("job.sub.j2").render(
             _submit_context(wf, spec, names, policy, node))
     except Unrepresentable as err:
         raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
+    for line in text.splitlines():
+        if line.endswith("\\") and not line.lstrip().startswith("#"):
+            key = line.split("=", 1)[0].strip()
+            raise JobsubError(f"job {spec.name}: the value of {key} ends with a backslash, "
+                              "which would join the next line of the submit file to it",
+                              spec.span, "remove the trailing backslash (--email-to, "
+                              "--lines, or the site file's value)")
+    return text
 
 
 def render_wrapper(wf: Workflow, spec: JobSpec, names: Names, policy: Policy) -> str:
@@ -123,7 +131,8 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
     env_pairs += [(k, v) for k, v in o.get("environment", [])]
 
     defined = names.node_vars | quoting.macro_names(spec.queue.names if spec.queue else ())
-    arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(node.arguments, defined)
+    arguments = f'"$({ARGS_VAR})"' if dag else quoting.arguments(
+        quoting.put_in_macros(node.arguments, {}, defined), defined)
 
     attributes, requirements, lines = _placement(o, policy)
     outputs = []
@@ -152,7 +161,8 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "output": f"{stem}.$(Cluster).$(Process).out",
         "error": f"{stem}.$(Cluster).$(Process).err",
         "log": f"{own}.log",
-        "environment": quoting.environment(env_pairs, defined),
+        "environment": quoting.environment(
+            [(k, quoting.put_in_macros([v], {}, defined)[0]) for k, v in env_pairs], defined),
         "memory": f"{o['memory']}M",
         "disk": f"{o['disk']}K",
         "cpus": o.get("cpu"),
@@ -199,6 +209,30 @@ def _grouped(expr: str) -> str:
     return f"({expr})"
 
 
+def _binds_looser_than_and(expr: str) -> bool:
+    """Whether `expr` has `||` or `?:` outside parentheses and strings: ANDed with other
+    clauses as it is, it would take them in (`A || B && C` is `A || (B && C)`)."""
+    depth, quote, i = 0, None, 0
+    while i < len(expr):
+        c = expr[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and (expr.startswith("||", i) or (
+                c == "?" and not (expr[i - 1:i] == "=" and expr[i + 1:i + 2] == "="))):
+            return True  # (=?= is an operator that binds tighter than &&)
+        i += 1
+    return False
+
+
 def _placement(o: dict[str, Any], policy: Policy
                ) -> tuple[list[tuple[str, str]], str | None, list[str]]:
     """Job attributes, the requirements expression and the remaining --lines, for sites,
@@ -206,7 +240,8 @@ def _placement(o: dict[str, Any], policy: Policy
     where = place(o, policy)
     image = container(o, policy)
     attrs: list[tuple[str, str]] = []
-    clauses: list[str] = list(policy.base_requirements)
+    clauses: list[str] = [_grouped(c) if _binds_looser_than_and(c) else c
+                          for c in policy.base_requirements]
     if o.get("os"):
         attrs.append(("DesiredOS", quoting.classad_string(o["os"])))
         if OS_CLAUSE not in clauses:

@@ -42,8 +42,11 @@ from . import workflow_stem
 
 Locate = Callable[..., Span]
 OPTION_KEYS = {o.dest for o in OPTIONS if o.scope is Scope.JOB}
-RESERVED_VARS = {"JOBSUB_ARGS", "JOBSUBJOBSECTION", "CM1", "CM2", "nodename"}
+#: VARS every node gets from jobsub (lower case: HTCondor's macro names ignore case).
+RESERVED_VARS = {"jobsub_args", "jobsubjobsection", "cm1", "cm2", "nodename"}
 _QUEUE_ITEM = re.compile(r"[^\s,()\"']+")
+#: What a job writes beside the DAG: NAME.CLUSTER.PROC.out/.err/.outputs.tar.
+_JOB_WRITES = re.compile(r"(.+)\.\d+\.\d+\.(?:out|err|outputs\.tar)")
 
 
 def load_fast(text: str, path: str) -> Any:
@@ -114,6 +117,8 @@ class _Builder:
         self.edges: list[Edge] = []
         self.jobs: dict[str, _Job] = {}
         self.subdags: list[Workflow] = []
+        #: files DAGMan will write (path, JSON path, what, example), checked at the end
+        self.dagman_paths: list[tuple[str, tuple, str, str]] = []
         self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
         self._used_templates: set[str] = set()
 
@@ -143,6 +148,7 @@ class _Builder:
         self._dependencies(data)
         self._final_rules()
         settings = self._settings(data)
+        self._check_dagman_paths()
         stem = workflow_stem(self.path, (".yaml", ".yml"))
         wf = Workflow(name=name or data.get("name") or stem, source=self.path,
                       base_dir=self.base_dir, kind="dag", specs=self.specs.specs,
@@ -287,11 +293,14 @@ class _Builder:
                                   "executable", self.cwd)
             arguments = [_text(a) for a in s.get("arguments", [])]
             base_vars = {str(k): _text(v) for k, v in (s.get("vars") or {}).items()}
-            for var in base_vars:
-                if var in RESERVED_VARS:
-                    self.sink.error(f"VARS name {var} is set by jobsub", self._at(job, "vars"),
-                                    "choose another name")
             items = self._sweep(job)
+            for key in ("vars", "matrix", "foreach"):
+                names = list(base_vars) if key == "vars" else \
+                    list(items[0]) if key in s and items else []
+                for var in names:
+                    if var.lower() in RESERVED_VARS:  # macro names ignore case
+                        self.sink.error(f"VARS name {var} is set by jobsub", self._at(job, key),
+                                        "choose another name")
             queue = None
             if items is not None and s.get("expand", "nodes") == "queue":
                 queue = self._queue(job, items)
@@ -545,6 +554,20 @@ class _Builder:
         if problem:
             self.sink.error(f"{what} {path!r} {problem}", self.locate(where),
                             f"name a file inside the output folder, such as {example}")
+        else:
+            self.dagman_paths.append((str(path), where, what, example))
+
+    def _check_dagman_paths(self) -> None:
+        """A file DAGMan writes must not be one its jobs write (a job's log, output, error,
+        outputs tar): both would write into it. Checked once every node is known."""
+        logs = {f"{spec.name}.log" for spec in self.specs.specs}
+        stems = {spec.name for spec in self.specs.specs} | {node.name for node in self.nodes}
+        for path, where, what, example in self.dagman_paths:
+            m = _JOB_WRITES.fullmatch(path)
+            if path in logs or path == ".empty_file" or (m and m.group(1) in stems):
+                self.sink.error(f"{what} {path!r} is a file the jobs write themselves",
+                                self.locate(where),
+                                f"name a file of DAGMan's own, such as {example}")
 
     def _settings(self, data: Mapping[str, Any]) -> DagSettings:
         dag = data.get("dag") or {}

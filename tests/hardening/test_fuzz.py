@@ -587,7 +587,7 @@ def test_numbers_reach_the_job_as_written(numbers, channel):
             assert sorted(n["JOBSUB_ARGS"] for n in nodes) == sorted(numbers)
         else:
             [node] = nodes
-            assert decode_arguments('"' + node["JOBSUB_ARGS"].replace('"', '""') + '"') \
+            assert decode_arguments('"' + node["JOBSUB_ARGS"] + '"') \
                 == numbers
 
 

@@ -9,6 +9,7 @@ HOSTILE = [
     "$HOME", "${HOME}", "$(date)", "$(echo hi)", "a$b", "$", "$$", "$ENV(HOME)",
     "`id`", "a;b", "a,b", "a=b", "==", "#hash", "a # b", "&&", "|", "<x>", "*", "?", "~", "!",
     "%s %d", "{}", "[]", "é ü 中文 💥", "\u00a0nbsp", "-", "--", "-e", "''", '""', "'",
+    "$()", "x$()y", "$(/)", "$(:)", "$(a b)", "$((x))", "1.10", "0x1F",
     "x" * 5000,
 ]
 #: Also an empty value, where the channel has one (an argument, an environment variable).
