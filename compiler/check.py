@@ -67,6 +67,7 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
                 sink.error(f"dependency on unknown node {name}", edge.span)
 
     check_vars_in_environment(wf, sink)
+    check_memory_retry(wf, sink)
     for sub in wf.subdags:
         check_workflow(sub, sink)
 
@@ -102,6 +103,36 @@ def check_vars_in_environment(wf: Workflow, sink: Sink) -> None:
                            f"its job, and its value {value!r} holds a blank, a quote or a "
                            "backslash, which HTCondor's text substitution would change",
                            node.span, "pass the value as an argument instead, or simplify it")
+
+
+def check_memory_retry(wf: Workflow, sink: Sink) -> None:
+    """A memory retry asks for more on each try: its cap must be above the first request,
+    and lines the user wrote must not replace what it writes. In a DAG, a job the kernel
+    killed for memory (not held) comes back only through the node's retry."""
+    for spec in wf.specs:
+        retry = spec.options.get("memory_retry")
+        if retry is None:
+            continue
+        memory = spec.options.get("memory", 0)
+        if retry["max"] is not None and retry["max"] <= memory:
+            sink.error(f"job {spec.name}: the memory retry's max ({retry['max']} MB) is not "
+                       f"above the memory it asks for first ({memory} MB)", spec.span,
+                       "raise max, or lower memory")
+        for line in spec.options.get("lines", []):
+            key = line.split("=", 1)[0].strip().lower()
+            if key in ("request_memory", "periodic_release", "retry_request_memory",
+                       "retry_request_memory_increase", "retry_request_memory_max"):
+                sink.error(f"job {spec.name}: --lines sets {key}, which the memory retry "
+                           "writes", spec.span, "drop the line or the memory retry")
+    if wf.kind != "dag":
+        return
+    with_retry = {s.name for s in wf.specs if s.options.get("memory_retry")}
+    for node in wf.nodes:
+        if node.spec in with_retry and node.retry is None:
+            sink.warning(f"node {node.name} has a memory retry but no retry: a job held for "
+                         "memory runs again with more, one the kernel killed for it does not",
+                         node.span, "add retry: N (in dagnabbit, a `retry N` line)")
+            break
 
 
 def check_spec_options(spec: JobSpec, sink: Sink) -> None:

@@ -22,7 +22,7 @@ _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs", "$c
 _SUPPORTED = _ANNOTATIONS | {
     "type", "enum", "const", "properties", "additionalProperties", "required",
     "propertyNames", "minProperties", "maxProperties", "items", "minItems", "maxItems",
-    "minLength", "pattern", "minimum", "maximum", "oneOf", "$ref"}
+    "minLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf", "$ref"}
 
 
 class _Unsupported(Exception):
@@ -176,4 +176,7 @@ class _Compiler:
         if "maximum" in s:
             high = s["maximum"]
             out.append(lambda v: not _is_number(v) or v <= high)
+        if "exclusiveMinimum" in s:
+            above = s["exclusiveMinimum"]
+            out.append(lambda v: not _is_number(v) or v > above)
         return out

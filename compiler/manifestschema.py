@@ -107,13 +107,23 @@ def _job_keys(template: bool) -> dict[str, Any]:
         "hold": _d("DAGMan HOLD script, run when the job is held.", _script()),
         "pre_skip": _d("Skip the node (as successful) when the PRE script exits with this.",
                        {"type": "integer"}),
-        "retry": _d("Retry a failed node this many times, or {count, unless_exit}.", {
+        "retry": _d("Retry a failed node this many times, or {count, unless_exit, memory}.", {
             "oneOf": [{"type": "integer", "minimum": 1},
                       {"type": "object", "additionalProperties": False, "required": ["count"],
                        "properties": {
                            "count": _d("How many retries.", {"type": "integer", "minimum": 1}),
                            "unless_exit": _d("Do not retry when the node exits with this.",
-                                             {"type": "integer"})}}]}),
+                                             {"type": "integer"}),
+                           "memory": _d("Held or killed for using more memory than it asked "
+                                        "for, the job asks `factor` times more on its next "
+                                        "try, at most `max` (same as memory_retry).", {
+                               "type": "object", "additionalProperties": False,
+                               "properties": {
+                                   "factor": _d("Multiplier per try (default 2).",
+                                                {"type": "number", "exclusiveMinimum": 1}),
+                                   "max": _d("The most to ask for: NUMBER[KB|MB|GB|TB]; "
+                                             "a bare number is MB.",
+                                             {"type": ["string", "integer"]})}})}}]}),
         "priority": _d("DAGMan node priority (higher runs first).", {"type": "integer"}),
         "category": _d("Throttling category; see `categories`.",
                        {"type": "string", "pattern": NAME_PATTERN}),

@@ -56,6 +56,9 @@ class Option:
     default: Any = None
     scope: Scope = Scope.JOB
     conflicts: tuple[str, ...] = ()
+    #: Changing it changes what the job computes (a rescue compares these), not only where
+    #: or with how much it runs.
+    identity: bool = True
 
     @property
     def takes_value(self) -> bool:
@@ -224,29 +227,50 @@ OPTIONS: tuple[Option, ...] = (
            help="Role for the job's token (e.g. Analysis, Production); default: the "
                 "default-role file, the token's own role, then the site's default."),
     Option("subgroup", ("--subgroup",), Kind.VALUE, metavar="SUBGROUP", convert=_nonempty,
-           help="Subgroup for priorities and accounting (the site's accounting_subgroup)."),
+           help="Subgroup for priorities and accounting (the site's accounting_subgroup).",
+           identity=False),
     # --- resources ------------------------------------------------------------------------
     Option("count", ("-N",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
            schema=_SIZE_SCHEMA, default=1,
            help="Queue N copies of the job ($PROCESS is 0..N-1)."),
     Option("memory", ("--memory",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.memory_mb),
            schema=_SIZE_SCHEMA, default=2048,
-           help="Memory to request, NUMBER[KB|MB|GB|TB]; a bare number is MB. IR value: MB."),
+           help="Memory to request, NUMBER[KB|MB|GB|TB]; a bare number is MB. IR value: MB.",
+           identity=False),
     Option("disk", ("--disk",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.disk_kb),
            schema=_SIZE_SCHEMA, default=10 * 1024 * 1024,
-           help="Scratch disk to request, NUMBER[KB|MB|GB|TB]; a bare number is KB. IR value: KB."),
+           help="Scratch disk to request, NUMBER[KB|MB|GB|TB]; a bare number is KB. IR value: KB.",
+           identity=False),
     Option("cpu", ("--cpu",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
-           schema=_SIZE_SCHEMA, help="CPU cores to request."),
+           schema=_SIZE_SCHEMA, help="CPU cores to request.",
+           identity=False),
     Option("gpu", ("--gpu",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
-           schema=_SIZE_SCHEMA, help="GPUs to request."),
+           schema=_SIZE_SCHEMA, help="GPUs to request.",
+           identity=False),
     Option("expected_lifetime", ("--expected-lifetime", "--expected_lifetime"), Kind.VALUE,
            metavar="TIME", convert=_wrap(units.lifetime), schema=_SIZE_SCHEMA, default=8 * 3600,
            help="How long the job is expected to run: short (3h), medium (8h), long (85200s) "
-                "or NUMBER[s|m|h|d]. Slots with less lifetime left are not matched. IR: seconds."),
+                "or NUMBER[s|m|h|d]. Slots with less lifetime left are not matched. IR: seconds.",
+           identity=False),
+    Option("memory_retry", ("--memory-retry", "--memory_retry"), Kind.VALUE,
+           metavar="N[:FACTOR[:MAX]]", convert=_wrap(units.memory_retry),
+           schema={"type": "object", "additionalProperties": False,
+                   "required": ["count", "factor", "max"],
+                   "properties": {"count": {"type": "integer", "minimum": 1,
+                                            "maximum": units.INT_MAX},
+                                  "factor": {"type": "number", "exclusiveMinimum": 1,
+                                             "maximum": units.MAX_MEMORY_FACTOR},
+                                  "max": {"type": ["integer", "null"], "minimum": 1,
+                                          "maximum": units.INT_MAX}}},
+           identity=False,
+           help="A job held or killed for using more memory than it asked for runs again "
+                "with FACTOR (default 2) times more, up to N times and at most MAX "
+                "(e.g. 3:2:16GB). In a DAG, a killed job is rerun by the node's retry."),
     Option("timeout", ("--timeout",), Kind.VALUE, metavar="TIME", convert=_wrap(units.seconds),
            schema=_SIZE_SCHEMA,
            help="Kill the user executable if it still runs after NUMBER[s|m|h|d]; "
-                "a bare number is seconds. IR: seconds."),
+                "a bare number is seconds. IR: seconds.",
+           identity=False),
     # --- job environment and submit-file additions ----------------------------------------
     Option("environment", ("-e", "--environment"), Kind.APPEND, metavar="VAR[=VAL]",
            convert=_environment, schema=_PAIR_SCHEMA,
@@ -257,31 +281,39 @@ OPTIONS: tuple[Option, ...] = (
     Option("append_condor_requirements",
            ("-c", "--append_condor_requirements", "--append-condor-requirements"), Kind.APPEND,
            metavar="EXPR", convert=_expression,
-           help="A ClassAd expression ANDed onto the job's requirements."),
+           help="A ClassAd expression ANDed onto the job's requirements.",
+           identity=False),
     Option("overwrite_condor_requirements",
            ("--overwrite-condor-requirements", "--overwrite_condor_requirements"), Kind.VALUE,
            metavar="EXPR", convert=_expression,
            help="Replace the generated requirements with this expression (appended "
-                "requirements are still ANDed on)."),
+                "requirements are still ANDed on).",
+           identity=False),
     Option("resource_provides", ("--resource-provides", "--resource_provides"), Kind.APPEND,
            metavar="KEY=VALUE", convert=_key_value, schema=_PAIR_SCHEMA,
            help="Request a resource: adds +DESIRED_KEY=\"VALUE\" to the job; "
-                "usage_model=... selects usage models."),
+                "usage_model=... selects usage models.",
+           identity=False),
     # --- where it runs --------------------------------------------------------------------
     Option("site", ("--site",), Kind.VALUE, metavar="SITES", convert=_comma_list,
            schema={"type": "array", "items": {"type": "string"}, "minItems": 1},
            conflicts=("onsite", "offsite"),
-           help="Comma-separated sites the job may run at."),
+           help="Comma-separated sites the job may run at.",
+           identity=False),
     Option("onsite", ("--onsite", "--onsite-only"), Kind.FLAG, conflicts=("site", "offsite"),
-           help="Run only on the local site's resources (usage models DEDICATED, OPPORTUNISTIC)."),
+           help="Run only on the local site's resources (usage models DEDICATED, OPPORTUNISTIC).",
+           identity=False),
     Option("offsite", ("--offsite", "--offsite-only"), Kind.FLAG, conflicts=("site", "onsite"),
-           help="Run only offsite (usage model OFFSITE)."),
+           help="Run only offsite (usage model OFFSITE).",
+           identity=False),
     Option("blocklist", ("--blocklist", "--blacklist"), Kind.VALUE, metavar="SITES",
            convert=_comma_list, schema={"type": "array", "items": {"type": "string"},
                                         "minItems": 1},
-           help="Comma-separated sites the job must not run at."),
+           help="Comma-separated sites the job must not run at.",
+           identity=False),
     Option("os", ("--OS",), Kind.VALUE, metavar="OS", convert=_nonempty,
-           help="Worker-node OS, e.g. SL7 (comma-separated for several)."),
+           help="Worker-node OS, e.g. SL7 (comma-separated for several).",
+           identity=False),
     Option("singularity_image", ("--singularity-image", "--apptainer-image",
                                  "--singularity_image", "--apptainer_image"),
            Kind.VALUE, metavar="IMAGE", convert=_nonempty, conflicts=("no_singularity",),
@@ -295,9 +327,11 @@ OPTIONS: tuple[Option, ...] = (
            choices={"--mail_never": "never", "--mail-never": "never",
                     "--mail_on_error": "on_error", "--mail-on-error": "on_error",
                     "--mail_always": "always", "--mail-always": "always"},
-           help="When HTCondor e-mails about the job: never (default), on_error, always."),
+           help="When HTCondor e-mails about the job: never (default), on_error, always.",
+           identity=False),
     Option("email_to", ("--email-to", "--email_to"), Kind.VALUE, metavar="ADDRESS",
-           convert=_email, help="Where job e-mail goes."),
+           convert=_email, help="Where job e-mail goes.",
+           identity=False),
     # --- files ----------------------------------------------------------------------------
     Option("input_file", ("-f",), Kind.APPEND, metavar="FILE", convert=_input_file,
            help="An input file the job finds in $CONDOR_DIR_INPUT: a path read when the job "
@@ -329,7 +363,8 @@ OPTIONS: tuple[Option, ...] = (
            Kind.VALUE, metavar="N", convert=_wrap(units.count), scope=Scope.WORKFLOW,
            schema=_SIZE_SCHEMA,
            help="At most N jobs of the DAG in the queue at once. With -N and no --dag, "
-                "the N copies run as a DAG."),
+                "the N copies run as a DAG.",
+           identity=False),
 )
 
 BY_DEST: dict[str, Option] = {o.dest: o for o in OPTIONS}

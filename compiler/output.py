@@ -35,7 +35,7 @@ class OutFile:
 
 
 #: First path components and suffixes of what jobsub writes into an output folder.
-_OURS_FIRST = frozenset({"files", "dropbox", "sub", MARKER})
+_OURS_FIRST = frozenset({"files", "dropbox", "sub", MARKER, "jobsub.json"})
 _OURS_SUFFIX = (".dag", ".sub", ".sh", ".config")
 
 

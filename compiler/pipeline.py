@@ -116,7 +116,9 @@ def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
     check_policy(wf, policy, sink)
     if sink.errors:
         return []
-    files = plan(wf, policy, sink)
+    from .versions import parse_version
+
+    files = plan(wf, policy, sink, parse_version(condor_version))
     return [] if sink.errors else files
 
 

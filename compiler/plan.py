@@ -23,12 +23,14 @@ import os
 from .diagnostics import JobsubError, Sink
 from .dropbox import Backend, Location, backend
 from .emit.dag import config_text, dag_lines
+from .emit.nodemap import MAP_FILE, DagFiles, node_map
 from .emit.quoting import Unrepresentable, macro_names
-from .emit.submit import Names, render_submit, render_wrapper
+from .emit.submit import Names, render_submit, render_wrapper, stdio_stem
 from .inputs import JobFiles, Shipped, job_files, sandbox_name_taken
 from .ir import Workflow
 from .output import OutFile
 from .policy import Policy
+from .versions import DEFAULT_TARGET
 
 
 def _source(wf: Workflow, path: str) -> str:
@@ -86,8 +88,10 @@ def wrapper_name(spec: str, executable: str) -> str:
     return name
 
 
-def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
-    """Every file of the output folder. Errors (unrepresentable values) go to `sink`."""
+def plan(wf: Workflow, policy: Policy, sink: Sink,
+         target: tuple[int, int, int] = DEFAULT_TARGET) -> list[OutFile]:
+    """Every file of the output folder, for HTCondor `target`. Errors (unrepresentable
+    values) go to `sink`."""
     copies = user_files(wf)
     try:
         box = backend(policy.dropbox)
@@ -95,14 +99,19 @@ def plan(wf: Workflow, policy: Policy, sink: Sink) -> list[OutFile]:
         sink.absorb(err)
         return []
     shipped: dict[str, OutFile] = {}
-    files = _plan_workflow(wf, policy, sink, copies, box, shipped, "")
+    parts: list[DagFiles] = []
+    files = _plan_workflow(wf, policy, sink, copies, box, shipped, "", target, parts)
+    if not sink.errors:
+        files.append(OutFile(MAP_FILE, node_map(wf, parts)))
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
     return files
 
 
 def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, str],
-                   box: Backend, shipped: dict[str, OutFile], prefix: str) -> list[OutFile]:
+                   box: Backend, shipped: dict[str, OutFile], prefix: str,
+                   target: tuple[int, int, int], parts: list[DagFiles],
+                   parent: str | None = None) -> list[OutFile]:
     """The files of one workflow, named with `prefix` (a sub-DAG's `NODE.`)."""
     files: list[OutFile] = []
     names: dict[str, Names] = {}
@@ -136,13 +145,21 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         n = names[spec.name]
         try:
             files.append(OutFile(n.submit, render_submit(wf, spec, n, policy,
-                                                         wf.nodes[0] if single else None)))
+                                                         wf.nodes[0] if single else None,
+                                                         target)))
             files.append(OutFile(n.wrapper, render_wrapper(wf, spec, n, policy),
                                  executable=True))
         except JobsubError as err:
             sink.absorb(err)
 
-    if not single:
+    dag_file = (f"{prefix}{wf.name}.dag" if not prefix else f"{prefix[:-1]}.dag") \
+        if not single else None
+    jobstate_log = (wf.settings.jobstate_log or f"{dag_file}.jobstate.log") if dag_file \
+        else None
+    parts.append(DagFiles(wf, dag_file, parent, {s: n.submit for s, n in names.items()},
+                          {s.name: stdio_stem(s, names[s.name], not single)
+                           for s in wf.specs}, jobstate_log))
+    if dag_file is not None:
         config = None
         try:
             text = config_text(wf)
@@ -156,13 +173,12 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
                    for s in (sc.executable for sc in node.scripts)}
         subdags = {sub.name: f"{prefix}{sub.name}.dag" for sub in wf.subdags}
         text = "\n".join(dag_lines(wf, {s: names[s].submit for s in names}, scripts, config,
-                                   sink, subdags)) + "\n"
-        files.append(OutFile(f"{prefix}{wf.name}.dag" if not prefix else
-                             f"{prefix[:-1]}.dag", text))
+                                   sink, subdags, jobstate_log)) + "\n"
+        files.append(OutFile(dag_file, text))
 
     for sub in wf.subdags:
         files += _plan_workflow(sub, policy, sink, copies, box, shipped,
-                                f"{prefix}{sub.name}.")
+                                f"{prefix}{sub.name}.", target, parts, sub.name)
     return files
 
 

@@ -75,6 +75,8 @@ def canonical(options: Mapping[str, Any]) -> tuple:
     def freeze(v: Any) -> Any:
         if isinstance(v, list):
             return tuple(freeze(x) for x in v)
+        if isinstance(v, dict):
+            return tuple(sorted((k, freeze(x)) for k, x in v.items()))
         return v
     return tuple(sorted((k, freeze(v)) for k, v in options.items() if v is not None))
 

@@ -83,3 +83,29 @@ def _positive(value: int, text: str, what: str) -> int:
         raise UnitError(f"{text!r}: the {what} is more than HTCondor can hold "
                         f"({INT_MAX:,} in its unit)")
     return value
+
+
+#: The most a memory retry may multiply the request by at each try.
+MAX_MEMORY_FACTOR = 16
+
+
+def memory_retry(text: str) -> dict:
+    """`--memory-retry N[:FACTOR[:MAX]]`: a job held or killed for using more memory than it
+    asked for runs again, up to N times, each time asking FACTOR (default 2) times more, but
+    never more than MAX (a size; bare number MB; default: no cap but N tries)."""
+    parts = text.split(":")
+    if len(parts) > 3 or not text.strip():
+        raise UnitError(f"{text!r} is not N[:FACTOR[:MAX]], e.g. 3:2:16GB")
+    tries = count(parts[0].strip())
+    factor = 2.0
+    if len(parts) > 1 and parts[1].strip():
+        try:
+            factor = float(parts[1].strip().strip("xX"))
+        except ValueError:
+            raise UnitError(f"{parts[1]!r} is not a factor; expected a number such as 2 "
+                            "or 1.5") from None
+        if not 1 < factor <= MAX_MEMORY_FACTOR:
+            raise UnitError(f"{parts[1]!r}: the factor must be above 1 and at most "
+                            f"{MAX_MEMORY_FACTOR}")
+    cap = memory_mb(parts[2]) if len(parts) > 2 and parts[2].strip() else None
+    return {"count": tries, "factor": factor, "max": cap}

@@ -14,6 +14,8 @@ DEFAULT_TARGET = (23, 0, 0)
 #: Feature -> first HTCondor release whose DAGMan accepts it.
 WEAK_EDGES = ("WEAK dependencies (after_weak)", (25, 13, 2))
 SCRIPT_DEBUG = ("SCRIPT DEBUG (a script's debug: file)", (23, 3, 0))
+#: First release with retry_request_memory_increase/_max (older ones get an expression).
+NATIVE_MEMORY_RETRY = (25, 2, 1)
 
 
 def parse_version(text: str | None) -> tuple[int, int, int]:

@@ -212,6 +212,37 @@ def load_plain(text: str) -> Any:
     return None if next(non_text_keys(doc), None) else doc
 
 
+def block_key_lines(text: str, top: str, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """(line, column) of each of `keys` directly under the top-level block mapping key
+    `top`, found by a glance at the text, for the fast pass that loads no positions.
+    All or nothing: unless exactly `keys` are found, once each, in plain block style,
+    nothing is returned (and the caller does without lines)."""
+    wanted = set(keys)
+    head = re.search(rf"^{re.escape(top)}[ \t]*:[ \t]*(?:#[^\n]*)?\n", text, re.M)
+    if head is None:
+        return {}
+    first = re.compile(r"^( +)[^ #\n]", re.M).search(text, head.end())
+    if first is None:
+        return {}
+    indent = len(first.group(1))
+    end = re.compile(r"^[^ #\n]", re.M).search(text, head.end())
+    stop = end.start() if end else len(text)
+    found: dict[str, tuple[int, int]] = {}
+    line, at = text.count("\n", 0, head.end()) + 1, head.end()
+    pattern = re.compile(rf"^ {{{indent}}}(?![ #\t\r\n])([^\n]*)", re.M)
+    for m in pattern.finditer(text, head.end(), stop):
+        key = _BLOCK_KEY.match(m.group(1))
+        if key is None or key.group(2) in found or key.group(2) not in wanted:
+            return {}
+        line += text.count("\n", at, m.start())
+        at = m.start()
+        found[key.group(2)] = (line, indent + 1)
+    return found if set(found) == wanted else {}
+
+
+_BLOCK_KEY = re.compile(r"""(['"]?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*:(?:[ \t]|$)""")
+
+
 def _too_deep(text: str) -> tuple[int, int] | None:
     """(line, column), from 1, where the text's nesting first passes twice MAX_YAML_DEPTH,
     or None. A linear glance at flow brackets (outside quotes and comments) and block

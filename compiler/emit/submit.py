@@ -18,6 +18,8 @@ from ..inputs import JobFiles, outputs_tar, tarball_stem
 from ..ir import JobSpec, Node, Workflow
 from ..placement import container, place
 from ..policy import Policy
+from ..units import INT_MAX
+from ..versions import DEFAULT_TARGET, NATIVE_MEMORY_RETRY
 from . import quoting
 from .quoting import Unrepresentable
 
@@ -55,12 +57,13 @@ class Names:
 
 
 def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
-                  node: Node | None = None) -> str:
+                  node: Node | None = None, target: tuple[int, int, int] = DEFAULT_TARGET
+                  ) -> str:
     """The submit description of `spec`. In a DAG the arguments come from VARS; for a single
-    job (`node` given) they are written inline."""
+    job (`node` given) they are written inline. `target`: the HTCondor version it is for."""
     try:
         text = _env().get_template("job.sub.j2").render(
-            _submit_context(wf, spec, names, policy, node))
+            _submit_context(wf, spec, names, policy, node, target))
     except Unrepresentable as err:
         raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
     for line in text.splitlines():
@@ -113,12 +116,12 @@ def _source(wf: Workflow) -> str:
 
 
 def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
-                    node: Node | None) -> dict[str, Any]:
+                    node: Node | None, target: tuple[int, int, int]) -> dict[str, Any]:
     o = spec.options
     dag = node is None
     exe_name = names.executable.rsplit("/", 1)[-1]
     own = names.stem or spec.name
-    stem = f"{own[:-len(spec.name)]}$(JOB)" if dag else own
+    stem = stdio_stem(spec, names, dag)
     env_pairs: list[tuple[str, str]] = [("CLUSTER", "$(Cluster)"), ("PROCESS", "$(Process)")]
     if dag:
         env_pairs += [("JOBSUBJOBSECTION", "$(JOBSUBJOBSECTION)"), ("CM1", "$(CM1)"),
@@ -158,12 +161,13 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
                                         [*names.files.inputs, *names.files.tarballs]
                                         if f.transfer)]],
         "output_files": [".empty_file", *([outputs_tar(own)] if outputs else [])],
-        "output": f"{stem}.$(Cluster).$(Process).out",
-        "error": f"{stem}.$(Cluster).$(Process).err",
-        "log": f"{own}.log",
+        "output": stdio_name(stem, "out"),
+        "error": stdio_name(stem, "err"),
+        "log": job_log(own),
         "environment": quoting.environment(
             [(k, quoting.put_in_macros([v], {}, defined)[0]) for k, v in env_pairs], defined),
-        "memory": f"{o['memory']}M",
+        "memory": memory_request(o, dag, target),
+        "memory_retry": memory_retry_lines(o, target),
         "disk": f"{o['disk']}K",
         "cpus": o.get("cpu"),
         "gpus": o.get("gpu"),
@@ -182,6 +186,75 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "oauth": spec.oauth,
         "oauth_scopes": " ".join(spec.oauth.scopes) if spec.oauth else "",
     }
+
+
+def stdio_stem(spec: JobSpec, names: Names, dag: bool) -> str:
+    """What a job's .out/.err names start with: `$(JOB)` in a DAG (`SUB.$(JOB)` in sub-DAG
+    SUB), the spec's own name for a single job."""
+    own = names.stem or spec.name
+    return f"{own[:-len(spec.name)]}$(JOB)" if dag else own
+
+
+def stdio_name(stem: str, stream: str) -> str:
+    """A job's stdout ("out") or stderr ("err") file: `stem` is `$(JOB)` (or `SUB.$(JOB)`)
+    for a DAG node, the spec's name for a single job. The runtime finds them by this too."""
+    return f"{stem}.$(Cluster).$(Process).{stream}"
+
+
+def job_log(stem: str) -> str:
+    return f"{stem}.log"
+
+
+#: Holds that mean "used more memory than it asked for": cgroup OOM (34), the startd's
+#: HOLD_IF_MEMORY_EXCEEDED policy (21/102), and site policies whose reason says so.
+MEMORY_HOLD = ("(HoldReasonCode =?= 34 || (HoldReasonCode =?= 21 && HoldReasonSubCode =?= 102)"
+               " || ((HoldReasonCode =?= 21 || HoldReasonCode =?= 26) && "
+               'regexp("memory", HoldReason, "i")))')
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _retry_cap(o: dict[str, Any]) -> int:
+    retry = o["memory_retry"]
+    if retry["max"] is not None:
+        return retry["max"]
+    return min(INT_MAX, int(o["memory"] * retry["factor"] ** retry["count"]))
+
+
+def memory_request(o: dict[str, Any], dag: bool, target: tuple[int, int, int]) -> str:
+    """request_memory: with a memory retry, a DAG node asks FACTOR**$(RETRY) times more on
+    each of DAGMan's retries (a job killed for memory comes back as a new job), and a job
+    released from a memory hold asks FACTOR times what it used (older HTCondor; newer ones
+    do that themselves, see memory_retry_lines)."""
+    retry = o.get("memory_retry")
+    native = target >= NATIVE_MEMORY_RETRY
+    if retry is None or (native and not dag):
+        return f"{o['memory']}M"
+    factor = _number(retry["factor"])
+    base = f"{o['memory']} * pow({factor}, $(RETRY))" if dag else str(o["memory"])
+    if native:
+        return f"ceiling(min({{{_retry_cap(o)}, {base}}}))"
+    grown = f"ifThenElse(isUndefined(MemoryUsage), 0, MemoryUsage * {factor})"
+    return f"ceiling(min({{{_retry_cap(o)}, max({{{base}, {grown}}})}}))"
+
+
+def memory_retry_lines(o: dict[str, Any], target: tuple[int, int, int]
+                       ) -> list[tuple[str, str]]:
+    """What brings a job held for memory back: HTCondor's own retry_request_memory
+    commands where the target has them, else a periodic_release of memory holds while
+    more memory can help (the request grows from MemoryUsage, see memory_request)."""
+    retry = o.get("memory_retry")
+    if retry is None:
+        return []
+    cap = _retry_cap(o)
+    if target >= NATIVE_MEMORY_RETRY:
+        return [("retry_request_memory_increase",
+                 f"RequestMemory * {_number(retry['factor'] - 1)}"),
+                ("retry_request_memory_max", str(cap))]
+    return [("periodic_release", f"{MEMORY_HOLD} && NumJobStarts <= {retry['count']} && "
+                                 f"MemoryUsage < {cap}")]
 
 
 def _queue(spec: JobSpec) -> str | None:

@@ -70,7 +70,7 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
     if doc is not None:
         trial = Sink()
         wf = _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), trial,
-                      _Nowhere(path), _stack).run(name)
+                      _Nowhere(path, text, doc), _stack).run(name)
         if not trial.diagnostics:
             return wf
     doc = yamlsource.load(text, path)  # raises a located JobsubError on bad YAML
@@ -83,14 +83,26 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
 
 
 class _Nowhere:
-    """The fast pass's locator: only the file is known."""
+    """The fast pass's locator: only the file is known, and the line of each job's key
+    when a glance at the text finds them (the runtime names the line that made a node)."""
 
     precise = False
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, text: str = "", doc: Any = None):
+        self.path, self.text, self.doc = path, text, doc
+        self._jobs: dict[str, tuple[int, int]] | None = None
 
-    def __call__(self, *_args, **_kwargs) -> Span:
+    def __call__(self, json_path=(), key: bool = False) -> Span:
+        if key and len(json_path) == 2 and json_path[0] == "jobs":
+            if self._jobs is None:
+                from ..yamlsource import block_key_lines
+
+                jobs = self.doc.get("jobs") if isinstance(self.doc, Mapping) else None
+                self._jobs = block_key_lines(self.text, "jobs", jobs) \
+                    if isinstance(jobs, Mapping) else {}
+            where = self._jobs.get(json_path[1])
+            if where is not None:
+                return Span(self.path, *where)
         return Span(self.path)
 
 
@@ -262,7 +274,25 @@ class _Builder:
         layers.append(self._layer(body, ("jobs", name)))
         settings, options, spans, origin = _combine(layers)
         options = {k: v for k, v in options.items() if v is not False}
+        self._memory_retry(name, settings, options, origin)
         return _Job(name, settings, options, spans, origin)
+
+    def _memory_retry(self, name: str, settings: dict, options: dict, origin: dict) -> None:
+        """`retry: {count, memory: {factor, max}}` is `memory_retry: COUNT:FACTOR:MAX`."""
+        retry = settings.get("retry")
+        if not isinstance(retry, Mapping) or not isinstance(retry.get("memory"), Mapping):
+            return
+        memory = retry["memory"]
+        where = (*origin.get("retry", ("jobs", name, "retry")), "memory")
+        if "memory_retry" in options:
+            self.sink.error(f"job {name} sets memory_retry and retry: memory", self.locate(
+                where, key=True), "keep one of them")
+            return
+        text = f"{retry['count']}:{_text(memory.get('factor', 2))}:{_text(memory.get('max', ''))}"
+        try:
+            options["memory_retry"] = BY_DEST["memory_retry"].convert(text, self.ctx)
+        except UnitError as err:
+            self.sink.error(f"retry: memory: {err}", self.locate(where))
 
     def _check_templates(self, data: Mapping[str, Any]) -> None:
         for name in data.get("templates") or {}:

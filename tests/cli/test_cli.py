@@ -31,7 +31,7 @@ def test_compile_writes_and_reports(work, capsys):
     out = capsys.readouterr().out
     assert "wrote w.jobsub/w.dag (2 nodes, 1 dependencies)" in out
     assert sorted(os.listdir(work / "w.jobsub")) == [
-        ".jobsub-output", "files", "stage_1.sh", "stage_1.sub", "w.dag"]
+        ".jobsub-output", "files", "jobsub.json", "stage_1.sh", "stage_1.sub", "w.dag"]
 
 
 def test_errors_are_located_and_nothing_is_written(work, capsys):

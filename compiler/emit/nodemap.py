@@ -1,0 +1,136 @@
+"""`jobsub.json`: what the runtime needs to tell a node's story after it ran, and that no
+HTCondor file keeps — the line of the workflow file that made each node, the job (submit
+file) it runs, what it asked for, and a fingerprint of what it computes, so that a rescue of
+an edited workflow can tell whether a node name still means the same work.
+
+Columnar (one list per field), so a 100,000-node DAG is a few MB read with one json.loads.
+The runtime reads it (runtime/nodemap.py); it is never sent to the schedd.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ..ir import JobSpec, Node, Workflow
+from ..options import BY_DEST
+
+MAP_FILE = "jobsub.json"
+MAP_VERSION = 1
+#: Node-level edges are kept for DAGs up to this size (drawn node by node); bigger ones are
+#: drawn by job group, whose edges are always kept.
+NODE_EDGES_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class DagFiles:
+    """The files of one (sub-)workflow in the folder, as plan() named them."""
+
+    wf: Workflow
+    dag: str | None  # NAME.dag; None for a single job
+    parent: str | None  # the node of the enclosing DAG that runs it (a sub-DAG)
+    submit: dict[str, str]  # spec name -> submit file
+    stdio_stem: dict[str, str]  # spec name -> what its .out/.err names start with
+    jobstate_log: str | None
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def spec_identity(spec: JobSpec) -> str:
+    """What a job spec computes: its executable, its inputs and every option that shapes the
+    job's work; not how much it asks for or where it may run (a rescue with more memory is
+    the same work)."""
+    options = {k: v for k, v in spec.options.items()
+               if k not in BY_DEST or BY_DEST[k].identity}
+    queue = None if spec.queue is None else [spec.queue.names, spec.queue.rows]
+    return _digest(os.path.normpath(spec.executable), options, queue)
+
+
+def node_fingerprint(spec_id: str | None, node: Node) -> str:
+    return _digest(spec_id, node.arguments, node.vars, node.subdag, node.noop)
+
+
+def group_of(node: Node) -> str:
+    """The job group a node is counted in: the nodes sharing one submit file (its spec), or
+    a sub-DAG node on its own."""
+    return node.spec if node.spec is not None else f"subdag {node.name}"
+
+
+def _group_edges(wf: Workflow) -> list[list]:
+    """[parent group, child group, weak] for every pair of groups some edge joins."""
+    group = {n.name: group_of(n) for n in wf.nodes}
+    pairs: dict[tuple[str, str], bool] = {}
+    for edge in wf.edges:
+        for a in sorted({group[p] for p in edge.parents if p in group}):
+            for b in sorted({group[c] for c in edge.children if c in group}):
+                pairs[(a, b)] = pairs.get((a, b), True) and edge.weak
+    return [[a, b, weak] for (a, b), weak in pairs.items()]
+
+
+def _relative(path: str, top_dir: str) -> str:
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, top_dir)
+    return full if rel.startswith("..") else rel
+
+
+def node_map(top: Workflow, parts: list[DagFiles]) -> str:
+    """The text of jobsub.json for a folder whose (sub-)workflows are `parts` (top first).
+    Source files are named relative to the top workflow file's folder, so the text does
+    not depend on where it was compiled from."""
+    top_dir = os.path.dirname(os.path.abspath(top.source))
+    sources: list[str] = []
+    index: dict[str, int] = {}
+
+    def source(span) -> tuple[int, int, int]:
+        if span is None or not span.file:
+            return -1, 0, 0
+        key = span.file
+        if key not in index:
+            index[key] = len(sources)
+            sources.append(_relative(key, top_dir))
+        return index[key], span.line, span.column
+
+    workflows = []
+    for part in parts:
+        wf = part.wf
+        identity = {spec.name: spec_identity(spec) for spec in wf.specs}
+        specs = {}
+        for spec in wf.specs:
+            file, line, column = source(spec.span)
+            o = spec.options
+            specs[spec.name] = {
+                "submit": part.submit[spec.name], "executable": os.path.basename(
+                    spec.executable), "source": file, "line": line, "column": column,
+                "memory": o.get("memory"), "disk": o.get("disk"),
+                "memory_retry": o.get("memory_retry"), "stdio": part.stdio_stem[spec.name],
+                "identity": identity[spec.name]}
+        columns: dict[str, list] = {k: [] for k in ("name", "spec", "source", "line",
+                                                      "column", "retry", "fingerprint")}
+        for node in wf.nodes:
+            file, line, column = source(node.span)
+            columns["name"].append(node.name)
+            columns["spec"].append(group_of(node))
+            columns["source"].append(file)
+            columns["line"].append(line)
+            columns["column"].append(column)
+            columns["retry"].append(node.retry.count if node.retry else 0)
+            columns["fingerprint"].append(node_fingerprint(identity.get(node.spec), node))
+        workflows.append({
+            "name": wf.name, "dag": part.dag, "parent": part.parent,
+            "jobstate_log": part.jobstate_log,
+            "nodes_log": f"{part.dag}.nodes.log" if part.dag else None,
+            "dagman_out": f"{part.dag}.dagman.out" if part.dag else None,
+            "final": [n.name for n in wf.nodes if n.final],
+            "group_edges": _group_edges(wf),
+            "edges": [[e.parents, e.children, e.weak] for e in wf.edges]
+            if len(wf.nodes) <= NODE_EDGES_LIMIT else None,
+            "specs": specs, "nodes": columns})
+    data = {"jobsub_map": MAP_VERSION, "workflow": _relative(top.source, top_dir),
+            "kind": top.kind, "sources": sources, "workflows": workflows}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -1,0 +1,69 @@
+"""jobsub.json: where each node was written, and fingerprints that change with what a node
+computes but not with what it asks for (a rescue compares them)."""
+
+from __future__ import annotations
+
+import json
+
+from jobsub.runtime.nodemap import parse
+from tests.helpers import compile_text, make_executable
+
+DAG = """\
+<serial>
+jobsub_submit -G g --memory 1GB file://a.sh one
+<parallel>
+jobsub_submit -G g file://a.sh two
+jobsub_submit -G g file://b.sh three
+</parallel>
+</serial>
+"""
+
+
+def _map(tmp_path, text=DAG, name="wf.dagnabbit"):
+    make_executable(tmp_path / "a.sh")
+    make_executable(tmp_path / "b.sh")
+    wf, files, sink = compile_text(tmp_path, text, name)
+    assert not sink.errors, [d.message for d in sink.errors]
+    text = next(f.text for f in files if f.path == "jobsub.json")
+    return json.loads(text), parse(text, str(tmp_path))
+
+
+def test_nodes_carry_their_line_group_and_fingerprint(tmp_path):
+    data, nodemap = _map(tmp_path)
+    top = nodemap.top
+    assert data["workflow"] == "wf.dagnabbit" and data["sources"] == ["wf.dagnabbit"]
+    assert [top.origin(n, nodemap.sources).line for n in ("stage_1", "stage_2", "stage_3")] \
+        == [2, 4, 5]
+    assert top.group("stage_3") == "stage_3" and top.groups["stage_3"].executable == "b.sh"
+    assert top.jobstate_log == "wf.dag.jobstate.log"
+    assert top.nodes_log == "wf.dag.nodes.log"
+    assert len({top.fingerprint(n) for n in top.nodes}) == 3
+    assert top.group_edges == [["stage_1", "stage_2", False], ["stage_1", "stage_3", False]]
+
+
+def test_resources_keep_the_fingerprint_and_arguments_change_it(tmp_path):
+    _, before = _map(tmp_path)
+    more = DAG.replace("--memory 1GB", "--memory 4GB --disk 5GB --expected-lifetime long")
+    _, after = _map(tmp_path, more)
+    assert after.top.fingerprint("stage_1") == before.top.fingerprint("stage_1")
+    edited = DAG.replace("file://a.sh one", "file://a.sh uno")
+    _, other = _map(tmp_path, edited)
+    assert other.top.fingerprint("stage_1") != before.top.fingerprint("stage_1")
+    assert other.top.fingerprint("stage_2") == before.top.fingerprint("stage_2")
+
+
+def test_an_inserted_line_shifts_dagnabbit_names_onto_other_work(tmp_path):
+    _, before = _map(tmp_path)
+    inserted = DAG.replace("<serial>\n", "<serial>\njobsub_submit -G g file://b.sh zero\n")
+    _, after = _map(tmp_path, inserted)
+    assert after.top.fingerprint("stage_2") != before.top.fingerprint("stage_2")
+
+
+def test_manifest_jobs_have_their_key_lines_on_the_fast_path(tmp_path):
+    manifest = ("name: m\njobs:\n  first:\n    executable: a.sh\n"
+                "  # a comment\n  second: {executable: b.sh, after: first}\n")
+    _, nodemap = _map(tmp_path, manifest, "m.yaml")
+    top = nodemap.top
+    assert top.origin("first", nodemap.sources).line == 3
+    assert top.origin("second", nodemap.sources).line == 6
+    assert nodemap.shown(top.origin("second", nodemap.sources)).endswith("m.yaml:6")
