@@ -2,7 +2,8 @@
 happened to each one (jobsub_lite: "Job 1234.0 held").
 
 A finished job whose output still waits in the spool for `jobsub fetchlog` is completed
-and in the queue: `rm` lets it go (its output is discarded) instead of refusing."""
+and in the queue (a removed DAG too: its spool holds its rescue DAG): `rm` lets it go (what
+it left is discarded) instead of refusing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ VERBS = {
 }
 _WHY_NOT = {"hold": "cannot be held (it is {state})", "release": "is not held (it is {state})",
             "rm": "cannot be removed (it is {state})"}
-COMPLETED = 4
+REMOVED, COMPLETED = 3, 4
 _STATE = {1: "idle", 2: "running", 3: "already removed", 4: "completed", 5: "held",
           6: "transferring output", 7: "suspended"}
 
@@ -47,7 +48,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
     ads = schedd.call("querying the queue", schedd.schedd.query, " && ".join(parts),
                       ["ClusterId", "ProcId", "JobStatus"])
     found = {(ad["ClusterId"], ad["ProcId"]): ad["JobStatus"] for ad in ads
-             if ids or ad["JobStatus"] != COMPLETED}  # finished jobs go only when named
+             if ids or ad["JobStatus"] not in (REMOVED, COMPLETED)}  # ended: only if named
     problems = []
     for job in ids:
         if not any(c == job.cluster and (job.proc is None or p == job.proc) for c, p in found):
@@ -58,7 +59,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
     for (cluster, proc), status in sorted(found.items()):
         if allowed(status):
             targets.append(f"{cluster}.{proc}")
-        elif verb == "rm" and status == COMPLETED:
+        elif verb == "rm" and status in (REMOVED, COMPLETED):
             finished.append(f"{cluster}.{proc}")
         else:
             problems.append(f"job {cluster}.{proc} "
@@ -67,7 +68,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
     if finished:
         schedd.call("letting finished jobs go", schedd.schedd.edit, finished,
                     "LeaveJobInQueue", "false")
-        messages += [f"Job {t} removed (it had finished; its unfetched output is discarded)"
+        messages += [f"Job {t} removed (it had ended; what it left unfetched is discarded)"
                      for t in finished]
     if targets:
         action = getattr(schedd.htcondor.JobAction, action_name)

@@ -32,6 +32,7 @@ from jobsub.compiler.diagnostics import JobsubError
 from . import records
 from .jobids import JobId, quote
 from .pool import Schedd
+from .submission import FETCHED_ATTR, PEEKED_ATTR
 
 SCHEDULER_UNIVERSE = 7
 _ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobUniverse", "Iwd", "SUBMIT_Iwd", "UserLog",
@@ -87,6 +88,9 @@ def fetch(schedd: Schedd, job: JobId, name: str, destdir: str | None) -> Fetched
         _write_archive(archive, staging, result.files)
         if finished and first.get("SUBMIT_Iwd") is not None:
             records.save_fetched(schedd.name, job.cluster, archive)
+            # Kept here now: the job may leave the queue (see submission.leave_in_queue).
+            schedd.call("marking the job fetched", schedd.schedd.edit, _constraint(job),
+                        FETCHED_ATTR, "true")
         result.where = _deliver(archive, staging, result.files, name, destdir)
     return result
 
@@ -107,6 +111,15 @@ def _retrieve(schedd: Schedd, job: JobId, ads: list, staging: Path) -> None:
         schedd.call("preparing to fetch", schedd.schedd.edit, constraint, "SUBMIT_UserLog",
                     quote(str(staging / os.path.basename(str(log)))))
     schedd.call("fetching the job's files", schedd.schedd.retrieve, constraint)
+
+
+def peek(schedd: Schedd, job: JobId, ads: list, dest: Path) -> None:
+    """A spooled job's files as they are now, into `dest`, for a report: marked as read,
+    not fetched, so that a finished job stays in the queue until `jobsub fetchlog`."""
+    if any(ad.get("JobStatus") in FINISHED for ad in ads):
+        schedd.call("preparing to read the job's files", schedd.schedd.edit, _constraint(job),
+                    PEEKED_ATTR, "true")
+    _retrieve(schedd, job, ads, dest)
 
 
 def _copy_unspooled(first, ads: list, staging: Path) -> None:

@@ -4,9 +4,11 @@
 - `submitting/KEY`: the journal of a submission under way (see submission.py); one whose
   submission never finished is kept until the next attempt, or RECORD_DAYS.
 - `jobs/SCHEDD/CLUSTER/`: the record of a submitted job or DAG: `submitted.tgz`, the text
-  files jobsub wrote for it (DAG, submit files, wrappers, DAGMan config; not the copied
-  executables or dropbox files, which the user has), `job.json` (when, from which workflow
-  file and folder), and once fetched, `fetched.tgz` (what the last `fetchlog` brought back).
+  files jobsub wrote for it (DAG, submit files, wrappers, DAGMan config, jobsub.json; not
+  the copied executables or dropbox files, which the user has), `job.json` (when, from
+  which workflow file and folder), once fetched, `fetched.tgz` (what the last `fetchlog`
+  brought back), and once a report read a finished submission, `files/` (its files as the
+  spool had them, so later reports need no schedd).
 
 The schedd's spool holds what the jobs wrote; it never sends back the files a job was
 submitted with, and a fetched job leaves the queue. The record is what lets `fetchlog` hand
@@ -27,6 +29,8 @@ from pathlib import Path
 from jobsub.compiler.output import MARKER
 
 RECORD_DAYS = 30
+#: In a record's `files/` (a finished submission's files, kept once read): the copy is whole.
+MARKER_DONE = ".complete"
 #: Folders of a compiled folder (at any level) that hold the user's data, not jobsub's text.
 _DATA_FOLDERS = frozenset({"files", "dropbox"})
 

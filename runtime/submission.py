@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.emit.nodemap import MAP_FILE
 from jobsub.compiler.output import MARKER
 
 from . import dagman, records
@@ -40,6 +41,7 @@ SPOOLING_INPUT = 16
 SPOOL_TIMEOUT_S = 3600
 RELEASE_WAIT_S = 30.0
 STATUS_REMOVED, STATUS_COMPLETED, STATUS_HELD = 3, 4, 5
+SCHEDULER_UNIVERSE = 7
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,29 @@ def submission_key(folder: Path, user: str) -> str:
 
 def top_level_inputs(folder: Path) -> list[str]:
     """What a DAGMan job takes along: the folder's top-level entries (folders whole),
-    without jobsub's listing of it."""
-    return sorted(e.name for e in folder.iterdir() if e.name != MARKER)
+    without jobsub's listing of it and its node map (read only on this side)."""
+    return sorted(e.name for e in folder.iterdir() if e.name not in (MARKER, MAP_FILE))
+
+
+#: Set by `jobsub fetchlog` on a finished job it fetched: the job may leave the queue now.
+FETCHED_ATTR = "JobsubFetched"
+#: Set by commands that only read a finished job's files (status, analyze, report, rescue):
+#: their retrieval must not count as the fetch that lets it go.
+PEEKED_ATTR = "JobsubPeeked"
 
 
 def leave_in_queue(days: float) -> str:
     """A finished job waits in the queue (its output in the spool) until its output is
-    fetched after it finished, or for `days`; HTCondor's own default for spooled jobs is
-    the same, but only from 25.8.2 on does it let a fetched job go."""
+    fetched after it finished, or for `days`. Fetched means: by `jobsub fetchlog`, or by
+    another tool (condor_transfer_data) unless jobsub has read its files for a report,
+    which a later fetch must still find. A removed DAG waits too: its spool holds the
+    rescue DAG that `jobsub rescue` starts from. (HTCondor's own default for spooled jobs
+    is alike for completed jobs, but only from 25.8.2 on does it let a fetched job go.)"""
     fetched = "ifThenElse(isUndefined(StageOutFinish), 0, StageOutFinish)"
-    return (f"JobStatus == {STATUS_COMPLETED} && {fetched} < EnteredCurrentStatus && "
+    finished = (f"(JobStatus == {STATUS_COMPLETED} || (JobStatus == {STATUS_REMOVED} && "
+                f"JobUniverse == {SCHEDULER_UNIVERSE}))")
+    return (f"{finished} && {FETCHED_ATTR} =!= true && "
+            f"({PEEKED_ATTR} =?= true || {fetched} < EnteredCurrentStatus) && "
             f"(time() - EnteredCurrentStatus) < {int(days * 86400)}")
 
 

@@ -75,7 +75,8 @@ def pool(request, tmp_path_factory):
         try:
             for schedd in all_schedds():
                 schedd.act(htcondor2.JobAction.Remove, mine)
-                finished = schedd.query(f"({mine}) && JobStatus == 4", ["ClusterId", "ProcId"])
+                finished = schedd.query(f"({mine}) && (JobStatus == 4 || JobStatus == 3)",
+                                        ["ClusterId", "ProcId"])
                 if finished:  # unfetched output: let it go
                     schedd.edit([f"{a['ClusterId']}.{a['ProcId']}" for a in finished],
                                 "LeaveJobInQueue", "false")
@@ -103,3 +104,11 @@ def pool_cwd(pool, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("JOBSUB_SUBMIT_DIR", raising=False)
     return folder
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium (Debian's), installed if missing; see tests/browser.py."""
+    from tests.browser import find_or_install
+
+    return find_or_install()

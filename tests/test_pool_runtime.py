@@ -138,7 +138,7 @@ def test_single_job_argv_fetchlog_without_the_client_folder(pool, work, capsys, 
     assert output.read_text().splitlines() == [f"[{a}]" for a in hostile]
     assert sorted(p.name for p in (work / "got" / job_id).iterdir()) == sorted(
         [output.name, output.name.replace(".out", ".err"), "simple.log", "simple.sh",
-         "simple.sub"])
+         "simple.sub", "jobsub.json"])
 
 
 def test_q_hold_release_rm_across_both_schedds(pool, work, capsys):
@@ -437,6 +437,6 @@ def test_rm_of_a_finished_job_lets_its_unfetched_output_go(pool, work, capsys):
     code, out, err = run_cli(capsys, "q", "--json", job_id)
     assert [r["status"] for r in json.loads(out)] == ["C"]
     code, out, err = run_cli(capsys, "rm", job_id)
-    assert (code, out) == (0, f"Job {job_id.split('@')[0]} removed (it had finished; its "
-                              "unfetched output is discarded)\n")
+    assert (code, out) == (0, f"Job {job_id.split('@')[0]} removed (it had ended; what it "
+                              "left unfetched is discarded)\n")
     assert _leaves_queue(job_id)

@@ -221,6 +221,8 @@ DISCARD_SESSION_KEYRING_ON_STARTUP = False
 DAGMAN_USE_STRICT = 0
 DAGMAN_USER_LOG_SCAN_INTERVAL = 1
 DAGMAN_SUBMIT_DELAY = 0
+# The DAGMan job's DAG_* progress attributes, which jobsub status reads (default: 120 s).
+DAGMAN_AD_UPDATE_INTERVAL = 2
 # Fast cycles, so tests do not wait on timers.
 NEGOTIATOR_INTERVAL = 1
 NEGOTIATOR_MIN_INTERVAL = 1
@@ -250,6 +252,13 @@ SUBMIT_REQUIREMENT_NotRefused = JobsubTestRefuse =!= true
 SUBMIT_REQUIREMENT_NotRefused_REASON = "the test pool refuses jobs with JobsubTestRefuse"
 PREEMPT = False
 KILL = False
+# Memory is enforced as sites enforce it: a job that uses more than its slot has is held
+# (code 21, subcode 102), so jobsub's memory retry and analyze meet the real thing. (After
+# PREEMPT = False: the policy ORs its own trigger onto it.)
+use POLICY : HOLD_IF_MEMORY_EXCEEDED
+# A slot whose job was held so leaves the Preempting state within seconds: 23.9's starter
+# otherwise waits out the job's lease (40 min) for a shadow that has gone, keeping the slot.
+MachineMaxVacateTime = 5
 # Spooled jobs that were fetched (or may be removed) leave the queue within seconds.
 PERIODIC_EXPR_INTERVAL = 2
 # condor_preen (sites run it daily) deletes spool files no job owns: run it often here.

@@ -20,9 +20,15 @@ def test_a_finished_job_waits_until_fetched_or_for_its_days():
 
     now = int(time.time())
     assert stays(EnteredCurrentStatus=now - 60)  # finished, never fetched
+    assert stays(JobStatus=3, JobUniverse=7, EnteredCurrentStatus=now - 60)  # removed DAG
+    assert not stays(JobStatus=3, JobUniverse=5, EnteredCurrentStatus=now - 60)  # a job
     assert not stays(EnteredCurrentStatus=now - 60, StageOutFinish=now - 1)  # fetched since
     assert stays(EnteredCurrentStatus=now - 60, StageOutFinish=now - 3600)  # fetched while it ran
     assert not stays(EnteredCurrentStatus=now - 11 * 86400)  # waited longer than 10 days
+    # read for a report, then fetched by that retrieval's own StageOutFinish: still waits
+    assert stays(EnteredCurrentStatus=now - 60, StageOutFinish=now - 1, JobsubPeeked=True)
+    assert not stays(EnteredCurrentStatus=now - 60, StageOutFinish=now - 1, JobsubPeeked=True,
+                     JobsubFetched=True)  # then fetched by jobsub fetchlog
 
 
 def test_spool_settings_keep_the_users_own():
