@@ -59,10 +59,21 @@ CONDOR_VERSION = Option("condor_version", ("--condor-version",), Kind.VALUE, met
                         help="The HTCondor version the workflow must run on (default 23.0.0): "
                              "newer DAGMan features are errors naming the version they need.")
 
+RESUME = Option("resume", ("--resume",), Kind.VALUE, metavar="ID",
+                help="Run a failed DAG again from its rescue DAG, keeping the nodes that "
+                     "finished (= jobsub rescue ID).")
+
+POOL_CHECK = Option("pool", ("--pool",), Kind.FLAG,
+                    help="Also match each job against the pool's slots: a job no slot can "
+                         "run is an error naming the clause of its requirements that fails.")
+CHECK_COLLECTOR = Option("collector", ("--collector",), Kind.VALUE, metavar="HOST[:PORT]",
+                         help="With --pool: the pool's collector (default: "
+                              "$JOBSUB_COLLECTOR, the site file, the local configuration).")
+
 COMPILE_FLAGS = (HELP, OUT, EMIT_IR, SITE_CONFIG, CONDOR_VERSION)
-CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION)
+CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION, POOL_CHECK, CHECK_COLLECTOR)
 SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG,
-                CONDOR_VERSION, VERBOSE, DEBUG)
+                CONDOR_VERSION, VERBOSE, DEBUG, RESUME)
 
 
 def command_words(argv: list[str]) -> list[Word]:

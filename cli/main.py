@@ -21,6 +21,7 @@ from typing import Any
 from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_json, format_text
 
 from . import args as cli_args
+from .after import COMMANDS as AFTER_COMMANDS
 from .jobs import COMMANDS as JOB_COMMANDS
 from .tools import COMMANDS as TOOL_COMMANDS
 
@@ -29,16 +30,20 @@ usage: jobsub COMMAND [ARGS]
 
 commands:
   compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]   compile a manifest (.yaml) or dagnabbit
-  check FILE... [--format json] [--strict]          run every check, write nothing
+  check FILE... [--format json] [--strict] [--pool] run every check, write nothing
   submit [JOB OPTIONS] [--dag] file://FILE [ARGS]   compile, then submit (= jobsub_submit)
   q [IDS] [--user U|--all] [--dag ID] [--history] [--json]   jobs, as jobsub_q
   hold|release|rm IDS|--constraint C|--user U       act on jobs
   fetchlog ID [--destdir D]                         what a job (or DAG) wrote, as ID.tgz
   wait IDS [--timeout S] [--fetch]                  wait; exit 0 if all succeeded
+  status ID [--watch [S]] [--json]                  a DAG's progress per job group
+  analyze ID [--all] [--json]                       what failed, why, at which line
+  rescue ID [--dry-run]                             rerun a failed DAG, keeping what finished
+  report ID [-o FILE.html]                          one page: graph, status, failures, timeline
   schema [--ir|--site]                              print a JSON Schema (default: manifest)
   convert FILE.dagnabbit [-o FILE.yaml]             the equivalent YAML manifest
   fmt FILE.yaml... [--check]                        lay manifests out one way
-  graph FILE [-o FILE.dot]                          the dependency graph as DOT
+  graph FILE|ID [-o FILE.dot|.svg|.png]             the DAG (coloured by state once it ran)
   help                                              this text
 
 jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]    jobsub_lite-compatible single job
@@ -76,6 +81,14 @@ class _Target:
 
     site: Any
     condor_version: str | None
+    site_config: str | None = None  # as given, if given
+
+    def recorded(self, options: dict) -> dict:
+        """What compiling needs besides the workflow file, as a submission's record keeps
+        it (so that `jobsub rescue` compiles it again the same way)."""
+        return {"options": options, "condor_version": self.condor_version,
+                "site_config": os.path.abspath(self.site_config) if self.site_config and
+                os.path.exists(self.site_config) else self.site_config}
 
 
 def _site(values: dict) -> _Target:
@@ -84,7 +97,8 @@ def _site(values: dict) -> _Target:
 
     version = values.pop("condor_version", None)
     parse_version(version)  # a bad version is a usage-time error, before any work
-    return _Target(load_site(values.pop("site_config", None)), version)
+    config = values.pop("site_config", None)
+    return _Target(load_site(config), version, config)
 
 
 def _credentials(site: _Target, obtain: bool, used: list[str] | None = None):
@@ -209,6 +223,8 @@ def cmd_check(argv: list[str]) -> int:
         return 0
     fmt = values.pop("format", "text")
     strict = values.pop("strict", False)
+    against_pool = values.pop("pool", False)
+    collector = values.pop("collector", None)
     site = _site(values)
     paths = [w.text for w in parsed.positionals]
     if not paths:
@@ -216,9 +232,17 @@ def cmd_check(argv: list[str]) -> int:
         raise UsageError
     all_diags: list[Diagnostic] = []
     failed = False
+    pool = None
     for path in paths:
         sink = Sink()
-        _compile_one(path, values, sink, site)
+        wf, files = _compile_one(path, values, sink, site)
+        if against_pool and wf is not None and files:
+            if pool is None:
+                from jobsub.runtime.pool import Pool, PoolSettings
+
+                pool = Pool(PoolSettings.resolve(collector, site=site.site))
+            pool_check(wf, {f.path: f.text for f in files if f.path.endswith(".sub")},
+                       pool, sink, errors=True)
         diags = sink.sorted()
         all_diags += diags
         failed |= bool(sink.errors) or (strict and bool(sink.warnings))
@@ -229,6 +253,24 @@ def cmd_check(argv: list[str]) -> int:
     elif not failed:
         print(f"ok: {len(paths)} file(s) checked", file=sys.stderr)
     return 1 if failed else 0
+
+
+def pool_check(wf, submit_texts: dict[str, str], pool, sink: Sink, errors: bool) -> None:
+    """Each job matched against the pool's slots (runtime/match.py); a job no slot can run
+    is reported at its line: an error for `check --pool`, a warning before submitting."""
+    from jobsub.compiler.plan import submit_files
+    from jobsub.runtime.match import check_files
+
+    specs = dict(submit_files(wf))
+    report = sink.error if errors else sink.warning
+    for result in check_files(pool, submit_texts):
+        if not result.ok:
+            spec = specs.get(result.submit)
+            report(f"job {spec.name if spec else result.submit}: {result.explain()}",
+                   spec.span if spec else None,
+                   "change what it asks for (--site, --onsite/--offsite, -c, --memory, ...) "
+                   "or submit where slots have it (condor_status -long shows what they "
+                   "advertise)")
 
 
 def jobsub_submit(argv: list[str]) -> int:
@@ -249,9 +291,12 @@ def jobsub_submit(argv: list[str]) -> int:
     values = dict(parsed.values)
     if values.pop("help", False):
         print("usage: jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
-              "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE")
+              "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
+              "       jobsub_submit --resume ID")
         print(cli_args.options_help(cli_args.SUBMIT_FLAGS))
         return 0
+    if "resume" in values:
+        return _resume(values, parsed)
     if parsed.executable is None:
         print("jobsub_submit: no executable given; end the options with file://EXE [ARGS...]",
               file=sys.stderr)
@@ -267,6 +312,7 @@ def jobsub_submit(argv: list[str]) -> int:
     site = _site(values)
     for key in ("verbose", "debug"):
         values.pop(key, None)
+    compiled_with = site.recorded(dict(values))
 
     tokens_used: list[str] = []
     if dag:
@@ -300,11 +346,30 @@ def jobsub_submit(argv: list[str]) -> int:
 
     settings = PoolSettings.resolve(collector, schedd, site=site.site)
     return _submit(wf, out_dir, settings, site.site, tokens_used[0] if tokens_used else None,
-                   source=paths[0] if paths else None, scratch=scratch)
+                   source=paths[0] if paths else None, scratch=scratch,
+                   record={"compile": compiled_with} if dag else None)
+
+
+def _resume(values: dict, parsed) -> int:
+    """`jobsub_submit --resume ID`: `jobsub rescue ID`, with the pool options given."""
+    from .after import rescue_main
+
+    if parsed.executable is not None or len(values) > 1 + sum(
+            k in values for k in ("collector", "schedd", "site_config")):
+        print("jobsub_submit: --resume takes a job id and the pool options (--collector, "
+              "--schedd, --site-config) only; the DAG is compiled again from its workflow "
+              "file, as it was submitted", file=sys.stderr)
+        raise UsageError
+    argv = [values["resume"]]
+    for key, flag in (("collector", "--collector"), ("schedd", "--schedd"),
+                      ("site_config", "--site-config")):
+        if key in values:
+            argv += [flag, values[key]]
+    return rescue_main(argv)
 
 
 def _submit(wf, out_dir: str, settings, site, token: str | None, source: str | None,
-            scratch: bool) -> int:
+            scratch: bool, record: dict | None = None) -> int:
     """Spool the compiled folder to one of the site's schedds, record the submission, and
     (for a folder jobsub chose itself) delete the folder: it is not needed any more."""
     import shutil
@@ -331,6 +396,7 @@ def _submit(wf, out_dir: str, settings, site, token: str | None, source: str | N
                     os.path.abspath(source) if source else None, tuple(oauth),
                     tuple(wf.settings.set_job_attr.items()))
     pool = Pool(settings, groups[0] if groups else None)
+    _warn_unmatchable(wf, Path(out_dir), pool, source)
     print("Submitting job(s).")
     done = submit_folder(pool, folder, SpoolPolicy(site.dagman, site.keep_unfetched_days),
                          token=token)
@@ -342,7 +408,8 @@ def _submit(wf, out_dir: str, settings, site, token: str | None, source: str | N
     try:
         records.save(done.schedd, done.cluster, folder.path.resolve(),
                      {"job_id": done.job_id, "kind": wf.kind, "workflow": folder.source,
-                      "folder": str(folder.path.resolve()), "procs": done.procs})
+                      "folder": str(folder.path.resolve()), "procs": done.procs,
+                      "top_file": folder.top_file, **(record or {})})
     except OSError as err:
         print(f"jobsub: warning: could not record the submission: {err}", file=sys.stderr)
     if scratch:
@@ -350,6 +417,20 @@ def _submit(wf, out_dir: str, settings, site, token: str | None, source: str | N
         _prune_scratch(Path(out_dir).parent)
     print(f"Use job id {done.job_id} to retrieve output")
     return 0
+
+
+def _warn_unmatchable(wf, folder, pool, source: str | None) -> None:
+    """A job no slot of the pool can run is said before it waits in the queue forever
+    (never a reason not to submit: slots come and go). Best effort: a pool whose slots
+    cannot be read (an unreachable collector is reported by the submission itself, some
+    sites keep startd ads to themselves) gets no warning."""
+    sink = Sink()
+    try:
+        texts = {p.name: p.read_text() for p in folder.glob("*.sub")}
+        pool_check(wf, texts, pool, sink, errors=False)
+    except JobsubError:
+        return
+    print_diagnostics(sink.sorted(), [source] if source else [])
 
 
 SCRATCH_DAYS = 7
@@ -386,6 +467,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "check": cmd_check,
     "submit": jobsub_submit,
     **JOB_COMMANDS,
+    **AFTER_COMMANDS,
     **TOOL_COMMANDS,
 }
 

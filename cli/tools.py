@@ -97,20 +97,84 @@ def fmt_main(argv: list[str]) -> int:
 
 
 def graph_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub graph",
-                                description="Write a workflow's dependency graph as DOT.")
-    p.add_argument("file", help="a manifest or dagnabbit file")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p = argparse.ArgumentParser(
+        prog="jobsub graph",
+        description="Draw a workflow's DAG: from its file, or from a submitted DAG (its id, "
+                    "or the folder it ran in) with nodes coloured by state. Large DAGs are "
+                    "drawn one box per job group, with a bar of its nodes' states.")
+    p.add_argument("source", help="a manifest or dagnabbit file, a DAG's job id, or the "
+                                  "folder a DAG ran in")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write here (its suffix picks the format: .dot, .svg, .png); "
+                        "default: DOT on stdout")
+    p.add_argument("--format", choices=["dot", "svg", "png"], help="the format, whatever "
+                                                                   "the file is called")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--by-group", dest="by_group", action="store_true", default=None,
+                     help="one box per job group (the default above "
+                          "a few hundred nodes)")
+    how.add_argument("--by-node", dest="by_group", action="store_false",
+                     help="one box per node, however many")
+    from .jobs import _common
+
+    _common(p)
     args = p.parse_args(argv)
-    from jobsub.compiler.graph import to_dot
+    from jobsub.runtime import pictures
+
+    fmt = args.format or (os.path.splitext(args.output)[1].lstrip(".").lower()
+                          if args.output else "dot")
+    if fmt not in pictures.FORMATS:
+        p.error(f"cannot tell the format from {args.output!r}; give --format dot|svg|png")
+    if os.path.isfile(args.source):
+        nodemap, states = _workflow_map(args.source), None
+        if nodemap is None:
+            return 1
+    else:
+        nodemap, states = _submitted_map(args)
+    data = pictures.render(pictures.dot(nodemap, states, args.by_group), fmt)
+    if args.output is None or args.output == "-":
+        if fmt != "dot" and sys.stdout.isatty():
+            p.error(f"{fmt.upper()} is not for a terminal; give -o FILE")
+        sys.stdout.buffer.write(data)
+        return 0
+    tmp = f"{args.output}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, args.output)
+    return 0
+
+
+def _workflow_map(path: str):
+    """The node map of a workflow file, compiled but not written."""
+    from jobsub.compiler.emit.nodemap import MAP_FILE
+    from jobsub.compiler.pipeline import compile_path
+    from jobsub.runtime.nodemap import parse
 
     sink = Sink()
-    wf = _load(args.file, sink)
-    _report(sink, [args.file])
-    if sink.errors or wf is None:
-        return 1
-    _write(to_dot(wf), args.output)
-    return 0
+    _, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=None, sink=sink)
+    _report(sink, [path])
+    if sink.errors:
+        return None
+    text = next(f.text for f in files if f.path == MAP_FILE)
+    return parse(text, os.path.dirname(os.path.abspath(path)))
+
+
+def _submitted_map(args):
+    """The node map and node states of a submitted DAG."""
+    from jobsub.compiler.diagnostics import JobsubError
+    from jobsub.runtime import dagstate
+    from jobsub.runtime import subject as subjects
+
+    from .jobs import _pool
+
+    subject = subjects.find(lambda: _pool(args), args.source)
+    with subjects.files(subject) as folder:
+        nodemap = subjects.node_map(subject, folder) if folder is not None else None
+        if nodemap is None:
+            raise JobsubError(f"{args.source}: no jobsub.json to draw it from (it was not "
+                              "compiled by this jobsub, or its files are gone)")
+        dag = dagstate.read(str(folder), nodemap, subject.top_file)
+    return nodemap, {n.name: n.state for n in dag.nodes if n.dag == nodemap.top.dag}
 
 
 COMMANDS = {"schema": schema_main, "convert": convert_main, "fmt": fmt_main,

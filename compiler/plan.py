@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
 
 from .diagnostics import JobsubError, Sink
 from .dropbox import Backend, Location, backend
@@ -27,7 +28,7 @@ from .emit.nodemap import MAP_FILE, DagFiles, node_map
 from .emit.quoting import Unrepresentable, macro_names
 from .emit.submit import Names, render_submit, render_wrapper, stdio_stem
 from .inputs import JobFiles, Shipped, job_files, sandbox_name_taken
-from .ir import Workflow
+from .ir import JobSpec, Workflow
 from .output import OutFile
 from .policy import Policy
 from .versions import DEFAULT_TARGET
@@ -76,6 +77,29 @@ def user_files(wf: Workflow) -> dict[str, str]:
     return out
 
 
+def spec_stem(prefix: str, spec: JobSpec) -> str:
+    """What a spec's files are named after: its name, after its sub-DAG's `NODE.` prefix."""
+    return f"{prefix}{spec.name}"
+
+
+def submit_name(stem: str) -> str:
+    return f"{stem}.sub"
+
+
+def sub_prefix(prefix: str, sub: Workflow) -> str:
+    """The prefix of the files of sub-DAG `sub` (node SUB: `SUB.`), inside `prefix`."""
+    return f"{prefix}{sub.name}."
+
+
+def submit_files(wf: Workflow, prefix: str = "") -> Iterator[tuple[str, JobSpec]]:
+    """(submit file, spec) of every job of the workflow and its sub-DAGs, as plan names
+    them."""
+    for spec in wf.specs:
+        yield submit_name(spec_stem(prefix, spec)), spec
+    for sub in wf.subdags:
+        yield from submit_files(sub, sub_prefix(prefix, sub))
+
+
 def wrapper_name(spec: str, executable: str) -> str:
     """The wrapper's file name. In the job's sandbox it sits beside the user's executable
     under its own name, so the two must differ (a wrapper that ran itself would fork until
@@ -121,7 +145,7 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
             node_vars.setdefault(node.spec, set()).update(node.vars)
     for spec in wf.specs:
         executable = copies[_source(wf, spec.executable)]
-        stem = f"{prefix}{spec.name}"
+        stem = spec_stem(prefix, spec)
         wrapper = wrapper_name(stem, executable)
         if sandbox_name_taken(os.path.basename(executable)):
             sink.error(f"job {spec.name}: the executable's name "
@@ -137,7 +161,7 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
             if f.content is not None or f.source is not None:
                 out = _dropbox_file(box, f)
                 shipped.setdefault(out.path, out)
-        names[spec.name] = Names(f"{stem}.sub", wrapper, executable, shipping,
+        names[spec.name] = Names(submit_name(stem), wrapper, executable, shipping,
                                  macro_names(node_vars.get(spec.name, ())), stem)
 
     single = wf.kind == "job"
@@ -171,14 +195,14 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
             files.append(OutFile(config, text))
         scripts = {s: copies[_source(wf, s)] for node in wf.nodes
                    for s in (sc.executable for sc in node.scripts)}
-        subdags = {sub.name: f"{prefix}{sub.name}.dag" for sub in wf.subdags}
+        subdags = {sub.name: f"{sub_prefix(prefix, sub)[:-1]}.dag" for sub in wf.subdags}
         text = "\n".join(dag_lines(wf, {s: names[s].submit for s in names}, scripts, config,
                                    sink, subdags, jobstate_log)) + "\n"
         files.append(OutFile(dag_file, text))
 
     for sub in wf.subdags:
         files += _plan_workflow(sub, policy, sink, copies, box, shipped,
-                                f"{prefix}{sub.name}.", target, parts, sub.name)
+                                sub_prefix(prefix, sub), target, parts, sub.name)
     return files
 
 
@@ -193,4 +217,4 @@ def _dropbox_file(box: Backend, f: Shipped) -> OutFile:
 
 
 def top_file(wf: Workflow) -> str:
-    return f"{wf.name}.dag" if wf.kind == "dag" else f"{wf.specs[0].name}.sub"
+    return f"{wf.name}.dag" if wf.kind == "dag" else submit_name(spec_stem("", wf.specs[0]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from jobsub.cli.main import main
 from tests.helpers import make_executable
@@ -56,9 +57,13 @@ def test_graph(tmp_path, monkeypatch, capsys):
     dot = (tmp_path / "g.dot").read_text()
     assert dot.startswith('digraph "g" {')
     assert '"p0" -> "w";' in dot
-    assert '"join_1" [shape=point];' in dot  # 5 x 5 through one point (edge 0 is p0 -> w)
-    assert dot.count('-> "join_1"') == 5 and dot.count('"join_1" ->') == 5
+    join = re.search(r'("join_\d+") \[shape=point', dot).group(1)  # 5 x 5 through one point
+    assert dot.count(f"-> {join}") == 5 and dot.count(f"{join} ->") == 5
     assert '"c3" [label="c3\\na.sh"];' in dot
+    assert main(["graph", "g.yaml", "-o", "g.svg"]) == 0
+    assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+    assert main(["graph", "g.yaml", "--by-group", "--format", "png", "-o", "g.out"]) == 0
+    assert (tmp_path / "g.out").read_bytes().startswith(b"\x89PNG")
 
 
 def test_pre_commit_hooks_name_real_commands():

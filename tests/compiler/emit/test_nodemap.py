@@ -22,7 +22,7 @@ jobsub_submit -G g file://b.sh three
 def _map(tmp_path, text=DAG, name="wf.dagnabbit"):
     make_executable(tmp_path / "a.sh")
     make_executable(tmp_path / "b.sh")
-    wf, files, sink = compile_text(tmp_path, text, name)
+    _, files, sink = compile_text(tmp_path, text, name)
     assert not sink.errors, [d.message for d in sink.errors]
     text = next(f.text for f in files if f.path == "jobsub.json")
     return json.loads(text), parse(text, str(tmp_path))
