@@ -7,11 +7,13 @@ directory; the schedd releases it when they are there. From then on the folder i
 needed: DAGMan and the jobs run from the spool, and their output waits there for
 `jobsub fetchlog` (fetchlog.py).
 
-Exactly once: before submitting, a journal entry keyed by the folder's content and the user
-names the schedd chosen; the job ad carries the key as `JobsubSubmitId`. A later attempt
-that finds the entry asks that schedd for the key: a job found is reported instead of being
-submitted again; a job left held in "spooling input" (the files never arrived: the client
-died or the connection broke) is removed and the folder submitted anew. A spool step that
+Exactly once: before submitting, a journal entry named by the folder's content and the user
+records the schedd chosen and a fresh attempt id; the job ad carries the id as
+`JobsubSubmitId`. A later attempt that finds the entry asks that schedd for the id: a job
+found is reported instead of being submitted again (a finished submission of the same
+content has another id: submitting a folder again on purpose is a new submission); a job
+left held in "spooling input" (the files never arrived: the client died or the connection
+broke) is removed and the folder submitted anew. A spool step that
 fails removes its own held job at once; should even that fail, the next attempt does it,
 and the job itself is removed after SPOOL_TIMEOUT_S should nobody ever try again.
 """
@@ -24,6 +26,7 @@ import hashlib
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +86,7 @@ def journal_dir() -> Path:
 
 
 def submission_key(folder: Path, user: str) -> str:
-    """Same folder content and user: same key (wherever the folder is)."""
+    """Same folder content and user: same journal entry (wherever the folder is)."""
     digest = hashlib.sha256(f"{user}\0".encode())
     listing = (folder / MARKER).read_text().splitlines() if (folder / MARKER).exists() else []
     for rel in sorted(listing):
@@ -237,18 +240,20 @@ def _read_journal(path: Path) -> dict | None:
         entry = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return entry if isinstance(entry, dict) and isinstance(entry.get("schedd"), str) else None
+    good = isinstance(entry, dict) and all(isinstance(entry.get(k), str)
+                                           for k in ("schedd", "attempt"))
+    return entry if good else None
 
 
-def _write_journal(path: Path, folder: Path, schedd: str) -> None:
+def _write_journal(path: Path, folder: Path, schedd: str, attempt: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps({"folder": str(folder), "schedd": schedd,
+    tmp.write_text(json.dumps({"folder": str(folder), "schedd": schedd, "attempt": attempt,
                                "started": int(time.time())}) + "\n")
     os.replace(tmp, path)
 
 
-def _resume(pool: Pool, earlier: dict | None, key: str) -> tuple[Schedd, Submitted | None]:
+def _resume(pool: Pool, earlier: dict | None) -> tuple[Schedd, Submitted | None]:
     """The schedd for this attempt, and the job an unfinished earlier attempt queued there,
     if it is. That schedd must be asked (its job may be there), unless the user names
     another."""
@@ -256,7 +261,7 @@ def _resume(pool: Pool, earlier: dict | None, key: str) -> tuple[Schedd, Submitt
         return pool.choose(), None
     try:
         schedd = pool.schedd(earlier["schedd"])
-        return schedd, _find_existing(schedd, key)
+        return schedd, _find_existing(schedd, earlier["attempt"])
     except JobsubError as err:
         raise JobsubError(
             f"an earlier attempt to submit this workflow to schedd {earlier['schedd']} did not "
@@ -273,13 +278,16 @@ def submit_folder(pool: Pool, folder: Folder, policy: SpoolPolicy,
     afterwards, whatever happens."""
     htcondor2 = pool.htcondor
     path = folder.path.resolve()
-    key = submission_key(path, folder.user)
-    journal = journal_dir() / key
-    schedd, found = _resume(pool, _read_journal(journal), key)
+    journal = journal_dir() / submission_key(path, folder.user)
+    earlier = _read_journal(journal)
+    schedd, found = _resume(pool, earlier)
     if found is not None:
         journal.unlink(missing_ok=True)
         return found
-    _write_journal(journal, path, schedd.name)
+    # The same id again on the same schedd: a lost reply of this attempt is found next time.
+    same = earlier is not None and earlier["schedd"] == schedd.name
+    key = earlier["attempt"] if same else uuid.uuid4().hex
+    _write_journal(journal, path, schedd.name, key)
     with _working_directory(path):
         if folder.is_dag:
             description = _dagman_description(htcondor2, schedd, folder, path, policy)

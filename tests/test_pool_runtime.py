@@ -299,8 +299,14 @@ def test_an_interrupted_spool_leaves_nothing_held_and_is_never_doubled(pool, wor
 
 def test_a_schedd_that_disappears_mid_submission(pool, work, capsys, monkeypatch):
     """Schedd 2 stops between queueing the job and receiving its files: one line, exit 1;
-    when it is back, submitting again removes the held job and runs the workflow once."""
+    when it is back, submitting again removes the held job and runs the workflow once. A
+    finished submission of the same workflow is not mistaken for the interrupted one."""
     make_executable(work / "a.sh")
+    code, out, err = run_cli(capsys, "submit", "--schedd", pool.schedds[1], "-o", "before",
+                             "file://a.sh")
+    assert code == 0, err
+    before = submitted_id(out)
+    assert run_cli(capsys, "wait", before)[0] == 0
     real = htcondor2.Schedd.spool
 
     def stop_then_spool(self, *args, **kwargs):
@@ -322,6 +328,7 @@ def test_a_schedd_that_disappears_mid_submission(pool, work, capsys, monkeypatch
         pool.power(2, True)
     code, out, err = run_cli(capsys, "submit", "-o", "gone", "file://a.sh")
     assert code == 0 and submitted_id(out).endswith(f"@{pool.schedds[1]}"), err
+    assert submitted_id(out) != before and "earlier attempt" not in out
     assert len(_one_live_job(work, "gone")) == 1
     code, out, err = run_cli(capsys, "wait", submitted_id(out))
     assert code == 0, out + err
