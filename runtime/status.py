@@ -187,6 +187,10 @@ def from_queue(subject: Subject, nodemap: NodeMap | None, done_before: set[str] 
             node.state = "futile"
         nodes.append(node)
     status = from_nodes(subject, nodes, nodemap, state, code, "queue")
+    done = subject.ad.get("DAG_NodesDone")
+    if isinstance(done, int) and done > status.totals.get("done", 0):
+        status.notes.append(f"DAGMan counts {done} node(s) done: nodes that run no job (NOOP) "
+                            "show as waiting here until it ends")
     failed = subject.ad.get("DAG_NodesFailed")
     if isinstance(failed, int) and failed > status.totals.get("failed", 0):
         status.failed_by_dagman = failed

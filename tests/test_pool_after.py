@@ -107,6 +107,11 @@ def test_analyze_rescue_and_a_refused_edit(pool, work, capsys):
     assert code == 0
     events = (work / "logs" / "failures.dag.jobstate.log").read_text()
     assert " good SUBMIT " not in events and " hog SUBMIT " in events  # good was done
+    # Fetched, it has left the queue: status and analyze read what was kept here.
+    code, status = _json(capsys, "status", again)
+    assert (code, status["state"], status["totals"]["done"]) == (0, "succeeded", 6)
+    code, text, _ = run_cli(capsys, "analyze", again)
+    assert code == 0 and "no node failed or is held" in text
 
 
 def test_memory_retry_succeeds_on_the_second_try(pool, work, capsys):
