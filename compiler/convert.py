@@ -12,10 +12,10 @@ import io
 import re
 from typing import Any
 
+from .conventions import script_macro
 from .frontends.dagnabbit import Block, JobLine, Stray
 from .ir import Node, Workflow
 from .options import BY_DEST, OPTIONS, Kind, Scope, defaults
-from .shellwords import DAGMAN_SCRIPT_MACROS
 
 
 def _size_mb(mb: int) -> str:
@@ -100,7 +100,7 @@ def literal(value: Any) -> Any:
     if isinstance(value, str):
         def escape(m: re.Match) -> str:
             name = _NAME_AFTER.match(value, m.end())
-            if name and name.group() in DAGMAN_SCRIPT_MACROS and \
+            if name and script_macro(f"${name.group()}") and \
                     value[m.start() - 1:m.start()] != "\\":
                 return "$"
             return "\\$"

@@ -14,13 +14,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .conventions import script_macro
 from .diagnostics import JobsubError, Span
-
-#: Macros DAGMan substitutes in SCRIPT lines; never expanded from the environment.
-DAGMAN_SCRIPT_MACROS = frozenset({
-    "JOB", "NODE", "RETRY", "MAX_RETRIES", "RETURN", "PRE_SCRIPT_RETURN", "DAG_STATUS",
-    "FAILED_COUNT", "JOBID", "FUTILE_COUNT", "DONE_COUNT", "QUEUED_COUNT", "NODE_COUNT",
-})
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLAIN = re.compile(r"[^ \t]+")
@@ -171,7 +166,7 @@ class _Splitter:
             self.buf.append("$")
             return i + 1
         name = m.group()
-        if name in DAGMAN_SCRIPT_MACROS:
+        if script_macro(f"${name}"):
             self.buf.append(s[i:m.end()])
             return m.end()
         return self._expand(name, i, m.end(), quoted, braced=False)
@@ -224,7 +219,7 @@ def expand_string(text: str, env: Mapping[str, str],
         if m.group(1) is not None and not _NAME.fullmatch(name):
             raise JobsubError(f"unsupported expansion {whole}", None,
                               "only $NAME and ${NAME} are expanded; write a literal $ as \\$")
-        if m.group(2) is not None and name in DAGMAN_SCRIPT_MACROS:
+        if m.group(2) is not None and script_macro(whole):
             return whole
         value = env.get(name)
         if value is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from .conventions import script_macro
 from .diagnostics import JobsubError, Sink
 from .ir import Workflow
 
@@ -49,5 +50,10 @@ def check_versions(wf: Workflow, target_text: str | None, sink: Sink) -> None:
         for script in node.scripts:
             if script.debug is not None:
                 need(SCRIPT_DEBUG, script.span or node.span)
+            for arg in script.arguments:
+                macro = script_macro(arg)
+                if macro is not None:
+                    need((f"the script macro ${macro[0]}", macro[1].since),
+                         script.span or node.span)
     for sub in wf.subdags:
         check_versions(sub, target_text, sink)

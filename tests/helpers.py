@@ -38,13 +38,14 @@ def make_executable(path: Path, text: str = "#!/bin/sh\necho \"$0\" \"$@\"\n") -
 
 
 def compile_file(path: Path, env: dict | None = None, cmdline: dict | None = None,
-                 site: str | None = None, policy=None):
+                 site: str | None = None, policy=None, condor_version: str | None = None):
     """(workflow, files, sink) for a workflow file, compiled from its own folder as the CLI
     does it."""
     sink = Sink()
     wf, files = compile_path(str(path), env={"PWD": str(path.parent), **CORPUS_ENV,
                                              **(env or {})},
                              cwd=str(path.parent), cmdline=cmdline, sink=sink,
+                             condor_version=condor_version,
                              policy=policy or load_site(
                                  site or CORPUS_SITE.get(path.name.split(".")[0]), {}).policy)
     return wf, files, sink

@@ -13,20 +13,13 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from ..conventions import script_macro
 from ..diagnostics import Sink
 from ..ir import Node, Script, Workflow
 from . import quoting
 from .quoting import Unrepresentable
 from .submit import ARGS_VAR
 
-#: Script macros DAGMan substitutes (whole tokens, any case); POST-only ones are an error in
-#: a PRE script under DAGMan's default strictness, and so is any other `$` token.
-SCRIPT_MACROS_ANY = frozenset({"$JOB", "$NODE", "$RETRY", "$MAX_RETRIES", "$DAG_STATUS",
-                               "$FAILED_COUNT", "$FUTILE_COUNT", "$DONE_COUNT",
-                               "$QUEUED_COUNT", "$NODE_COUNT", "$DAGID"})
-SCRIPT_MACROS_POST = frozenset({"$JOBID", "$CLUSTERID", "$JOB_COUNT", "$SUCCESS", "$RETURN",
-                                "$EXIT_CODES", "$EXIT_CODE_COUNTS", "$PRE_SCRIPT_RETURN",
-                                "$JOB_ABORT_COUNT"})
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KNOB = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
@@ -241,10 +234,10 @@ def _script(node: Node, script: Script, path: str) -> str:
             raise Unrepresentable(f"{where}: {token!r}: DAGMan splits script arguments on "
                                   "blanks, so an argument cannot be empty or contain whitespace")
         if token.startswith("$"):
-            macro = token.upper()
-            if macro in SCRIPT_MACROS_POST and kind == "PRE":
+            macro = script_macro(token)
+            if macro is not None and macro[1].post_only and kind == "PRE":
                 raise Unrepresentable(f"{where}: {token} is only defined for POST scripts")
-            if macro not in SCRIPT_MACROS_ANY and macro not in SCRIPT_MACROS_POST:
+            if macro is None:
                 raise Unrepresentable(f"{where}: {token}: DAGMan rejects script arguments "
                                       "starting with $ other than its own macros ($JOB, "
                                       "$RETRY, ...)")

@@ -11,10 +11,11 @@ from jobsub.compiler.ir import Node
 from tests.helpers import compile_text, make_executable
 
 
-def errors(tmp_path, script_line):
+def errors(tmp_path, script_line, **kw):
     make_executable(tmp_path / "a.sh")
     make_executable(tmp_path / "s.sh")
-    _, files, sink = compile_text(tmp_path, f"jobsub_submit file://a.sh\n{script_line}\n")
+    _, files, sink = compile_text(tmp_path, f"jobsub_submit file://a.sh\n{script_line}\n",
+                                  **kw)
     return [(e.span.line, e.message) for e in sink.errors], files
 
 
@@ -23,6 +24,29 @@ def test_script_macros_pass(tmp_path):
     assert errs == []
     dag = next(f.text for f in files if f.path == "wf.dag")
     assert "SCRIPT POST stage_1 files/s.sh $RETURN $JOB $RETRY $JOBID" in dag
+
+
+def test_every_script_macro_is_left_to_dagman(tmp_path):
+    """One table for the front end, the back end and the version check: $EXIT_CODES and
+    six others were missing from the front end's list, so the submitter's environment
+    replaced them."""
+    from jobsub.compiler.conventions import SCRIPT_MACROS
+
+    line = " ".join(f"${name}" for name in SCRIPT_MACROS)
+    leak = {name: "leaked" for name in SCRIPT_MACROS}
+    errs, files = errors(tmp_path, f"postscript file://s.sh {line}", env=leak,
+                         condor_version="25.2.1")
+    assert errs == []
+    dag = next(f.text for f in files if f.path == "wf.dag")
+    assert f"SCRIPT POST stage_1 files/s.sh {line}" in dag
+
+
+def test_script_macros_name_the_release_they_need(tmp_path):
+    errs, _ = errors(tmp_path, "postscript file://s.sh $RETURN $EXIT_CODES $exit_code_list")
+    assert errs == [(2, "the script macro $EXIT_CODES needs HTCondor 23.9.6 or newer; the "
+                        "target is 23.0.0"),
+                    (2, "the script macro $EXIT_CODE_LIST needs HTCondor 25.2.1 or newer; "
+                        "the target is 23.0.0")]
 
 
 def test_script_argument_with_blank(tmp_path):

@@ -1,0 +1,51 @@
+"""Names and macro rules that every stage shares: the front ends must leave alone what the
+back end writes for DAGMan, and the checks must know which HTCondor release reads it.
+Kept here, below every stage, so that each rule exists once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptMacro:
+    """A `$NAME` token DAGMan replaces in a PRE/POST script's arguments."""
+
+    post_only: bool  # a PRE script that uses it is refused by DAGMan
+    since: tuple[int, int, int]  # first release whose DAGMan replaces it
+
+
+_OLD, _NEW = (23, 0, 0), (23, 9, 6)
+#: From condor_dagman/script.cpp (Script::BackgroundRun) of each release.
+SCRIPT_MACROS: dict[str, ScriptMacro] = {
+    "JOB": ScriptMacro(False, _OLD),
+    "RETRY": ScriptMacro(False, _OLD),
+    "MAX_RETRIES": ScriptMacro(False, _OLD),
+    "DAG_STATUS": ScriptMacro(False, _OLD),
+    "FAILED_COUNT": ScriptMacro(False, _OLD),
+    "JOBID": ScriptMacro(True, _OLD),
+    "RETURN": ScriptMacro(True, _OLD),
+    "PRE_SCRIPT_RETURN": ScriptMacro(True, _OLD),
+    "NODE": ScriptMacro(False, _NEW),
+    "DAGID": ScriptMacro(False, _NEW),
+    "FUTILE_COUNT": ScriptMacro(False, _NEW),
+    "DONE_COUNT": ScriptMacro(False, _NEW),
+    "QUEUED_COUNT": ScriptMacro(False, _NEW),
+    "NODE_COUNT": ScriptMacro(False, _NEW),
+    "CLUSTERID": ScriptMacro(True, _NEW),
+    "JOB_COUNT": ScriptMacro(True, _NEW),
+    "SUCCESS": ScriptMacro(True, _NEW),
+    "EXIT_CODES": ScriptMacro(True, _NEW),
+    "EXIT_CODE_COUNTS": ScriptMacro(True, _NEW),
+    "JOB_ABORT_COUNT": ScriptMacro(True, _NEW),
+    "EXIT_CODE_LIST": ScriptMacro(True, (25, 2, 1)),
+}
+
+
+def script_macro(token: str) -> tuple[str, ScriptMacro] | None:
+    """The macro a whole script argument names (DAGMan compares without case), if any."""
+    if not token.startswith("$"):
+        return None
+    name = token[1:].upper()
+    found = SCRIPT_MACROS.get(name)
+    return (name, found) if found is not None else None
