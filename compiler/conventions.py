@@ -49,3 +49,15 @@ def script_macro(token: str) -> tuple[str, ScriptMacro] | None:
     name = token[1:].upper()
     found = SCRIPT_MACROS.get(name)
     return (name, found) if found is not None else None
+
+
+#: The VARS jobsub_lite gave every DAG node, which job scripts read from their environment
+#: (each is put there as `NAME=$(NAME)`); `nodename` is DAGMan's node name.
+NODE_ENVIRONMENT = ("JOBSUBJOBSECTION", "CM1", "CM2")
+
+
+def jobsub_node_vars(index: int) -> dict[str, str]:
+    """The VARS of the `index`-th node (dagnabbit and manifests count from 1, -N workers
+    from 0, as jobsub_lite does)."""
+    return {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1), "CM2": str(index - 2),
+            "nodename": "$(JOB)"}

@@ -91,3 +91,26 @@ def test_node_arguments_reach_the_submit_file(corpus, tmp_path):
         env = dict(decode_environment(sub.expand("environment")))
         assert env["X"] == "a b" and env["Y"] == "it's"
         assert env["JOBSUBJOBSECTION"] == node.vars["JOBSUBJOBSECTION"]
+
+
+def test_every_node_environment_value_is_one_of_its_vars(tmp_path, monkeypatch):
+    """The -N/--maxConcurrent DAG gave its nodes fewer VARS than the submit file's
+    environment named, so the job saw the literal text $(CM1): the nodes of every front end
+    now get their VARS from one function, and the environment expands to them."""
+    from jobsub.cli.main import jobsub_submit_main
+
+    (tmp_path / "a.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "a.sh").chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    assert jobsub_submit_main(["-N", "3", "--maxConcurrent", "2", "-n", "-o", "mc",
+                               "file://a.sh"]) == 0
+    dag = (tmp_path / "mc" / "maxconcurrent.dag").read_text()
+    for line in (ln for ln in dag.splitlines() if ln.startswith("VARS")):
+        name, values = decode_vars_line(line)
+        sub = htcondor2.Submit((tmp_path / "mc" / "simple.sub").read_text())
+        for key, value in values.items():
+            sub[key] = value
+        env = dict(decode_environment(sub.expand("environment")))
+        section = int(name.removeprefix("WORKER_"))
+        assert (env["JOBSUBJOBSECTION"], env["CM1"], env["CM2"]) == \
+            (str(section), str(section - 1), str(section - 2)), env

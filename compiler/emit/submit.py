@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from ..conventions import NODE_ENVIRONMENT
 from ..diagnostics import JobsubError
 from ..inputs import JobFiles, outputs_tar, tarball_stem
 from ..ir import JobSpec, Node, Workflow
@@ -124,8 +125,8 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
     stem = stdio_stem(spec, names, dag)
     env_pairs: list[tuple[str, str]] = [("CLUSTER", "$(Cluster)"), ("PROCESS", "$(Process)")]
     if dag:
-        env_pairs += [("JOBSUBJOBSECTION", "$(JOBSUBJOBSECTION)"), ("CM1", "$(CM1)"),
-                      ("CM2", "$(CM2)"), ("DAGMANJOBID", "$(DAGManJobId)")]
+        env_pairs += [(name, f"$({name})") for name in NODE_ENVIRONMENT]
+        env_pairs.append(("DAGMANJOBID", "$(DAGManJobId)"))
     else:
         env_pairs.append(("JOBSUBJOBSECTION", "$(Process)"))
     if spec.oauth is not None:

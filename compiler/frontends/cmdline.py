@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from ..conventions import jobsub_node_vars
 from ..diagnostics import Sink, Span
 from ..flags import Parsed
 from ..ir import DagSettings, Node, Workflow
@@ -39,8 +40,7 @@ def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[
         wf.kind = "dag"
         wf.name = "maxconcurrent"
         wf.settings = DagSettings(max_jobs_submitted=limit)
-        wf.nodes = [Node(f"WORKER_{i}", spec, list(arguments),
-                         {"JOBSUBJOBSECTION": str(i), "nodename": "$(JOB)"}, span=span)
+        wf.nodes = [Node(f"WORKER_{i}", spec, list(arguments), jobsub_node_vars(i), span=span)
                     for i in range(count)]
     else:
         if limit:

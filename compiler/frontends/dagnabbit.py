@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from ... import grammar
+from ..conventions import jobsub_node_vars
 from ..diagnostics import JobsubError, Sink, Span
 from ..flags import FlagParser, Parsed
 from ..ir import DagSettings, Edge, Node, Retry, Script, Workflow
@@ -305,9 +306,7 @@ class _Builder:
             if read is None:
                 return None
             spec, arguments = read
-        node = Node(name, spec, arguments,
-                    {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1),
-                     "CM2": str(index - 2), "nodename": "$(JOB)"}, span=at)
+        node = Node(name, spec, arguments, jobsub_node_vars(index), span=at)
         if job.attachments:
             self._attach(node, job.attachments)
         self.nodes.append(node)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..conventions import jobsub_node_vars
 from ..diagnostics import JobsubError, Sink, Span
 from ..ir import (
     AbortOn,
@@ -672,8 +673,7 @@ def _combine(layers) -> tuple[dict, dict, dict, dict]:
 
 def _jobsub_vars(index: int, extra: Mapping[str, str]) -> dict[str, str]:
     """The VARS jobsub_lite gave every node, so job scripts keep working, then the job's."""
-    return {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1), "CM2": str(index - 2),
-            "nodename": "$(JOB)", **extra}
+    return {**jobsub_node_vars(index), **extra}
 
 
 def _classad(value: Any) -> str:
