@@ -11,7 +11,7 @@ process, side by side with the least any client must do for the same answer:
 - report: the page's size, and the time headless Chromium takes to load it and run its
   script (bare: the same browser loading an empty page).
 
-The DAG: 2,500 real jobs (half exit 3), 7,496 NOOP nodes (the test pool's four slots would
+The DAG: 600 real jobs (half exit 3), 9,396 NOOP nodes (the test pool's four slots would
 take hours over 10,000 real jobs; NOOP nodes leave events in DAGMan's logs but no job ads)
 and 4 jobs that sleep 90 s, so the DAG is measured running with nearly all its nodes done;
 no edges; DAGMan may submit 1,000 nodes a second.
@@ -43,7 +43,7 @@ from bench.remote import folder_bytes, median_of, remove  # noqa: E402
 
 STEPS = str(HERE / "after_steps.py")
 JOBSUB = "jobsub.cli.main:main"
-NOOPS, REAL, SLOW = 7_496, 2_500, 4
+NOOPS, REAL, SLOW = 9_396, 600, 4
 
 
 def workflow(work: Path) -> Path:
