@@ -4,6 +4,7 @@ the fingerprint of what it computes."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -99,10 +100,16 @@ class NodeMap:
         when the workflow's folder is known."""
         if not origin.file:
             return ""
-        path = origin.file
-        if self.base and not os.path.isabs(path):
-            path = os.path.relpath(os.path.join(self.base, path))
+        path = _shown_path(origin.file, self.base)
         return f"{path}:{origin.line}" if origin.line else path
+
+
+@functools.lru_cache(maxsize=256)
+def _shown_path(path: str, base: str | None) -> str:
+    """(A DAG's thousands of nodes come from a handful of files.)"""
+    if base and not os.path.isabs(path):
+        return os.path.relpath(os.path.join(base, path))
+    return path
 
 
 def parse(text: str, base: str | None = None) -> NodeMap | None:
