@@ -57,9 +57,10 @@ def convert_main(argv: list[str]) -> int:
     p.add_argument("file", help="the dagnabbit file")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     args = p.parse_args(argv)
+    from jobsub.compiler.conventions import is_manifest
     from jobsub.compiler.convert import to_manifest
     from jobsub.compiler.frontends.dagnabbit import parse_tree
-    from jobsub.compiler.pipeline import is_manifest, read_source
+    from jobsub.compiler.pipeline import read_source
 
     if is_manifest(args.file):
         p.error(f"{args.file} is already a manifest")

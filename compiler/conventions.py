@@ -15,6 +15,15 @@ class ScriptMacro:
     since: tuple[int, int, int]  # first release whose DAGMan replaces it
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+#: What a workflow file (manifest or dagnabbit) is called; anything else is dagnabbit.
+WORKFLOW_SUFFIXES = (*MANIFEST_SUFFIXES, ".dag", ".dagnabbit")
+
+
+def is_manifest(path: str) -> bool:
+    return path.lower().endswith(MANIFEST_SUFFIXES)
+
+
 _OLD, _NEW = (23, 0, 0), (23, 9, 6)
 #: From condor_dagman/script.cpp (Script::BackgroundRun) of each release.
 SCRIPT_MACROS: dict[str, ScriptMacro] = {

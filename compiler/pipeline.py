@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .check import check_workflow
+from .conventions import is_manifest
 from .diagnostics import JobsubError, Sink, Span
 from .ir import Workflow
 from .limits import MAX_WORKFLOW_BYTES
@@ -59,13 +60,6 @@ def _undecodable(path: str, data: bytes, err: UnicodeDecodeError) -> Span:
     good = data[:err.start].decode("utf-8")
     line_start = good.rfind("\n") + 1
     return Span(path, good.count("\n") + 1, len(good) - line_start + 1)
-
-
-MANIFEST_SUFFIXES = (".yaml", ".yml")
-
-
-def is_manifest(path: str) -> bool:
-    return path.lower().endswith(MANIFEST_SUFFIXES)
 
 
 def load(path: str, *, env: Mapping[str, str], cwd: str,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .conventions import WORKFLOW_SUFFIXES
 from .diagnostics import Sink, Span
 from .ir import JobSpec, QueueFrom
 from .options import BY_DEST, Scope
@@ -28,6 +29,8 @@ def local_path(url: str, span: Span, sink: Sink, base_dir: str, what: str,
                     "(an empty value is fine) or remove it")
         elif url.startswith("-"):
             hint = f"put options before the {what}"
+        elif what == "executable" and url.lower().endswith(WORKFLOW_SUFFIXES):
+            hint = f"a workflow is submitted with --dag file://{url}"
         else:
             hint = f"write file://{url}"
         sink.error(f"{what} must be a file:// URL: {url!r}", span, hint)

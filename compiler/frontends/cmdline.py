@@ -6,9 +6,10 @@ a time, as jobsub_lite does; each node is one process of its own cluster.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 
-from ..conventions import jobsub_node_vars
+from ..conventions import WORKFLOW_SUFFIXES, jobsub_node_vars
 from ..diagnostics import Sink, Span
 from ..flags import Parsed
 from ..ir import DagSettings, Node, Workflow
@@ -19,6 +20,18 @@ from ..specs import SpecTable, job_options, local_path
 SPEC_NAME = "simple"
 
 
+def _is_workflow(path: str) -> bool:
+    """A manifest or dagnabbit file given as the executable would run as a shell script
+    and fail with 127; a file starting with #! is a script whatever its name."""
+    if not path.lower().endswith(WORKFLOW_SUFFIXES):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return not fh.read(2).startswith(b"#!")
+    except OSError:
+        return False
+
+
 def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[str, str],
                  base_dir: str, user: str | None, sink: Sink) -> Workflow | None:
     if parsed.executable is None:
@@ -26,6 +39,10 @@ def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[
     exe = local_path(parsed.executable.text, where(parsed.executable), sink, base_dir,
                      "executable")
     if exe is None:
+        return None
+    if _is_workflow(os.path.join(base_dir, exe)):
+        sink.error(f"{exe} is a workflow file, not a program to run", where(parsed.executable),
+                   f"submit a workflow with --dag: jobsub_submit --dag file://{exe}")
         return None
     options = merge(defaults(env), job_options(parsed.values))
     arguments = [w.text for w in parsed.arguments]

@@ -183,3 +183,18 @@ def test_site_config_policy_and_errors(work, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "site.yaml:1:1: error: unknown key 'default_imag'" in err
     assert "hint: did you mean 'default_image'?" in err
+
+
+def test_a_workflow_given_as_the_executable_is_refused(work, capsys):
+    """`jobsub submit file://hello.yaml` ran the manifest as a shell script (exit 127)."""
+    (work / "w.yaml").write_text("jobs:\n  a: {executable: a.sh}\n")
+    assert jobsub_submit_main(["-n", "-o", "x", "file://w.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "w.yaml is a workflow file, not a program to run" in err
+    assert "hint: submit a workflow with --dag: jobsub_submit --dag file://w.yaml" in err
+    assert not (work / "x").exists()
+    assert jobsub_submit_main(["-n", "-o", "x", "w.yaml"]) == 1
+    assert "hint: a workflow is submitted with --dag file://w.yaml" in capsys.readouterr().err
+    (work / "run.dag").write_text("#!/bin/sh\necho a script after all\n")
+    assert jobsub_submit_main(["-n", "-o", "y", "file://run.dag"]) == 0
+    assert jobsub_submit_main(["-n", "-o", "z", "--dag", "file://w.yaml"]) == 0
