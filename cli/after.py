@@ -14,13 +14,13 @@ import os
 import sys
 import time
 
-from .jobs import _common, _pool
+from .common import pool_arguments, pool_of
 
 
 def _subject(args):
     from jobsub.runtime.subject import find
 
-    return find(lambda: _pool(args), args.id)
+    return find(lambda: pool_of(args), args.id)
 
 
 def _dag_state(subject, folder, nodemap):
@@ -95,7 +95,7 @@ def status_main(argv: list[str]) -> int:
     p.add_argument("--logs", action="store_true",
                    help="read DAGMan's files even while it runs (exact, slower)")
     p.add_argument("--json", action="store_true", help="one JSON object")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
     subject = _subject(args)
     if args.watch is not None:
@@ -137,7 +137,7 @@ def _watch(args, subject) -> int:
             if current.exit_status() not in (EXIT_RUNNING, EXIT_HELD):
                 return current.exit_status()
             time.sleep(interval)
-            subject = find(lambda: _pool(args), subject.label)
+            subject = find(lambda: pool_of(args), subject.label)
     finally:
         if live is not None:
             live.stop()
@@ -156,7 +156,7 @@ def analyze_main(argv: list[str]) -> int:
     p.add_argument("--lines", type=int, default=20, metavar="N",
                    help="lines of each failed job's stderr to show (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
     subject = _subject(args)
     analysis = _analysis(subject, args.lines)
@@ -218,7 +218,7 @@ def rescue_main(argv: list[str]) -> int:
     p.add_argument("--json", action="store_true",
                    help="one JSON object: {rescue_of, rescue_file, done, to_run, failed, "
                         "job_id} (the rest of the output goes to stderr)")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
     from jobsub.compiler.diagnostics import JobsubError
 
@@ -267,16 +267,16 @@ def _rescue(args, subject, workflow: str, compiled: dict) -> int:
     from jobsub.runtime.nodemap import parse
     from jobsub.runtime.pool import PoolSettings
 
-    from .main import _cache_dir, _compile_one, _deliver, _submit, _Target
+    from .compiling import Target, cache_dir, compile_one, deliver, submit
 
-    site = _Target(load_site(compiled.get("site_config")), compiled.get("condor_version"),
+    site = Target(load_site(compiled.get("site_config")), compiled.get("condor_version"),
                    compiled.get("site_config"))
     sink = Sink()
     tokens: list[str] = []
-    wf, files = _compile_one(workflow, dict(compiled.get("options") or {}), sink, site,
+    wf, files = compile_one(workflow, dict(compiled.get("options") or {}), sink, site,
                              obtain=not args.dry_run, tokens_used=tokens)
     if sink.errors or wf is None:
-        from .main import print_diagnostics
+        from .common import print_diagnostics
 
         print_diagnostics(sink.sorted(), [workflow])
         return 1
@@ -299,11 +299,11 @@ def _rescue(args, subject, workflow: str, compiled: dict) -> int:
     if args.dry_run:
         return 0
     files = [*files, *(OutFile(n, data=d) for n, d in plan.extra_files)]
-    out_dir = _cache_dir()
-    if not _deliver(sink, [workflow], wf, files, out_dir, False):
+    out_dir = cache_dir()
+    if not deliver(sink, [workflow], wf, files, out_dir, False):
         return 1
     settings = PoolSettings.resolve(args.collector, args.schedd, site=site.site)
-    return _submit(wf, out_dir, settings, site.site, tokens[0] if tokens else None,
+    return submit(wf, out_dir, settings, site.site, tokens[0] if tokens else None,
                    source=workflow, scratch=True,
                    record={"compile": compiled, "rescue_of": subject.label,
                            "rescue_from": name})
@@ -322,7 +322,7 @@ def report_main(argv: list[str]) -> int:
                               "ran in")
     p.add_argument("-o", "--output", metavar="FILE", default=None,
                    help="the page to write (default: ID.html)")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
     from jobsub.runtime import report
 

@@ -14,36 +14,9 @@ import json
 import os
 import sys
 
+from jobsub.compiler.conventions import current_user
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("pool and accounting")
-    g.add_argument("-G", "--group", help="experiment/group (jobsub_lite; q filters by it; "
-                                         "default $JOBSUB_GROUP, $GROUP)")
-    g.add_argument("--role", help="accepted for jobsub_lite compatibility")
-    g.add_argument("--subgroup", help="accepted for jobsub_lite compatibility")
-    g.add_argument("--collector", "--pool", dest="collector", metavar="HOST[:PORT]",
-                   help="collector to find the site's schedds through (default: "
-                        "$JOBSUB_COLLECTOR, the site file, the local HTCondor configuration)")
-    g.add_argument("--schedd", metavar="NAME",
-                   help="ask only this schedd (default: every schedd of the site; job ids "
-                        "name their own)")
-    g.add_argument("--site-config", metavar="FILE",
-                   help="site configuration file (default: $JOBSUB_SITE_CONFIG, "
-                        "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml)")
-    g.add_argument("--verbose", type=int, default=0, help=argparse.SUPPRESS)
-    g.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-
-
-def _group(args, env=os.environ) -> str | None:
-    return args.group or env.get("JOBSUB_GROUP") or env.get("GROUP") or None
-
-
-def _pool(args):
-    from jobsub.compiler.siteconfig import load_site
-    from jobsub.runtime.pool import Pool, PoolSettings
-
-    site = load_site(args.site_config)
-    return Pool(PoolSettings.resolve(args.collector, args.schedd, site=site), _group(args))
+from .common import entry, pool_arguments, pool_of
 
 
 def _everywhere(pool, args) -> list:
@@ -56,9 +29,6 @@ def _ids(args) -> list:
 
     return parse_ids([*getattr(args, "ids", []), *(args.jobid or [])])
 
-
-def _user(env=os.environ) -> str | None:
-    return env.get("JOBSUB_USER") or env.get("USER") or env.get("LOGNAME")
 
 
 def _answers(command: str, results: list) -> tuple[list, list[str]]:
@@ -88,7 +58,7 @@ def q_main(argv: list[str]) -> int:
     p.add_argument("--constraint", help="an extra ClassAd constraint")
     p.add_argument("--history", action="store_true", help="finished jobs, from the history")
     p.add_argument("--json", action="store_true", help="one JSON array")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
 
     from jobsub.runtime import fanout, queue
@@ -97,8 +67,8 @@ def q_main(argv: list[str]) -> int:
 
     ids = _ids(args)
     dag = parse_ids([args.dag])[0] if args.dag else None
-    user = args.user or (None if (args.all or ids or dag) else _user())
-    pool = _pool(args)
+    user = args.user or (None if (args.all or ids or dag) else current_user())
+    pool = pool_of(args)
     if dag is not None:
         [(schedd, [dag])] = place(pool, [dag], history=args.history).items()
         groups = {schedd: ids}
@@ -133,7 +103,7 @@ def _act_main(verb: str, argv: list[str]) -> int:
     p.add_argument("--constraint", help="every job matching this ClassAd constraint")
     p.add_argument("--user", help="every job of this owner")
     p.add_argument("--reason", help="recorded with the action")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
 
     from jobsub.runtime import fanout
@@ -143,7 +113,7 @@ def _act_main(verb: str, argv: list[str]) -> int:
     ids = _ids(args)
     if not ids and not args.constraint and not args.user:
         p.error("name the jobs: ids, --constraint or --user")
-    pool = _pool(args)
+    pool = pool_of(args)
     groups = place(pool, ids) if ids else {s: [] for s in _everywhere(pool, args)}
 
     def one(item):
@@ -188,7 +158,7 @@ def fetchlog_main(argv: list[str]) -> int:
     p.add_argument("-J", "--jobid", action="append", help="the job id (jobsub_lite spelling)")
     p.add_argument("--destdir", "--dest-dir", "--unzipdir", dest="destdir", metavar="DIR",
                    help="copy the files into DIR instead of writing ID.tgz")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
 
     from jobsub.runtime.targets import place
@@ -196,7 +166,7 @@ def fetchlog_main(argv: list[str]) -> int:
     ids = _ids(args)
     if len(ids) != 1:
         p.error("give exactly one job id")
-    [(schedd, [job])] = place(_pool(args), ids, history=True).items()
+    [(schedd, [job])] = place(pool_of(args), ids, history=True).items()
     return _fetch_one(schedd, job, args.destdir)
 
 
@@ -228,7 +198,7 @@ def wait_main(argv: list[str]) -> int:
                         "(ID.tgz here, or under --destdir)")
     p.add_argument("--destdir", metavar="DIR",
                    help="with --fetch: each job's files into DIR/ID/")
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
 
     from jobsub.runtime.targets import place
@@ -237,7 +207,7 @@ def wait_main(argv: list[str]) -> int:
     ids = _ids(args)
     if not ids:
         p.error("give the job ids to wait for")
-    targets = place(_pool(args), ids, history=True)
+    targets = place(pool_of(args), ids, history=True)
     tty = sys.stderr.isatty()
 
     def progress(line: str) -> None:
@@ -264,17 +234,11 @@ COMMANDS = {"q": q_main, "hold": hold_main, "release": release_main, "rm": rm_ma
             "fetchlog": fetchlog_main, "wait": wait_main}
 
 
-def _entry(fn):
-    def run(argv: list[str] | None = None) -> int:
-        from .main import run_guarded
-
-        return run_guarded(fn, sys.argv[1:] if argv is None else argv)
-    return run
 
 
-jobsub_q = _entry(q_main)
-jobsub_hold = _entry(hold_main)
-jobsub_release = _entry(release_main)
-jobsub_rm = _entry(rm_main)
-jobsub_fetchlog = _entry(fetchlog_main)
-jobsub_wait = _entry(wait_main)
+jobsub_q = entry(q_main)
+jobsub_hold = entry(hold_main)
+jobsub_release = entry(release_main)
+jobsub_rm = entry(rm_main)
+jobsub_fetchlog = entry(fetchlog_main)
+jobsub_wait = entry(wait_main)

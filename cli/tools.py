@@ -44,7 +44,7 @@ def _load(path: str, sink: Sink):
 
 
 def _report(sink: Sink, paths: list[str]) -> None:
-    from .main import print_diagnostics
+    from .common import print_diagnostics
 
     print_diagnostics(sink.sorted(), paths)
 
@@ -60,7 +60,7 @@ def convert_main(argv: list[str]) -> int:
     from jobsub.compiler.conventions import is_manifest
     from jobsub.compiler.convert import to_manifest
     from jobsub.compiler.frontends.dagnabbit import parse_tree
-    from jobsub.compiler.pipeline import read_source
+    from jobsub.compiler.sources import read_source
 
     if is_manifest(args.file):
         p.error(f"{args.file} is already a manifest")
@@ -82,7 +82,7 @@ def fmt_main(argv: list[str]) -> int:
                    help="change nothing; exit 1 and name the files that are not formatted")
     args = p.parse_args(argv)
     from jobsub.compiler.fmt import format_manifest
-    from jobsub.compiler.pipeline import read_source
+    from jobsub.compiler.sources import read_source
 
     unformatted = []
     for path in args.files:
@@ -116,9 +116,9 @@ def graph_main(argv: list[str]) -> int:
                           "a few hundred nodes)")
     how.add_argument("--by-node", dest="by_group", action="store_false",
                      help="one box per node, however many")
-    from .jobs import _common
+    from .common import pool_arguments
 
-    _common(p)
+    pool_arguments(p)
     args = p.parse_args(argv)
     from jobsub.runtime import pictures
 
@@ -166,9 +166,9 @@ def _submitted_map(args):
     from jobsub.runtime import dagstate
     from jobsub.runtime import subject as subjects
 
-    from .jobs import _pool
+    from .common import pool_of
 
-    subject = subjects.find(lambda: _pool(args), args.source)
+    subject = subjects.find(lambda: pool_of(args), args.source)
     with subjects.files(subject) as folder:
         nodemap = subjects.node_map(subject, folder) if folder is not None else None
         if nodemap is None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 from .diagnostics import Sink
-from .emit.quoting import MACRO_WITH_DEFAULT, macro_names
 from .ir import JobSpec, Workflow
 from .placement import blocked_sites, container, place
 from .policy import Policy
+from .quoting import MACRO_WITH_DEFAULT, macro_names
 
 #: DAGMan node names: no whitespace, no `+` (splices); a conservative set both parsers accept.
 NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")

@@ -4,6 +4,9 @@ Kept here, below every stage, so that each rule exists once."""
 
 from __future__ import annotations
 
+import getpass
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -70,3 +73,44 @@ def jobsub_node_vars(index: int) -> dict[str, str]:
     from 0, as jobsub_lite does)."""
     return {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1), "CM2": str(index - 2),
             "nodename": "$(JOB)"}
+
+
+def current_user(env: Mapping[str, str] = os.environ) -> str | None:
+    """Who is submitting, and whose jobs `q` lists: $JOBSUB_USER (the account the schedd
+    maps the token to, where it is not the login name), else $USER, $LOGNAME, the
+    password database."""
+    user = env.get("JOBSUB_USER") or env.get("USER") or env.get("LOGNAME")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+#: The file that says jobsub wrote a folder (and may replace it).
+MARKER = ".jobsub-output"
+
+
+#: First path components and suffixes of what jobsub writes into an output folder.
+_OURS_FIRST = frozenset({"files", "dropbox", "sub", MARKER, "jobsub.json"})
+
+
+_OURS_SUFFIX = (".dag", ".sub", ".sh", ".config")
+
+
+def dagman_path_problem(path: str) -> str | None:
+    """Why DAGMan must not write `path` (relative to the output folder, where DAGMan runs),
+    or None. DAGMan follows the path wherever it points, so one that leaves the folder or
+    lands on a file jobsub wrote would overwrite something that is not its own."""
+    if not path.strip():
+        return "is empty"
+    if os.path.isabs(path) or path.startswith("~"):
+        return "is an absolute path; DAGMan's files stay inside the output folder"
+    parts = path.replace("\\", "/").split("/")
+    if ".." in parts:
+        return "leaves the output folder (..)"
+    if parts[0] in _OURS_FIRST or parts[-1].endswith(_OURS_SUFFIX) or ".dag." in parts[-1]:
+        return "would overwrite a file that jobsub or DAGMan writes"
+    return None
+

@@ -16,9 +16,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .conventions import MARKER
 from .diagnostics import JobsubError
-
-MARKER = ".jobsub-output"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,26 +32,6 @@ class OutFile:
     data: bytes | None = None
     store: Callable[[], None] | None = None
 
-
-#: First path components and suffixes of what jobsub writes into an output folder.
-_OURS_FIRST = frozenset({"files", "dropbox", "sub", MARKER, "jobsub.json"})
-_OURS_SUFFIX = (".dag", ".sub", ".sh", ".config")
-
-
-def dagman_path_problem(path: str) -> str | None:
-    """Why DAGMan must not write `path` (relative to the output folder, where DAGMan runs),
-    or None. DAGMan follows the path wherever it points, so one that leaves the folder or
-    lands on a file jobsub wrote would overwrite something that is not its own."""
-    if not path.strip():
-        return "is empty"
-    if os.path.isabs(path) or path.startswith("~"):
-        return "is an absolute path; DAGMan's files stay inside the output folder"
-    parts = path.replace("\\", "/").split("/")
-    if ".." in parts:
-        return "leaves the output folder (..)"
-    if parts[0] in _OURS_FIRST or parts[-1].endswith(_OURS_SUFFIX) or ".dag." in parts[-1]:
-        return "would overwrite a file that jobsub or DAGMan writes"
-    return None
 
 
 def check_replaceable(final_dir: str) -> None:

@@ -25,12 +25,12 @@ from .diagnostics import JobsubError, Sink
 from .dropbox import Backend, Location, backend
 from .emit.dag import config_text, dag_lines
 from .emit.nodemap import MAP_FILE, DagFiles, node_map
-from .emit.quoting import Unrepresentable, macro_names
 from .emit.submit import Names, render_submit, render_wrapper, stdio_stem
 from .inputs import JobFiles, Shipped, job_files, sandbox_name_taken
 from .ir import JobSpec, Workflow
 from .output import OutFile
 from .policy import Policy
+from .quoting import Unrepresentable, macro_names
 from .versions import DEFAULT_TARGET
 
 

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from .diagnostics import JobsubError, Sink, Span
 from .limits import MAX_SITE_BYTES
 from .policy import LOCAL, Policy, TokenPolicy, UsageModels
+from .sources import read_source
 
 SEARCH_PATH = ("~/.config/jobsub/site.yaml", "/etc/jobsub/site.yaml")
 
@@ -52,7 +53,6 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
     from jobsub.schemas import load as load_schema
 
     from . import yamlsource
-    from .pipeline import read_source
 
     env = os.environ if env is None else env
     path = find(explicit, env)

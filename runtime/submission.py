@@ -31,9 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobsub.compiler.conventions import MARKER
 from jobsub.compiler.diagnostics import JobsubError
 from jobsub.compiler.emit.nodemap import MAP_FILE
-from jobsub.compiler.output import MARKER
 
 from . import dagman, records
 from .jobids import quote

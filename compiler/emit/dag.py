@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from .. import quoting
 from ..conventions import script_macro
 from ..diagnostics import Sink
 from ..ir import Node, Script, Workflow
-from . import quoting
-from .quoting import Unrepresentable
+from ..quoting import Unrepresentable
 from .submit import ARGS_VAR
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

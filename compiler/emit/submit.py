@@ -13,16 +13,16 @@ from typing import Any
 
 import jinja2
 
+from .. import quoting
 from ..conventions import NODE_ENVIRONMENT
 from ..diagnostics import JobsubError
 from ..inputs import JobFiles, outputs_tar, tarball_stem
 from ..ir import JobSpec, Node, Workflow
 from ..placement import container, place
 from ..policy import Policy
+from ..quoting import Unrepresentable
 from ..units import INT_MAX
 from ..versions import DEFAULT_TARGET, NATIVE_MEMORY_RETRY
-from . import quoting
-from .quoting import Unrepresentable
 
 _NOTIFICATION = {"never": "Never", "on_error": "Error", "always": "Always"}
 ARGS_VAR = "JOBSUB_ARGS"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conventions import jobsub_node_vars
+from ..conventions import dagman_path_problem, jobsub_node_vars
 from ..diagnostics import JobsubError, Sink, Span
 from ..ir import (
     AbortOn,
@@ -35,8 +35,8 @@ from ..ir import (
 )
 from ..limits import MAX_NESTING
 from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
-from ..output import dagman_path_problem
 from ..shellwords import expand_string
+from ..sources import read_source
 from ..specs import SpecTable, job_options, local_path
 from ..units import UnitError
 from . import workflow_stem
@@ -449,7 +449,6 @@ class _Builder:
                                                                           self.path)):
                 self.sink.error(f"subdag {target} includes itself", at)
                 return
-            from ..pipeline import read_source
 
             inner = compile_manifest(read_source(full), full, env=self.env, cwd=self.cwd,
                                      cmdline=self.cmdline, sink=self.sink, name=job.name,
@@ -678,7 +677,7 @@ def _jobsub_vars(index: int, extra: Mapping[str, str]) -> dict[str, str]:
 
 def _classad(value: Any) -> str:
     """A YAML scalar as a ClassAd literal: strings become string literals."""
-    from ..emit.quoting import Unrepresentable, classad_string
+    from ..quoting import Unrepresentable, classad_string
 
     if isinstance(value, bool | int | float):
         return _text(value)

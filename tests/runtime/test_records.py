@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import time
 
-from jobsub.cli.main import _prune_scratch
-from jobsub.compiler.output import MARKER
+from jobsub.cli.compiling import prune_scratch
+from jobsub.compiler.conventions import MARKER
 from jobsub.runtime import records
 
 
@@ -58,5 +58,5 @@ def test_failed_scratch_folders_go_after_a_week(tmp_path):
             (folder / MARKER).write_text("")
         if name != "js_new":
             os.utime(folder, (week_ago, week_ago))
-    _prune_scratch(tmp_path)
+    prune_scratch(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["js_mine", "js_new"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobsub.compiler.emit import quoting
+from jobsub.compiler import quoting
 from jobsub.compiler.emit.dag import _vars
 from jobsub.compiler.ir import Node
 from tests.helpers import compile_text, make_executable

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobsub.compiler.emit import quoting
-from jobsub.compiler.emit.quoting import Unrepresentable
+from jobsub.compiler import quoting
+from jobsub.compiler.quoting import Unrepresentable
 from tests.condor_syntax import (
     decode_arguments,
     decode_classad_string,

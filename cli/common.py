@@ -1,0 +1,99 @@
+"""What every command shares: the exit-status contract, printing diagnostics, and the pool
+options of the job commands. At the bottom of `cli/`: every command module may import it,
+it imports none of them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_text
+
+from . import args as cli_args
+
+
+class UsageError(Exception):
+    """Bad command line: exit 2."""
+
+
+def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
+    from jobsub.compiler.sources import source_lines
+
+    lines = source_lines(files)
+    for d in diags:
+        print(format_text(d, lines), file=sys.stderr)
+
+
+def parse_command(argv: list[str], extra, *, interleaved: bool):
+    sink = Sink()
+    parsed = cli_args.parse_command(argv, extra, os.environ, sink, interleaved=interleaved)
+    if sink.errors:
+        print_diagnostics(sink.sorted(), [])
+        raise UsageError
+    return parsed
+
+
+def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
+    def terminate(signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        return fn(argv)
+    except UsageError:
+        return 2
+    except JobsubError as err:
+        print_diagnostics(err.diagnostics, [d.span.file for d in err.diagnostics if d.span])
+        return 1
+    except KeyboardInterrupt:
+        print("jobsub: interrupted; nothing was written", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as err:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("JOBSUB_DEBUG"):
+            raise
+        print(f"jobsub: internal error: {type(err).__name__}: {err} "
+              "(set JOBSUB_DEBUG=1 for details and please report it)", file=sys.stderr)
+        return 1
+
+
+def pool_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("pool and accounting")
+    g.add_argument("-G", "--group", help="experiment/group (jobsub_lite; q filters by it; "
+                                         "default $JOBSUB_GROUP, $GROUP)")
+    g.add_argument("--role", help="accepted for jobsub_lite compatibility")
+    g.add_argument("--subgroup", help="accepted for jobsub_lite compatibility")
+    g.add_argument("--collector", "--pool", dest="collector", metavar="HOST[:PORT]",
+                   help="collector to find the site's schedds through (default: "
+                        "$JOBSUB_COLLECTOR, the site file, the local HTCondor configuration)")
+    g.add_argument("--schedd", metavar="NAME",
+                   help="ask only this schedd (default: every schedd of the site; job ids "
+                        "name their own)")
+    g.add_argument("--site-config", metavar="FILE",
+                   help="site configuration file (default: $JOBSUB_SITE_CONFIG, "
+                        "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml)")
+    g.add_argument("--verbose", type=int, default=0, help=argparse.SUPPRESS)
+    g.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+
+def group_of(args, env=os.environ) -> str | None:
+    return args.group or env.get("JOBSUB_GROUP") or env.get("GROUP") or None
+
+
+def pool_of(args):
+    from jobsub.compiler.siteconfig import load_site
+    from jobsub.runtime.pool import Pool, PoolSettings
+
+    site = load_site(args.site_config)
+    return Pool(PoolSettings.resolve(args.collector, args.schedd, site=site), group_of(args))
+
+
+def entry(fn: Callable[[list[str]], int]) -> Callable[..., int]:
+    """A console script (`jobsub_q`, ...) running one command under run_guarded."""
+    def run(argv: list[str] | None = None) -> int:
+        return run_guarded(fn, sys.argv[1:] if argv is None else argv)
+    return run

@@ -1,0 +1,251 @@
+"""Compiling a workflow for a command (`compile`, `check`, `submit`, `rescue`): the site it
+is meant for, the token lines, writing the folder, and handing it to a schedd."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from jobsub.compiler.diagnostics import JobsubError, Sink
+
+from .common import print_diagnostics
+
+
+@dataclass
+class Target:
+    """Where the compiled files are meant to run: site policy and HTCondor version."""
+
+    site: Any
+    condor_version: str | None
+    site_config: str | None = None  # as given, if given
+
+    def recorded(self, options: dict) -> dict:
+        """What compiling needs besides the workflow file, as a submission's record keeps
+        it (so that `jobsub rescue` compiles it again the same way)."""
+        return {"options": options, "condor_version": self.condor_version,
+                "site_config": os.path.abspath(self.site_config) if self.site_config and
+                os.path.exists(self.site_config) else self.site_config}
+
+
+def site_target(values: dict) -> Target:
+    from jobsub.compiler.siteconfig import load_site
+    from jobsub.compiler.versions import parse_version
+
+    version = values.pop("condor_version", None)
+    parse_version(version)  # a bad version is a usage-time error, before any work
+    config = values.pop("site_config", None)
+    return Target(load_site(config), version, config)
+
+
+def credentials(site: Target, obtain: bool, used: list[str] | None = None):
+    """The compile step that gives jobs their token's OAuth lines (when the site uses
+    tokens); `obtain` also runs htgettoken when no token fits. The token files used are
+    added to `used` (the submission hands them to the credd)."""
+    def prepare(wf, sink: Sink) -> None:
+        from jobsub.runtime.credentials import attach
+
+        paths = attach(wf, site.site.policy, os.environ, sink, obtain=obtain)
+        if used is not None:
+            used[:] = paths
+    return prepare
+
+
+def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool = False,
+                 tokens_used: list[str] | None = None):
+    """IR and planned files of one workflow file (empty list on errors)."""
+    from jobsub.compiler.pipeline import compile_path
+
+    try:
+        with collector_paused():
+            wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
+                                     sink=sink, policy=site.site.policy,
+                                     condor_version=site.condor_version,
+                                     prepare=credentials(site, obtain, tokens_used))
+    except JobsubError as err:
+        sink.absorb(err)
+        return None, []
+    return wf, ([] if sink.errors else files)
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Compiling makes millions of small objects and almost no reference cycles; the cyclic
+    garbage collector's repeated passes over them were 40 % of a 100,000-node compile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()  # what the compile made lives until the process ends: never scan it
+        if enabled:
+            gc.enable()
+
+
+def report_written(out_dir: str, wf, files) -> None:
+    from jobsub.compiler.plan import top_file
+
+    top = top_file(wf)
+    subs = [f.path for f in files if f.path.endswith(".sub")]
+    copied = [f.path for f in files if f.source is not None]
+    if wf.kind == "dag":
+        print(f"wrote {out_dir}/{top} ({len(wf.nodes)} nodes, {len(wf.edges)} dependencies)")
+    else:
+        print(f"wrote {out_dir}/{top}")
+    shown = subs if len(subs) <= 10 else [*subs[:10], f"... {len(subs) - 10} more"]
+    print(f"wrote {len(subs)} submit file(s) with their wrappers: {', '.join(shown)}")
+    print(f"copied {len(copied)} executable(s) and script(s) into {out_dir}/files/")
+    if wf.kind == "dag":
+        print(f"to run it: cd {out_dir} && condor_submit_dag {top}")
+    else:
+        print(f"to run it: cd {out_dir} && condor_submit {top}")
+
+
+def print_ir(wf) -> None:
+    from jobsub.compiler.ir import to_json
+    from jobsub.compiler.irschema import validate_ir
+
+    data = to_json(wf)
+    validate_ir(data)
+    json.dump(data, sys.stdout, indent=2)
+    print()
+
+
+def deliver(sink: Sink, paths: list[str], wf, files, out_dir: str, emit_ir: bool) -> bool:
+    """Print the diagnostics, then the IR or the written folder; False if there were errors."""
+    print_diagnostics(sink.sorted(), paths)
+    if sink.errors:
+        return False
+    if emit_ir:
+        print_ir(wf)
+        return True
+    from jobsub.compiler.output import write_folder
+
+    write_folder(out_dir, files)
+    report_written(out_dir, wf, files)
+    return True
+
+
+def default_out(path: str) -> str:
+    base = os.path.basename(path.rstrip("/"))
+    stem = base.rsplit(".", 1)[0] if "." in base.lstrip(".") else base
+    return f"{stem or 'workflow'}.jobsub"
+
+
+def pool_check(wf, submit_texts: dict[str, str], pool, sink: Sink, errors: bool) -> None:
+    """Each job matched against the pool's slots (runtime/match.py); a job no slot can run
+    is reported at its line: an error for `check --pool`, a warning before submitting."""
+    from jobsub.compiler.plan import submit_files
+    from jobsub.runtime.match import check_files
+
+    specs = dict(submit_files(wf))
+    report = sink.error if errors else sink.warning
+    for result in check_files(pool, submit_texts):
+        if not result.ok:
+            spec = specs.get(result.submit)
+            report(f"job {spec.name if spec else result.submit}: {result.explain()}",
+                   spec.span if spec else None,
+                   "change what it asks for (--site, --onsite/--offsite, -c, --memory, ...) "
+                   "or submit where slots have it (condor_status -long shows what they "
+                   "advertise)")
+
+
+def submit(wf, out_dir: str, settings, site, token: str | None, source: str | None,
+            scratch: bool, record: dict | None = None) -> int:
+    """Spool the compiled folder to one of the site's schedds, record the submission, and
+    (for a folder jobsub chose itself) delete the folder: it is not needed any more."""
+    import shutil
+    from pathlib import Path
+
+    from jobsub.compiler.plan import top_file, workflows_in
+    from jobsub.runtime import records
+    from jobsub.runtime.pool import Pool
+    from jobsub.runtime.submission import Folder, SpoolPolicy, submit_folder
+
+    for node in (n for one in workflows_in(wf) for n in one.nodes):
+        if node.subdag is not None and os.path.isabs(node.subdag):
+            raise JobsubError(f"subdag {node.subdag} is a DAG file on this machine, which the "
+                              "schedd cannot read", node.span,
+                              "write the sub-workflow as a manifest (subdag: FILE.yaml): "
+                              "jobsub compiles it into the folder it sends; or copy the "
+                              "compiled folder to the schedd host and run condor_submit_dag "
+                              "there")
+    groups = sorted({s.options["group"] for s in wf.specs if s.options.get("group")})
+    oauth = sorted({(s.oauth.service, s.oauth.handle, tuple(s.oauth.scopes))
+                    for s in wf.specs if s.oauth is not None})
+    folder = Folder(Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "",
+                    groups[0] if len(groups) == 1 else None,
+                    os.path.abspath(source) if source else None, tuple(oauth),
+                    tuple(wf.settings.set_job_attr.items()))
+    pool = Pool(settings, groups[0] if groups else None)
+    warn_unmatchable(wf, Path(out_dir), pool, source)
+    print("Submitting job(s).")
+    done = submit_folder(pool, folder, SpoolPolicy(site.dagman, site.keep_unfetched_days),
+                         token=token)
+    if done.again:
+        print(f"This workflow was already submitted as cluster {done.cluster} by an earlier "
+              "attempt that did not finish; it was not submitted again.")
+    else:
+        print(f"{done.procs} job(s) submitted to cluster {done.cluster}.")
+    try:
+        records.save(done.schedd, done.cluster, folder.path.resolve(),
+                     {"job_id": done.job_id, "kind": wf.kind, "workflow": folder.source,
+                      "folder": str(folder.path.resolve()), "procs": done.procs,
+                      "top_file": folder.top_file, **(record or {})})
+    except OSError as err:
+        print(f"jobsub: warning: could not record the submission: {err}", file=sys.stderr)
+    if scratch:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        prune_scratch(Path(out_dir).parent)
+    print(f"Use job id {done.job_id} to retrieve output")
+    return 0
+
+
+def warn_unmatchable(wf, folder, pool, source: str | None) -> None:
+    """A job no slot of the pool can run is said before it waits in the queue forever
+    (never a reason not to submit: slots come and go). Best effort: a pool whose slots
+    cannot be read (an unreachable collector is reported by the submission itself, some
+    sites keep startd ads to themselves) gets no warning."""
+    sink = Sink()
+    try:
+        texts = {p.name: p.read_text() for p in folder.glob("*.sub")}
+        pool_check(wf, texts, pool, sink, errors=False)
+    except JobsubError:
+        return
+    print_diagnostics(sink.sorted(), [source] if source else [])
+
+
+SCRATCH_DAYS = 7
+
+
+def prune_scratch(base, now: float | None = None) -> None:
+    """Scratch folders of submissions that failed are kept to look at, for a week (as
+    jobsub_lite keeps its js_* folders); only folders jobsub wrote are removed."""
+    import shutil
+
+    from jobsub.compiler.conventions import MARKER
+
+    cutoff = (time.time() if now is None else now) - SCRATCH_DAYS * 86400
+    for folder in base.glob("js_*"):
+        try:
+            if (folder / MARKER).is_file() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+        except OSError:
+            continue
+
+
+def cache_dir() -> str:
+    """Where jobsub_submit puts a submission's folder unless -o says: $JOBSUB_SUBMIT_DIR, else
+    ~/.cache/jobsub (jobsub_lite used ~/.cache/jobsub_lite), one js_DATE_ID folder each."""
+    base = os.environ.get("JOBSUB_SUBMIT_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "jobsub")
+    stamp = time.strftime("%Y_%m_%d_%H%M%S")
+    return os.path.join(base, f"js_{stamp}_{uuid.uuid4().hex[:12]}")
+
