@@ -95,6 +95,7 @@ class _Lexer(Lexer):
     """Tag lines, and each run of other lines between them as one LINES token. It lexes
     from the state's position, so the parser can resume after a syntax error."""
 
+    # lark >= 1.3 reads 2 (the state's text is a TextSlice); 1.2 reads any true value (str)
     __future_interface__ = 2
 
     def __init__(self, conf):
@@ -103,7 +104,7 @@ class _Lexer(Lexer):
                                         for t in tags), re.MULTILINE)
 
     def lex(self, state, parser_state):
-        text = state.text.text
+        text = getattr(state.text, "text", state.text)
         ctr = state.line_ctr
         for m in self.tags.finditer(text, ctr.char_pos):
             yield from self._run(state, text, m.start())
