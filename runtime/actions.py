@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from jobsub.compiler.diagnostics import JobsubError
 
 from .jobids import JobId, any_of, quote
+from .jobstatus import FINISHED, HELD, REMOVED, WORD
 from .pool import Schedd
 
 VERBS = {
-    "hold": ("Hold", "held", lambda status: status not in (3, 4, 5)),
-    "release": ("Release", "released", lambda status: status == 5),
-    "rm": ("Remove", "marked for removal", lambda status: status not in (3, 4)),
+    "hold": ("Hold", "held", lambda status: status not in (*FINISHED, HELD)),
+    "release": ("Release", "released", lambda status: status == HELD),
+    "rm": ("Remove", "marked for removal", lambda status: status not in FINISHED),
 }
 _WHY_NOT = {"hold": "cannot be held (it is {state})", "release": "is not held (it is {state})",
             "rm": "cannot be removed (it is {state})"}
-REMOVED, COMPLETED = 3, 4
-_STATE = {1: "idle", 2: "running", 3: "already removed", 4: "completed", 5: "held",
-          6: "transferring output", 7: "suspended"}
+_STATE = {**WORD, REMOVED: "already removed"}
 
 
 @dataclass
@@ -48,7 +47,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
     ads = schedd.call("querying the queue", schedd.schedd.query, " && ".join(parts),
                       ["ClusterId", "ProcId", "JobStatus"])
     found = {(ad["ClusterId"], ad["ProcId"]): ad["JobStatus"] for ad in ads
-             if ids or ad["JobStatus"] not in (REMOVED, COMPLETED)}  # ended: only if named
+             if ids or ad["JobStatus"] not in FINISHED}  # ended: only if named
     problems = []
     for job in ids:
         if not any(c == job.cluster and (job.proc is None or p == job.proc) for c, p in found):
@@ -59,7 +58,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
     for (cluster, proc), status in sorted(found.items()):
         if allowed(status):
             targets.append(f"{cluster}.{proc}")
-        elif verb == "rm" and status in (REMOVED, COMPLETED):
+        elif verb == "rm" and status in FINISHED:
             finished.append(f"{cluster}.{proc}")
         else:
             problems.append(f"job {cluster}.{proc} "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import causes, dagman_logs
 from .causes import Cause
 from .dagman_logs import JobRecord, NodeEvent
+from .jobstatus import COMPLETED, HELD, REMOVED, RUNNING
 from .nodemap import DagMap, NodeMap
 
 #: Node states, in the order a status shows them.
@@ -281,15 +282,15 @@ def from_procs(subject, folder: str, nodemap: NodeMap | None, tail_lines: int = 
         node.err_file = f"{stem}.{job}.err"
         node.out_file = f"{stem}.{job}.out"
         asked, used = _int(ad.get("RequestMemory")), _memory_usage(ad)
-        if status == 2:
+        if status == RUNNING:
             node.state = "running"
-        elif status == 5:
+        elif status == HELD:
             node.state = "held"
             node.cause = causes.held(ad.get("HoldReasonCode"), ad.get("HoldReasonSubCode"),
                                      ad.get("HoldReason"), asked, used)
-        elif status == 3:
+        elif status == REMOVED:
             node.state, node.cause = "failed", causes.removed(ad.get("RemoveReason"))
-        elif status == 4:
+        elif status == COMPLETED:
             if ad.get("ExitBySignal") is True:
                 node.state = "failed"
                 node.cause = causes.signalled(int(ad.get("ExitSignal") or 0), asked, used)

@@ -31,6 +31,7 @@ from jobsub.compiler.diagnostics import JobsubError
 
 from . import records
 from .jobids import JobId, quote
+from .jobstatus import FINISHED
 from .pool import Schedd
 from .submission import FETCHED_ATTR, PEEKED_ATTR
 
@@ -40,7 +41,6 @@ _ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobUniverse", "Iwd", "SUBMIT_Iwd"
           "JobsubOutputs", "EnteredCurrentStatus", "CompletionDate"]
 _OUTPUTS = re.compile(r"\.(\d+)\.(\d+)\.outputs\.tar$")
 _SKIP = frozenset({".empty_file"})
-FINISHED = (3, 4)
 
 
 @dataclass

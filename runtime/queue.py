@@ -8,11 +8,10 @@ import time
 from dataclasses import asdict, dataclass
 
 from .jobids import JobId, any_of, quote
+from .jobstatus import LETTER, WORD
 from .pool import Schedd
 
-STATUS = {1: "I", 2: "R", 3: "X", 4: "C", 5: "H", 6: ">", 7: "S"}
-STATUS_NAME = {"I": "idle", "R": "running", "X": "removed", "C": "completed", "H": "held",
-               ">": "transferring output", "S": "suspended"}
+STATUS_NAME = {LETTER[status]: word for status, word in WORD.items()}
 PROJECTION = ["ClusterId", "ProcId", "Owner", "QDate", "JobStatus", "JobPrio", "ImageSize",
               "Cmd", "Args", "Arguments", "JobsubCmd", "DAGManJobId", "DAGNodeName",
               "RemoteWallClockTime", "JobCurrentStartDate", "EnteredCurrentStatus",
@@ -70,7 +69,7 @@ def _command(ad) -> str:
 
 def to_row(ad, schedd: str, now: float | None = None) -> Row:
     now = time.time() if now is None else now
-    status = STATUS.get(ad.get("JobStatus"), "?")
+    status = LETTER.get(ad.get("JobStatus"), "?")
     runtime = int(ad.get("RemoteWallClockTime") or 0)
     if status == "R" and ad.get("JobCurrentStartDate"):
         runtime += max(0, int(now - ad["JobCurrentStartDate"]))

@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass, field
 
 from .dagstate import STATES, DagState, NodeState
+from .jobstatus import COMPLETED, HELD, IDLE, REMOVED, RUNNING
 from .nodemap import NodeMap
-from .subject import COMPLETED, HELD, IDLE, REMOVED, RUNNING, Subject
+from .subject import Subject
 
 #: `jobsub status` exit statuses, for scripts.
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_RUNNING, EXIT_HELD = 0, 1, 3, 4

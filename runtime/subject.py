@@ -25,13 +25,13 @@ from jobsub.compiler.diagnostics import JobsubError
 from . import records
 from .fetchlog import peek
 from .jobids import JobId, parse_ids
+from .jobstatus import COMPLETED, REMOVED
 from .nodemap import NodeMap
 from .nodemap import load as load_map
 from .pool import Pool, Schedd
 from .targets import place
 
 SCHEDULER_UNIVERSE = 7
-IDLE, RUNNING, REMOVED, COMPLETED, HELD = 1, 2, 3, 4, 5
 DAG_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobUniverse", "ExitCode", "ExitBySignal",
              "ExitSignal", "HoldReason", "HoldReasonCode", "HoldReasonSubCode",
              "RemoveReason", "EnteredCurrentStatus", "QDate", "CompletionDate",

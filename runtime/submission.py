@@ -37,13 +37,15 @@ from jobsub.compiler.emit.nodemap import MAP_FILE
 
 from . import dagman, records
 from .jobids import quote
+from .jobstatus import COMPLETED as STATUS_COMPLETED
+from .jobstatus import HELD as STATUS_HELD
+from .jobstatus import REMOVED as STATUS_REMOVED
 from .pool import Pool, Schedd
 
 #: Held for spooling input (HTCondor's CONDOR_HOLD_CODE::SpoolingInput).
 SPOOLING_INPUT = 16
 SPOOL_TIMEOUT_S = 3600
 RELEASE_WAIT_S = 30.0
-STATUS_REMOVED, STATUS_COMPLETED, STATUS_HELD = 3, 4, 5
 SCHEDULER_UNIVERSE = 7
 
 

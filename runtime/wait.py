@@ -19,12 +19,12 @@ from jobsub.compiler.diagnostics import JobsubError
 
 from . import fanout
 from .jobids import JobId, any_of
+from .jobstatus import COMPLETED, HELD, IDLE, REMOVED, WORD
 from .pool import Schedd
 
 _ATTRS = ["ClusterId", "ProcId", "JobStatus", "ExitCode", "ExitBySignal", "ExitSignal",
           "HoldReason", "HoldReasonCode", "JobUniverse", "DAGManJobId", "DAGNodeName",
           "EnteredCurrentStatus"]
-IDLE, RUNNING, REMOVED, COMPLETED, HELD = 1, 2, 3, 4, 5
 SPOOLING_INPUT = 16
 SCHEDULER_UNIVERSE = 7
 STUCK_S = 30.0
@@ -57,8 +57,7 @@ def _arriving(ad, now: float) -> bool:
 def _progress_line(ads) -> str:
     counts: dict[str, int] = {}
     for ad in ads:
-        name = {IDLE: "idle", RUNNING: "running", HELD: "held", 7: "suspended",
-                COMPLETED: "completed", REMOVED: "removed"}.get(ad["JobStatus"], "other")
+        name = WORD.get(ad["JobStatus"], "other")
         counts[name] = counts.get(name, 0) + 1
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "done"
 
