@@ -28,6 +28,7 @@ from ..options import OPTIONS, Context, Scope, defaults, merge
 from ..shellwords import Word, split_words
 from ..specs import SpecTable, job_options, local_path
 from . import workflow_stem
+from .structure import group
 
 _CLOSE_FOR = {"SERIAL_OPEN": "SERIAL_CLOSE", "PARALLEL_OPEN": "PARALLEL_CLOSE"}
 _TAG = {"SERIAL_OPEN": "<serial>", "PARALLEL_OPEN": "<parallel>",
@@ -414,28 +415,11 @@ class _Builder:
                             "lines are <serial>, </serial>, <parallel>, </parallel>, "
                             "jobsub_submit ..., prescript ..., postscript ..., or # comments")
             return [], []
-        if item.kind == "parallel":
-            entries: list[str] = []
-            exits: list[str] = []
-            for child in item.items:
-                e, x = self.element(child)
-                entries += e
-                exits += x
-            self._empty(item, entries)
-            return entries, exits
-        first: list[str] = []
-        prev: list[str] = []
-        for child in item.items:
-            e, x = self.element(child)
-            if not e:
-                continue
-            if prev:
-                self.edges.append(Edge(list(prev), list(e), self._span_of(child)))
-            else:
-                first = e
-            prev = x
-        self._empty(item, first)
-        return first, prev
+        parts = ((*self.element(child), lambda child=child: self._span_of(child))
+                 for child in item.items)
+        entries, exits = group(item.kind, parts, self.edges)
+        self._empty(item, entries)
+        return entries, exits
 
     def _span_of(self, item: Any) -> Span | None:
         if isinstance(item, JobLine):

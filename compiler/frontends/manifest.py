@@ -40,6 +40,7 @@ from ..sources import read_source
 from ..specs import SpecTable, job_options, local_path
 from ..units import UnitError
 from . import workflow_stem
+from .structure import group
 
 Locate = Callable[..., Span]
 OPTION_KEYS = {o.dest for o in OPTIONS if o.scope is Scope.JOB}
@@ -510,35 +511,26 @@ class _Builder:
                    seen: dict[str, tuple], depth: int = 1) -> tuple[list[str], list[str]]:
         """(entry nodes, exit nodes) of a group, adding its edges in the order the dagnabbit
         front end would (so converted files compile to the same DAG file)."""
-        entries: list[str] = []
-        exits: list[str] = []
         if depth > MAX_NESTING:
             self.sink.error(f"serial/parallel groups nest more than {MAX_NESTING} levels "
                             "deep", self.locate(where, key=True),
                             "flatten the structure, or use after: between jobs")
-            return entries, exits
-        for i, item in enumerate(items):
-            at = (*where, i)
-            if isinstance(item, str):
-                part = self._leaf(item, at, seen)
-            elif isinstance(item, Mapping) and len(item) == 1 and \
-                    isinstance(next(iter(item.values())), list):
-                (sub_kind, sub_items), = item.items()
-                part = self._structure(sub_kind, sub_items, (*at, sub_kind), seen, depth + 1)
-            else:  # the schema has reported it; build what is well formed
-                continue
-            if not part[0]:
-                continue
-            if kind == "parallel":
-                entries += part[0]
-                exits += part[1]
-                continue
-            if exits:
-                self.edges.append(Edge(list(exits), list(part[0]), self.locate(at)))
-            else:
-                entries = list(part[0])
-            exits = list(part[1])
-        return entries, exits
+            return [], []
+
+        def parts():
+            for i, item in enumerate(items):
+                at = (*where, i)
+                if isinstance(item, str):
+                    first, last = self._leaf(item, at, seen)
+                elif isinstance(item, Mapping) and len(item) == 1 and \
+                        isinstance(next(iter(item.values())), list):
+                    (sub_kind, sub_items), = item.items()
+                    first, last = self._structure(sub_kind, sub_items, (*at, sub_kind), seen,
+                                                  depth + 1)
+                else:  # the schema has reported it; build what is well formed
+                    continue
+                yield first, last, lambda at=at: self.locate(at)
+        return group(kind, parts(), self.edges)
 
     def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> tuple[list, list]:
         if item in seen:

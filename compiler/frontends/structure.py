@@ -1,0 +1,33 @@
+"""`<serial>`/`<parallel>` blocks and `serial:`/`parallel:` groups mean the same thing: one
+function turns either into edges, so that a converted file compiles to the same DAG."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from ..diagnostics import Span
+from ..ir import Edge
+
+#: (entry nodes, exit nodes, where the part is written: looked up only for an edge)
+Part = tuple[list[str], list[str], Callable[[], Span | None]]
+
+
+def group(kind: str, parts: Iterable[Part], edges: list[Edge]) -> tuple[list[str], list[str]]:
+    """(entry nodes, exit nodes) of a group of parts; in a serial group each part's exits
+    become the parents of the next part's entries (an edge located at that next part).
+    Empty parts are skipped."""
+    entries: list[str] = []
+    exits: list[str] = []
+    for first, last, where in parts:
+        if not first:
+            continue
+        if kind == "parallel":
+            entries += first
+            exits += last
+        else:
+            if exits:
+                edges.append(Edge(list(exits), list(first), where()))
+            else:
+                entries = list(first)
+            exits = list(last)
+    return entries, exits
