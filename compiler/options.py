@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from . import units
+from .quoting import ANY_MACRO
 from .units import UnitError
 
 
@@ -138,7 +139,6 @@ def _key_value(text: str, _ctx: Context) -> list[str]:
     return [key, value]
 
 
-_MACRO = re.compile(r"\$\$?\([^()]*\)")
 _ATTR_LINE = re.compile(r"(\s*(?:[+]|[Mm][Yy]\.)[A-Za-z_][A-Za-z0-9_.]*\s*=\s*)(.*)", re.S)
 _SUBMIT_LINE = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_.]*\s*=.*", re.S)
 
@@ -147,7 +147,7 @@ def _is_classad(text: str) -> bool:
     import classad2  # only when a job has expressions to check
 
     try:
-        classad2.ExprTree(_MACRO.sub("x", text))
+        classad2.ExprTree(ANY_MACRO.sub("x", text))
     except Exception:
         return False
     return True

@@ -29,6 +29,9 @@ _ANY_MACRO_DOLLAR = re.compile(r"\$(?=\$?[A-Za-z0-9_]*\()")
 MACRO_REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)\)")
 #: `$(NAME)` or `$(NAME:default)`: group 1 the name, group 2 the default (None if absent).
 MACRO_WITH_DEFAULT = re.compile(r"(?<!\$)\$\(([A-Za-z0-9_.]+)(?::([^()$]*))?\)")
+#: Any `$(...)` or `$$(...)` without nested parentheses: what stands for a value in an
+#: expression (to check its syntax, or to read it as the first node of a DAG would).
+ANY_MACRO = re.compile(r"(?<!\$)\$\$?\(([^()]*)\)")
 #: Any other `$(`: `$()`, `$(/)`, `$(:)`, `$(a b)`... HTCondor's expansion would eat it.
 _OTHER_MACRO = re.compile(r"(?<!\$)\$\((?![A-Za-z0-9_.]+(?:\)|:[^()$]*\)))")
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.quoting import ANY_MACRO
 
 from .pool import Pool, condor_error
 
@@ -26,7 +27,6 @@ RESOURCE_CLAUSES = (("RequestMemory", "TARGET.Memory >= RequestMemory"),
 #: Slot attributes always shown when a job matches nothing.
 SHOWN = ("Memory", "Disk", "Cpus", "GPUs")
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT])?B?\s*$", re.IGNORECASE)
-_MACRO = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.]*)(?::[^)]*)?\)")
 _FACTOR = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
 
 
@@ -76,8 +76,7 @@ def job_ad(submit_text: str):
     ad = classad2.ClassAd()
 
     def expr(text: str):
-        text = _MACRO.sub(lambda m: "0" if m.group(1).upper() == "RETRY" else "", text)
-        return classad2.ExprTree(text)
+        return classad2.ExprTree(_first_node(text))
 
     for key in sub:
         value = str(sub[key])
@@ -107,7 +106,13 @@ def job_ad(submit_text: str):
             ad[attr] = expr(str(value))
     requirements = str(sub.get("requirements") or "true")
     ad["Requirements"] = expr(requirements)
-    return ad, _MACRO.sub(lambda m: "0" if m.group(1).upper() == "RETRY" else "", requirements)
+    return ad, _first_node(requirements)
+
+
+def _first_node(text: str) -> str:
+    """`text` as the first try of a DAG node reads it: $(RETRY) is 0, other macros empty."""
+    return ANY_MACRO.sub(lambda m: "0" if m.group(1).split(":")[0].upper() == "RETRY" else "",
+                         text)
 
 
 def clauses(requirements: str) -> list[str]:
