@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -113,4 +114,24 @@ def dagman_path_problem(path: str) -> str | None:
     if parts[0] in _OURS_FIRST or parts[-1].endswith(_OURS_SUFFIX) or ".dag." in parts[-1]:
         return "would overwrite a file that jobsub or DAGMan writes"
     return None
+
+
+def outputs_tar(spec: str, cluster: str = "$(Cluster)", process: str = "$(Process)") -> str:
+    """The one file in which a job sends its -d folders (`jobsub_out_TAG/`) and -L log
+    (`jobsub_joblog`) back when the site has no copy command to put them in place. Unique
+    per job: DAG nodes all write into the DAGMan job's folder, where HTCondor applies no
+    output remaps (it is a spool directory), so the wrapper gives it its final name."""
+    return f"{spec}.{cluster}.{process}.outputs.tar"
+
+
+
+#: The cluster and proc in a name made by outputs_tar (fetchlog finds the tars by it).
+OUTPUTS_TAR_JOB = re.compile(r"\.(\d+)\.(\d+)\.outputs\.tar$")
+
+
+def stdio_name(stem: str, stream: str, cluster: str = "$(Cluster)",
+               process: str = "$(Process)") -> str:
+    """A job's stdout ("out") or stderr ("err") file: `stem` is `$(JOB)` (or `SUB.$(JOB)`)
+    for a DAG node, the spec's name for a single job. The runtime finds them by this too."""
+    return f"{stem}.{cluster}.{process}.{stream}"
 

@@ -184,13 +184,6 @@ def sandbox_name_taken(name: str) -> bool:
         name.endswith(".outputs.tar")
 
 
-def outputs_tar(spec: str, cluster: str = "$(Cluster)", process: str = "$(Process)") -> str:
-    """The one file in which a job sends its -d folders (`jobsub_out_TAG/`) and -L log
-    (`jobsub_joblog`) back when the site has no copy command to put them in place. Unique
-    per job: DAG nodes all write into the DAGMan job's folder, where HTCondor applies no
-    output remaps (it is a spool directory), so the wrapper gives it its final name."""
-    return f"{spec}.{cluster}.{process}.outputs.tar"
-
 
 def job_files(spec: JobSpec, base_dir: str, dropbox: Backend, copy_command: bool,
               span: Span | None, taken: frozenset[str] = frozenset()) -> JobFiles:

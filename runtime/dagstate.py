@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from jobsub.compiler.conventions import stdio_name
+
 from . import causes, dagman_logs
 from .causes import Cause
 from .dagman_logs import JobRecord, NodeEvent
@@ -212,8 +214,8 @@ def _details(node: NodeState, what: _Failure, jobs: list[JobRecord], dag: DagMap
         stem = group.stdio if group and group.stdio else "$(JOB)"
         cluster, _, proc = last.job.partition(".")
         base = stem.replace("$(JOB)", node.name)
-        node.err_file = f"{base}.{cluster}.{proc}.err"
-        node.out_file = f"{base}.{cluster}.{proc}.out"
+        node.err_file = stdio_name(base, "err", cluster, proc)
+        node.out_file = stdio_name(base, "out", cluster, proc)
     failure = what.kind
     if node.state not in ("failed", "held", "retrying"):
         return
@@ -279,8 +281,8 @@ def from_procs(subject, folder: str, nodemap: NodeMap | None, tail_lines: int = 
         job = f"{ad['ClusterId']}.{ad['ProcId']}"
         node = NodeState(job, None, job, name, "idle", origin, attempts=1, jobs=[job])
         status = ad.get("JobStatus")
-        node.err_file = f"{stem}.{job}.err"
-        node.out_file = f"{stem}.{job}.out"
+        node.err_file = stdio_name(stem, "err", ad["ClusterId"], ad["ProcId"])
+        node.out_file = stdio_name(stem, "out", ad["ClusterId"], ad["ProcId"])
         asked, used = _int(ad.get("RequestMemory")), _memory_usage(ad)
         if status == RUNNING:
             node.state = "running"

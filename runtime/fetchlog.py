@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tarfile
 import tempfile
@@ -27,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobsub.compiler.conventions import OUTPUTS_TAR_JOB, outputs_tar
 from jobsub.compiler.diagnostics import JobsubError
 
 from . import records
@@ -39,7 +39,6 @@ SCHEDULER_UNIVERSE = 7
 _ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobUniverse", "Iwd", "SUBMIT_Iwd", "UserLog",
           "SUBMIT_UserLog", "Out", "Err", "Cmd", "DAGManJobId", "DAGNodeName",
           "JobsubOutputs", "EnteredCurrentStatus", "CompletionDate"]
-_OUTPUTS = re.compile(r"\.(\d+)\.(\d+)\.outputs\.tar$")
 _SKIP = frozenset({".empty_file"})
 
 
@@ -136,8 +135,8 @@ def _copy_unspooled(first, ads: list, staging: Path) -> None:
                 value = ad.get(key)
                 if value and value != "/dev/null":
                     chosen.append(str(value))
-            chosen += [p.name for p in iwd.glob(f"*.{ad['ClusterId']}.{ad['ProcId']}."
-                                                "outputs.tar")]
+            chosen += [p.name for p in iwd.glob(outputs_tar("*", ad["ClusterId"],
+                                                            ad["ProcId"]))]
     for rel in dict.fromkeys(chosen):
         full = Path(rel) if os.path.isabs(rel) else iwd / rel
         if full.is_file() and full.resolve().parent == iwd.resolve():
@@ -148,12 +147,12 @@ def _collect(schedd: Schedd, job: JobId, first, staging: Path) -> Fetched:
     """Put outputs in place, add the submitted files; what goes into the archive."""
     placed: list[str] = []
     problems: list[str] = []
-    tars = sorted(p for p in staging.iterdir() if _OUTPUTS.search(p.name))
+    tars = sorted(p for p in staging.iterdir() if OUTPUTS_TAR_JOB.search(p.name))
     if tars:
         where = _destinations(schedd, first)
-        for tar in sorted(tars, key=lambda p: tuple(map(int, _OUTPUTS.search(p.name)
+        for tar in sorted(tars, key=lambda p: tuple(map(int, OUTPUTS_TAR_JOB.search(p.name)
                                                          .groups()))):
-            c, p = map(int, _OUTPUTS.search(tar.name).groups())
+            c, p = map(int, OUTPUTS_TAR_JOB.search(tar.name).groups())
             record = where.get((c, p))
             if record is None:
                 problems.append(f"{tar.name}: no destination known for it; kept in the archive")

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobsub.compiler.conventions import outputs_tar
 from jobsub.compiler.diagnostics import JobsubError
 
 from . import records
@@ -187,7 +188,7 @@ def _add_submitted(subject: Subject, folder: Path) -> None:
 def _keep(staging: Path, keep: Path) -> Path:
     """A finished submission's files, kept beside its record (without -d outputs, which
     wait in the spool for fetchlog): later looks need no schedd."""
-    for tar in staging.glob("*.outputs.tar"):
+    for tar in staging.glob(outputs_tar("*", "*", "*")):
         tar.unlink()
     tmp = keep.with_name(f".{keep.name}.part")
     shutil.rmtree(tmp, ignore_errors=True)

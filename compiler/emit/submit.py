@@ -14,9 +14,9 @@ from typing import Any
 import jinja2
 
 from .. import quoting
-from ..conventions import NODE_ENVIRONMENT
+from ..conventions import NODE_ENVIRONMENT, outputs_tar, stdio_name
 from ..diagnostics import JobsubError
-from ..inputs import JobFiles, outputs_tar, tarball_stem
+from ..inputs import JobFiles, tarball_stem
 from ..ir import JobSpec, Node, Workflow
 from ..placement import container, place
 from ..policy import Policy
@@ -195,11 +195,6 @@ def stdio_stem(spec: JobSpec, names: Names, dag: bool) -> str:
     own = names.stem or spec.name
     return f"{own[:-len(spec.name)]}$(JOB)" if dag else own
 
-
-def stdio_name(stem: str, stream: str) -> str:
-    """A job's stdout ("out") or stderr ("err") file: `stem` is `$(JOB)` (or `SUB.$(JOB)`)
-    for a DAG node, the spec's name for a single job. The runtime finds them by this too."""
-    return f"{stem}.$(Cluster).$(Process).{stream}"
 
 
 def job_log(stem: str) -> str:
