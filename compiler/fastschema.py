@@ -22,7 +22,7 @@ _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs", "$c
 _SUPPORTED = _ANNOTATIONS | {
     "type", "enum", "const", "properties", "additionalProperties", "required",
     "propertyNames", "minProperties", "maxProperties", "items", "minItems", "maxItems",
-    "minLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf", "$ref"}
+    "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf", "$ref"}
 
 
 class _Unsupported(Exception):
@@ -163,6 +163,9 @@ class _Compiler:
         if "minLength" in s:
             low = s["minLength"]
             out.append(lambda v: not isinstance(v, str) or len(v) >= low)
+        if "maxLength" in s:
+            high = s["maxLength"]
+            out.append(lambda v: not isinstance(v, str) or len(v) <= high)
         if "pattern" in s:
             search = re.compile(s["pattern"]).search
             out.append(lambda v: not isinstance(v, str) or search(v) is not None)

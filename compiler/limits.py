@@ -17,3 +17,6 @@ EXPANDED_EXTRA = 100_000
 MAX_WORKFLOW_BYTES = 1 << 30
 #: Bytes of a site configuration file.
 MAX_SITE_BYTES = 1 << 20
+#: Characters of a job, template, category or workflow name: each becomes part of file names
+#: (`NAME.sub`, `NAME.CLUSTER.PROC.outputs.tar`), which filesystems cap at 255 bytes.
+MAX_NAME = 200

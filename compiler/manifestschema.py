@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Any
 
+from .limits import MAX_NAME
 from .options import OPTIONS, Kind, Option, Scope
 
 
@@ -24,6 +25,8 @@ def whole(body: str) -> str:
 
 
 NAME_PATTERN = whole("[A-Za-z_][A-Za-z0-9_.-]*")
+#: A name of the manifest's (job, template, category): it ends up in file names.
+NAME = {"pattern": NAME_PATTERN, "maxLength": MAX_NAME}
 VAR_PATTERN = whole("[A-Za-z_][A-Za-z0-9_]*")
 
 _STR = {"type": "string"}
@@ -126,7 +129,7 @@ def _job_keys(template: bool) -> dict[str, Any]:
                                              {"type": ["string", "integer"]})}})}}]}),
         "priority": _d("DAGMan node priority (higher runs first).", {"type": "integer"}),
         "category": _d("Throttling category; see `categories`.",
-                       {"type": "string", "pattern": NAME_PATTERN}),
+                       {"type": "string", **NAME}),
         "abort_dag_on": _d("Abort the whole DAG when the node exits with `status` "
                            "(optionally making the DAG return `return`).", {
             "oneOf": [{"type": "integer"},
@@ -171,7 +174,7 @@ def _job_keys(template: bool) -> dict[str, Any]:
 
 def _structure() -> dict[str, Any]:
     return {"type": "array", "items": {"oneOf": [
-        _d("A job name.", {"type": "string", "pattern": NAME_PATTERN}),
+        _d("A job name.", {"type": "string", **NAME}),
         {"type": "object", "additionalProperties": False, "minProperties": 1,
          "maxProperties": 1,
          "properties": {"serial": _d("Run these one after another.",
@@ -258,21 +261,22 @@ def _manifest_schema() -> dict[str, Any]:
         "properties": {
             "version": _d("Manifest format version.", {"const": 1}),
             "name": _d("Name of the workflow: the stem of the files written.",
-                       {"type": "string", "pattern": whole("[A-Za-z0-9_][A-Za-z0-9_.-]*")}),
+                       {"type": "string", "pattern": whole("[A-Za-z0-9_][A-Za-z0-9_.-]*"),
+                        "maxLength": MAX_NAME}),
             "defaults": _d("Options and settings every job starts from.", defaults),
             "templates": _d("Named sets of job keys that jobs `extends`.", {
-                "type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                "type": "object", "propertyNames": NAME,
                 "additionalProperties": template}),
             "jobs": _d("The jobs, by name.", {
                 "type": "object", "minProperties": 1,
-                "propertyNames": {"pattern": NAME_PATTERN},
+                "propertyNames": NAME,
                 "additionalProperties": job}),
             "serial": _d("Run these jobs (or nested groups) one after another.",
                          {"$ref": "#/$defs/structure"}),
             "parallel": _d("Run these jobs (or nested groups) side by side.",
                            {"$ref": "#/$defs/structure"}),
             "categories": _d("Throttles: at most `maxjobs` node jobs of the category at once.", {
-                "type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                "type": "object", "propertyNames": NAME,
                 "additionalProperties": {
                     "type": "object", "additionalProperties": False, "required": ["maxjobs"],
                     "properties": {"maxjobs": _d("The limit.", {"type": "integer",

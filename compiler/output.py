@@ -84,6 +84,7 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
                 tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(final_dir)}.",
                                        suffix=".tmp", dir=parent)
         except OSError as err:
+            _name_fits(parent, os.path.basename(final_dir))
             raise JobsubError(f"cannot create output folder in {parent}: "
                               f"{err.strerror}") from None
         os.chmod(tmp, _mode(0o777))
@@ -104,6 +105,20 @@ def write_folder(final_dir: str, files: list[OutFile]) -> None:
             raise JobsubError(f"cannot write output folder {final_dir}: "
                               f"{err.strerror or err}") from None
         raise
+
+
+def _name_fits(parent: str, name: str) -> None:
+    """The output folder's name, with the room its temporary sibling's name needs, must be
+    one the filesystem takes."""
+    try:
+        most = os.pathconf(parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        most = 255
+    room = len(".") + len(".12345678.tmp")
+    if len(name.encode()) + room > most:
+        raise JobsubError(f"the output folder's name ({name[:30]}...) is {len(name.encode())} "
+                          f"bytes long; in {parent} a name can have at most {most - room}",
+                          hint="choose a shorter name with -o")
 
 
 @contextlib.contextmanager

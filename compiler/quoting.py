@@ -187,3 +187,17 @@ def file_list_item(name: str) -> str:
         raise Unrepresentable(f"file name {name!r} cannot be listed in transfer_input_files "
                               "(no commas, no leading or trailing spaces)")
     return protect_dollars(name, keep_macros=False)
+
+
+_KNOB = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def config_line(key: str, value: str) -> str:
+    """`KEY = VALUE` of an HTCondor configuration file (a DAG's CONFIG), or Unrepresentable:
+    one line, no continuation."""
+    if not _KNOB.fullmatch(key):
+        raise Unrepresentable(f"{key!r} is not a configuration knob name")
+    value = no_newlines(value, f"configuration value of {key}").strip()
+    if value.endswith("\\"):
+        raise Unrepresentable(f"the value of {key} may not end with a backslash")
+    return f"{key} = {value}"

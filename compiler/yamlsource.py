@@ -489,6 +489,16 @@ def _report(doc: Any, error, path: str, sink: Sink) -> None:
     where = list(error.absolute_path)
     name = "/".join(str(p) for p in where) or "the document"
     validator = error.validator
+    # A key refused by propertyNames: jsonschema's path stops at its mapping.
+    is_key = "propertyNames" in error.absolute_schema_path
+    at = position(doc, [*where, error.instance], path, key=True) if is_key else \
+        position(doc, where, path)
+    if validator == "maxLength" and isinstance(error.instance, str):
+        sink.error(f"{name}: {'the key ' if is_key else ''}{error.instance[:40]!r}... is "
+                   f"{len(error.instance)} characters long, more than {error.validator_value}",
+                   at, "it becomes part of file names, which filesystems keep short: "
+                       "choose a shorter one")
+        return
     if validator == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
         extra = [k for k in error.instance if k not in allowed] if isinstance(
@@ -527,7 +537,7 @@ def _report(doc: Any, error, path: str, sink: Sink) -> None:
         body = re.sub(r"^\^|\$(\(\?!\[\\s\\S\]\))?$", "", str(error.validator_value))
         what = "holds a line break or another control character" if re.search(
             r"[\x00-\x1f\x7f]", error.instance) else "is not allowed here"
-        sink.error(f"{name}: {error.instance!r} {what}", position(doc, where, path),
+        sink.error(f"{name}: {'the key ' if is_key else ''}{error.instance!r} {what}", at,
                    f"write it to match {body}")
         return
     if validator == "enum":

@@ -21,7 +21,6 @@ from ..quoting import Unrepresentable
 from .submit import ARGS_VAR
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KNOB = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 @lru_cache(maxsize=1024)
@@ -54,15 +53,7 @@ def config_text(wf: Workflow) -> str | None:
     knobs.update(s.config)
     if not knobs:
         return None
-    lines = []
-    for key, value in knobs.items():
-        if not _KNOB.fullmatch(key):
-            raise Unrepresentable(f"{key!r} is not a configuration knob name")
-        value = quoting.no_newlines(value, f"configuration value of {key}").strip()
-        if value.endswith("\\"):
-            raise Unrepresentable(f"the value of {key} may not end with a backslash")
-        lines.append(f"{key} = {value}")
-    return "\n".join(lines) + "\n"
+    return "".join(f"{quoting.config_line(key, value)}\n" for key, value in knobs.items())
 
 
 def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mapping[str, str],

@@ -35,6 +35,7 @@ from ..ir import (
 )
 from ..limits import MAX_NESTING
 from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
+from ..quoting import Unrepresentable, classad_string, config_line
 from ..shellwords import expand_string
 from ..sources import read_source
 from ..specs import SpecTable, job_options, local_path
@@ -591,6 +592,32 @@ class _Builder:
                                 self.locate(where),
                                 f"name a file of DAGMan's own, such as {example}")
 
+    def _config(self, given: Mapping[str, Any]) -> dict[str, str]:
+        """`dag: config:` knobs; one a configuration file cannot hold is an error at it."""
+        out = {}
+        for key, value in given.items():
+            out[str(key)] = text = _text(value)
+            try:
+                config_line(str(key), text)
+            except Unrepresentable as err:
+                self.sink.error(str(err), self.locate(("dag", "config", key)),
+                                "a configuration value is one line, without a trailing "
+                                "backslash")
+        return out
+
+    def _job_attributes(self, given: Mapping[str, Any]) -> dict[str, str]:
+        """`dag: set_job_attr:` values as ClassAd literals; one HTCondor cannot hold is an
+        error at its value."""
+        out = {}
+        for key, value in given.items():
+            try:
+                out[str(key)] = _classad(value)
+            except JobsubError as err:
+                self.sink.error(err.diagnostics[0].message,
+                                self.locate(("dag", "set_job_attr", key)),
+                                "DAGMan sets it on one line of its own job's ad")
+        return out
+
     def _settings(self, data: Mapping[str, Any]) -> DagSettings:
         dag = data.get("dag") or {}
         settings = DagSettings(
@@ -598,9 +625,8 @@ class _Builder:
             max_idle=dag.get("maxidle"), max_pre=dag.get("maxpre"),
             max_post=dag.get("maxpost"),
             jobstate_log=dag.get("jobstate_log"),
-            config={str(k): _text(v) for k, v in (dag.get("config") or {}).items()},
-            set_job_attr={str(k): _classad(v) for k, v in
-                          (dag.get("set_job_attr") or {}).items()},
+            config=self._config(dag.get("config") or {}),
+            set_job_attr=self._job_attributes(dag.get("set_job_attr") or {}),
             categories={k: v["maxjobs"] for k, v in (data.get("categories") or {}).items()})
         for key in ("jobstate_log", "dot", "node_status_file"):
             value = dag.get(key)
@@ -669,8 +695,6 @@ def _jobsub_vars(index: int, extra: Mapping[str, str]) -> dict[str, str]:
 
 def _classad(value: Any) -> str:
     """A YAML scalar as a ClassAd literal: strings become string literals."""
-    from ..quoting import Unrepresentable, classad_string
-
     if isinstance(value, bool | int | float):
         return _text(value)
     try:

@@ -198,3 +198,12 @@ def test_a_workflow_given_as_the_executable_is_refused(work, capsys):
     (work / "run.dag").write_text("#!/bin/sh\necho a script after all\n")
     assert jobsub_submit_main(["-n", "-o", "y", "file://run.dag"]) == 0
     assert jobsub_submit_main(["-n", "-o", "z", "--dag", "file://w.yaml"]) == 0
+
+
+def test_an_output_folder_name_too_long_is_said_before_anything_is_written(work, capsys):
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert main(["compile", "w.dagnabbit", "-o", "x" * 250]) == 1
+    err = capsys.readouterr().err
+    assert "the output folder's name (xxx" in err and "is 250 bytes long" in err
+    assert "hint: choose a shorter name with -o" in err and "Traceback" not in err
+    assert sorted(p.name for p in work.iterdir()) == ["a.sh", "w.dagnabbit"]

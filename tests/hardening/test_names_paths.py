@@ -34,10 +34,10 @@ def compile_yaml(work, capsys, text: str, name: str = "w.yaml") -> tuple[int, st
     (("Job", "job"), "w.yaml:3:3: error: node names Job and job differ only in case"),
     (("parent",), "w.yaml:2:3: error: node name parent is reserved by DAGMan"),
     (("All_Nodes",), "w.yaml:2:3: error: node name All_Nodes is reserved by DAGMan"),
-    (("a+b",), "w.yaml:2:3: error: jobs: 'a+b' is not allowed here"),
-    (("a/b",), "w.yaml:2:3: error: jobs: 'a/b' is not allowed here"),
-    (("..",), "w.yaml:2:3: error: jobs: '..' is not allowed here"),
-    (("a\n",), "w.yaml:2:3: error: jobs: 'a\\n' holds a line break"),
+    (("a+b",), "w.yaml:2:3: error: jobs: the key 'a+b' is not allowed here"),
+    (("a/b",), "w.yaml:2:3: error: jobs: the key 'a/b' is not allowed here"),
+    (("..",), "w.yaml:2:3: error: jobs: the key '..' is not allowed here"),
+    (("a\n",), "w.yaml:2:3: error: jobs: the key 'a\\n' holds a line break"),
 ])
 def test_node_names(work, capsys, names, message):
     jobs = "".join(f"  {n!r}: {{executable: a.sh}}\n".replace("'", '"') for n in names)

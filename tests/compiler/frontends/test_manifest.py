@@ -278,3 +278,43 @@ def test_shape_errors(tmp_path, text, message):
     assert sink.errors
     if message:
         assert any(message in d.message for d in sink.errors), sink.errors
+
+
+def test_dag_settings_that_htcondor_cannot_hold_are_located(tmp_path):
+    """set_job_attr values and config knobs were refused at emission, with no location;
+    a bad set_job_attr key was located at the first key of its mapping."""
+    _, _, sink = compile_yaml(tmp_path, r"""
+        dag:
+          set_job_attr:
+            Good: 1
+            "Bad Name": 1
+            Text: "two\nlines"
+          config:
+            DAGMAN_MAX_JOBS_IDLE: "5 \\"
+        jobs:
+          a: {executable: a.sh}
+    """)
+    assert errors(sink)[0] == \
+        (5, 5, "dag/set_job_attr: the key 'Bad Name' is not allowed here")
+    _, _, sink = compile_yaml(tmp_path, r"""
+        dag:
+          set_job_attr:
+            Text: "two\nlines"
+          config:
+            DAGMAN_MAX_JOBS_IDLE: "5 \\"
+        jobs:
+          a: {executable: a.sh}
+    """)
+    assert errors(sink) == [
+        (4, 11, "string contains a line break, which HTCondor files cannot hold"),
+        (6, 27, "the value of DAGMAN_MAX_JOBS_IDLE may not end with a backslash")]
+
+
+def test_names_too_long_for_file_names_are_located(tmp_path):
+    long = "j" * 201
+    _, _, sink = compile_yaml(tmp_path, f"jobs:\n  {long}: {{executable: a.sh}}\n"
+                              f"categories:\n  {long}: {{maxjobs: 1}}\n")
+    assert [(line, col) for line, col, _ in errors(sink)] == [(2, 3), (4, 3)]
+    assert all("is 201 characters long, more than 200" in m for *_, m in errors(sink))
+    assert compile_yaml(tmp_path, f"jobs:\n  {long[:200]}: {{executable: a.sh}}\n")[2] \
+        .errors == []
