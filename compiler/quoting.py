@@ -112,12 +112,20 @@ def put_in_macros(words: list[str], variables: dict[str, str],
     VARS: their own macros are filled in too), else `$(NAME:default)` gives the default, as
     HTCondor would, unless NAME is HTCondor's own or a queue variable (`keep`, lower case),
     which stays a macro. VARS that use each other in a circle cannot be written."""
-    lookup = {k.lower(): v for k, v in variables.items()}
+    lowered: list[dict[str, str]] = []
+
+    def lookup(name: str) -> str | None:
+        found = variables.get(name)  # as written, nearly always
+        if found is None:
+            if not lowered:
+                lowered.append({k.lower(): v for k, v in variables.items()})
+            found = lowered[0].get(name.lower())
+        return found
 
     def expand(text: str, seen: tuple[str, ...]) -> str:
         def value(m: re.Match) -> str:
             name, default = m.group(1), m.group(2)
-            found = lookup.get(name.lower())
+            found = lookup(name)
             if found is not None:
                 if name.lower() in seen:
                     raise Unrepresentable("VARS " + " -> ".join([*seen, name.lower()])

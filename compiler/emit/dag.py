@@ -192,7 +192,8 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
         args = node.arguments
         if any("$(" in a for a in args):
             args = quoting.put_in_macros(args, variables, queue_names)
-        if all(_plain(_PLAIN_WORD, w, defined) for w in args):
+        if all(("$" not in w and _PLAIN_WORD.fullmatch(w)) or _plain(_PLAIN_WORD, w, defined)
+               for w in args):
             pairs.append((ARGS_VAR, " ".join(args)))
         else:
             raw = quoting.v2_raw(args, defined=defined())
@@ -201,7 +202,10 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     for name, value in pairs:
         if name not in _GOOD_VAR_NAMES:
             _check_var_name(name)
-        if _plain(_PLAIN_VALUE, value, defined):
+        # (the first test inlines _plain's for the usual value: a 100,000-node DAG has
+        # a million)
+        if ("$" not in value and _PLAIN_VALUE.fullmatch(value)) or \
+                _plain(_PLAIN_VALUE, value, defined):
             parts.append(f'{name}="{value}"')
         else:
             value = quoting.protect_dollars(value, defined=defined())
