@@ -9,7 +9,7 @@ from typing import Any
 
 from .check import check_workflow
 from .conventions import current_user, is_manifest
-from .diagnostics import JobsubError, Sink
+from .diagnostics import JobsubError, Sink, Span
 from .ir import Workflow
 from .output import OutFile
 from .plan import plan
@@ -36,6 +36,20 @@ def load(path: str, *, env: Mapping[str, str], cwd: str,
         base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
         wf = compile_text(text, path, env=env, base_dir=base_dir, cmdline=cmdline, sink=sink,
                           fallback_dir=cwd)
+    if wf is not None:
+        _set_user(wf, current_user(env))
+    return wf
+
+
+def from_data(doc: Mapping[str, Any], path: str, *, base_dir: str, env: Mapping[str, str],
+              cmdline: Mapping[str, Any] | None, sink: Sink,
+              locate: Callable[..., Span]) -> Workflow | None:
+    """The IR of manifest-shaped data a program made (jobsub.Workflow), as `load` makes it
+    from a manifest file."""
+    from .frontends.manifest import compile_data
+
+    wf = compile_data(doc, path, base_dir=base_dir, env=env, cmdline=cmdline, sink=sink,
+                      locate=locate)
     if wf is not None:
         _set_user(wf, current_user(env))
     return wf
@@ -75,16 +89,17 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
                  cmdline: Mapping[str, Any] | None, sink: Sink, policy: Policy = LOCAL,
                  condor_version: str | None = None, plan_files: bool = True,
                  prepare: Callable[[Workflow, Sink], None] | None = None,
-                 ) -> tuple[Workflow | None, list[OutFile]]:
+                 text: str | None = None) -> tuple[Workflow | None, list[OutFile]]:
     """Front end, checks and (with `plan_files`) the planned files, every diagnostic located:
     a manifest read on the fast path is read again with positions if any stage has
     something to report. `prepare` adds what the files need from outside the workflow
-    (the job tokens' OAuth lines)."""
+    (the job tokens' OAuth lines). `text`, if given, is the file's content (not read)."""
     for positions in (False, True):
         trial = Sink()
         files: list[OutFile] = []
         try:
-            wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, positions=positions)
+            wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, text=text,
+                      positions=positions)
         except JobsubError as err:  # unreadable file, YAML syntax: nothing further to check
             trial.absorb(err)
             wf = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -425,7 +425,8 @@ def _fast_check(schema_json: str):
     return compile_schema(json.loads(schema_json))
 
 
-def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> list[tuple]:
+def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink,
+             locate: Callable[..., Span] | None = None) -> list[tuple]:
     """Every schema violation in `doc`, located, into `sink`; returns the JSON paths of the
     offending values (an unknown key's path ends with the key), so a caller can drop them and
     go on to find the errors that only show once the document is read."""
@@ -439,7 +440,7 @@ def validate(doc: Any, schema: Mapping[str, Any], path: str, sink: Sink) -> list
     bad: list[tuple] = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path))):
         for leaf in _leaves(error):
-            _report(doc, leaf, path, sink)
+            _report(doc, leaf, path, sink, locate)
             where = tuple(leaf.absolute_path)
             if leaf is not error:  # a value fitting none of several shapes: drop it whole
                 bad.append(tuple(error.absolute_path))
@@ -485,14 +486,19 @@ def _leaves(error):
     yield error
 
 
-def _report(doc: Any, error, path: str, sink: Sink) -> None:
+def _report(doc: Any, error, path: str, sink: Sink,
+            locate: Callable[..., Span] | None = None) -> None:
+    def pos(json_path: list, key: bool = False) -> Span:
+        return locate(tuple(json_path), key) if locate is not None else \
+            position(doc, json_path, path, key=key)
+
     where = list(error.absolute_path)
     name = "/".join(str(p) for p in where) or "the document"
     validator = error.validator
     # A key refused by propertyNames: jsonschema's path stops at its mapping.
     is_key = "propertyNames" in error.absolute_schema_path
-    at = position(doc, [*where, error.instance], path, key=True) if is_key else \
-        position(doc, where, path)
+    at = pos([*where, error.instance], key=True) if is_key else \
+        pos(where)
     if validator == "maxLength" and isinstance(error.instance, str):
         sink.error(f"{name}: {'the key ' if is_key else ''}{error.instance[:40]!r}... is "
                    f"{len(error.instance)} characters long, more than {error.validator_value}",
@@ -506,21 +512,21 @@ def _report(doc: Any, error, path: str, sink: Sink) -> None:
         for key in extra:
             guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             sink.error(f"unknown key {key!r}" + (f" in {name}" if where else ""),
-                       position(doc, [*where, key], path, key=True),
+                       pos([*where, key], key=True),
                        f"did you mean {guess[0]!r}?" if guess else
                        "known keys: " + ", ".join(allowed))
         return
     if validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
         for key in missing:
-            sink.error(f"{name} needs the key {key!r}", position(doc, where, path, key=True))
+            sink.error(f"{name} needs the key {key!r}", pos(where, key=True))
         return
     if validator == "type":
         wanted = error.validator_value
         wanted = [wanted] if isinstance(wanted, str) else wanted
         expected = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
         sink.error(f"{name}: expected {expected}, got {_kind(error.instance)}",
-                   position(doc, where, path))
+                   pos(where))
         return
     if validator in ("oneOf", "anyOf"):
         shapes = []
@@ -531,7 +537,7 @@ def _report(doc: Any, error, path: str, sink: Sink) -> None:
         expected = " or ".join(dict.fromkeys(_TYPE_NAMES.get(t, t) for t in shapes)) or \
             "another form"
         sink.error(f"{name}: expected {expected}, got {_kind(error.instance)}",
-                   position(doc, where, path))
+                   pos(where))
         return
     if validator == "pattern" and isinstance(error.instance, str):
         body = re.sub(r"^\^|\$(\(\?!\[\\s\\S\]\))?$", "", str(error.validator_value))
@@ -543,6 +549,6 @@ def _report(doc: Any, error, path: str, sink: Sink) -> None:
     if validator == "enum":
         choices = ", ".join(repr(c) for c in error.validator_value)
         sink.error(f"{name}: {error.instance!r} is not one of {choices}",
-                   position(doc, where, path))
+                   pos(where))
         return
-    sink.error(f"{name}: {error.message}", position(doc, where, path))
+    sink.error(f"{name}: {error.message}", pos(where))

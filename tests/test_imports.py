@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("compiler", "runtime", "cli", "grammar", "schemas", "sites")
+PACKAGES = ("compiler", "runtime", "cli", "grammar", "schemas", "sites", "api")
 
 #: Shared by every stage, below all of them: they import only each other.
 BASE = ("conventions", "diagnostics", "limits", "units", "quoting", "sources")
@@ -24,6 +24,8 @@ RULES = [
     ("jobsub.compiler", ("jobsub.runtime", "jobsub.cli"),
      "compiling never imports the runtime or the CLI"),
     ("jobsub.runtime", ("jobsub.cli",), "the runtime never imports the CLI"),
+    *((f"jobsub.{m}", ("jobsub.cli",), "the Python API sits below the CLI")
+      for m in ("results", "builder")),
     ("jobsub.compiler.frontends", (*BACK_END, "pipeline", "check"),
      "front ends never import the back end (nor what runs them)"),
     ("jobsub.compiler.emit", (*SOURCE_SYNTAX, "pipeline", "check"),
@@ -42,7 +44,9 @@ def _modules() -> dict[str, Path]:
     for top in PACKAGES:
         for path in (ROOT / top).rglob("*.py"):
             parts = list(path.relative_to(ROOT).with_suffix("").parts)
-            if parts[-1] == "__init__":
+            if parts[0] == "api":  # the package `jobsub` itself
+                parts.pop(0)
+            if parts and parts[-1] == "__init__":
                 parts.pop()
             found[".".join(["jobsub", *parts])] = path
     return found

@@ -85,6 +85,16 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
                     _stack).run(name)
 
 
+def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
+                 env: Mapping[str, str], cmdline: Mapping[str, Any] | None, sink: Sink,
+                 locate: Locate) -> Workflow | None:
+    """The IR of manifest-shaped data made by a program (jobsub.Workflow): the same checks
+    and options as a manifest file; `locate(json_path, key)` says where each part was
+    written (the program's own lines)."""
+    return _Builder(doc, path, base_dir, base_dir, env, dict(cmdline or {}), sink, locate,
+                    ()).run(None)
+
+
 class _Nowhere:
     """The fast pass's locator: only the file is known, and the line of each job's key
     when a glance at the text finds them (the runtime names the line that made a node)."""
@@ -149,7 +159,7 @@ class _Builder:
                             Span(self.path, 1, 1), "start from examples/hello.yaml")
             return None
         bad = yamlsource.validate(self.doc, load_schema("manifest.schema.json"), self.path,
-                                  self.sink)
+                                  self.sink, self.locate)
         data = yamlsource.prune(self.doc, bad) if bad else self.doc
         if data is None or not isinstance(data.get("jobs"), Mapping):
             return None  # nothing sound left to read further

@@ -1,0 +1,22 @@
+"""jobsub as a library: compile workflow files, or build workflows in Python, with the
+checks, options and output of the `jobsub` command.
+
+    import jobsub
+
+    done = jobsub.compile("analysis.dagnabbit", memory="2GB")
+    done.write("analysis.jobsub")          # or: done.errors, done.files, done.workflow
+
+    wf = jobsub.Workflow("sweep")
+    setup = wf.job("bin/setup.sh")
+    sims = wf.job("bin/sim.sh", "--seed", "$(seed)", matrix={"seed": range(100)},
+                  after=setup, memory="2GB")
+    wf.job("bin/merge.sh", after=sims)
+    wf.compile().write("sweep.jobsub")
+"""
+
+from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Span
+
+from .builder import Job, Workflow
+from .results import Compiled, compile
+
+__all__ = ["Compiled", "Diagnostic", "Job", "JobsubError", "Span", "Workflow", "compile"]

@@ -1,0 +1,237 @@
+"""`jobsub.Workflow`: a workflow built in Python. It is a manifest made by a program: the
+same keys, checked by the same schema and option table, compiled by the same front end,
+so it makes the same IR and files as the YAML it stands for (`to_manifest()` gives it).
+Every diagnostic points at the line of the program that made the part it is about."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jobsub.compiler.diagnostics import Span
+
+from .results import Compiled
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller() -> Span:
+    """Where the user's code called into this package (file, line, column)."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.dirname(os.path.abspath(
+            frame.f_code.co_filename)) == _HERE:
+        frame = frame.f_back
+    if frame is None:
+        return Span("<python>")
+    column = 1
+    try:
+        import inspect
+
+        positions = inspect.getframeinfo(frame).positions  # Python 3.11 and newer
+        if positions is not None and positions.col_offset is not None:
+            column = positions.col_offset + 1
+    except (AttributeError, ValueError):
+        pass
+    return Span(frame.f_code.co_filename, frame.f_lineno, column)
+
+
+def _plain(value: Any) -> Any:
+    """A Python value as the manifest's data: mappings, lists (from any iterable but text),
+    paths as text; scalars as they are (the schema says what fits where)."""
+    if isinstance(value, Job):
+        return value.name
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, str | bytes | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Iterable):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job of a Workflow (a sweep's nodes count as one): give it to `after=`, or to
+    `serial()`/`parallel()`."""
+
+    name: str
+
+
+@dataclass
+class Group:
+    """Jobs (or groups) one after another (`serial`) or side by side (`parallel`)."""
+
+    kind: str
+    items: list[Job | Group]
+    span: Span
+    nested: bool = False
+
+    def data(self) -> dict:
+        return {self.kind: [i.data() if isinstance(i, Group) else i.name for i in self.items]}
+
+
+class Workflow:
+    """A workflow built in Python:
+
+        wf = Workflow("sweep")
+        setup = wf.job("bin/setup.sh")
+        sims = wf.job("bin/sim.sh", "--seed", "$(seed)", matrix={"seed": range(100)},
+                      after=setup, memory="2GB", retry=3)
+        wf.job("bin/merge.sh", after=sims)
+        done = wf.compile()         # done.errors, done.files; done.write("sweep.jobsub")
+
+    Job keys are a manifest's (memory, group, environment, retry, pre, post, vars,
+    category, priority, final, noop, subdag, ...). Relative paths start from the folder of
+    the program that made the workflow (`base_dir` to say otherwise)."""
+
+    def __init__(self, name: str, *, base_dir: str | os.PathLike | None = None):
+        at = _caller()
+        self.name = name
+        self._file = at.file or "<python>"
+        if base_dir is None:
+            base_dir = os.path.dirname(os.path.abspath(self._file)) \
+                if os.path.isfile(self._file) else os.getcwd()
+        self.base_dir = os.fspath(base_dir)
+        self._spans: dict[tuple, Span] = {(): at}
+        self._doc: dict[str, Any] = {"name": name, "jobs": {}}
+        self._groups: list[Group] = []
+        self._count = itertools.count()
+
+    def __repr__(self) -> str:
+        return f"Workflow({self.name!r}, {len(self._doc['jobs'])} jobs)"
+
+    # -- building -----------------------------------------------------------------------
+
+    def job(self, executable: str | os.PathLike, *arguments: Any, name: str | None = None,
+            after: Any = None, **keys: Any) -> Job:
+        """Add a job: its executable, its arguments (each reaches the job as written), and
+        any manifest job key (`matrix=` makes a sweep)."""
+        at = _caller()
+        name = name or self._name_for(os.fspath(executable))
+        if name in self._doc["jobs"]:  # the first one stays; compile() says so
+            self._doc.setdefault("\0duplicates", []).append((name, at))
+            return Job(name)
+        body: dict[str, Any] = {"executable": os.fspath(executable)}
+        if arguments:
+            body["arguments"] = [_plain(a) for a in arguments]
+        if after is not None:
+            body["after"] = _plain([after] if isinstance(after, Job | str) else after)
+        body.update({k: _plain(v) for k, v in keys.items()})
+        self._doc["jobs"][name] = body
+        self._spans[("jobs", name)] = at
+        return Job(name)
+
+    def serial(self, *items: Job | Group) -> Group:
+        """These run one after another (groups nest)."""
+        return self._group("serial", items)
+
+    def parallel(self, *items: Job | Group) -> Group:
+        """These run side by side (groups nest)."""
+        return self._group("parallel", items)
+
+    def defaults(self, **keys: Any) -> None:
+        """Job keys every job starts from."""
+        self._doc.setdefault("defaults", {}).update({k: _plain(v) for k, v in keys.items()})
+        self._spans[("defaults",)] = _caller()
+
+    def dag(self, **settings: Any) -> None:
+        """DAG-wide settings (maxjobs, maxidle, config, set_job_attr, dot, ...)."""
+        self._doc.setdefault("dag", {}).update({k: _plain(v) for k, v in settings.items()})
+        self._spans[("dag",)] = _caller()
+
+    def category(self, name: str, maxjobs: int) -> str:
+        """A throttle: at most `maxjobs` node jobs of jobs with `category=name` at once."""
+        self._doc.setdefault("categories", {})[name] = {"maxjobs": maxjobs}
+        self._spans[("categories", name)] = _caller()
+        return name
+
+    # -- results ------------------------------------------------------------------------
+
+    def to_manifest(self) -> dict:
+        """The manifest this workflow stands for (write it with any YAML or JSON writer)."""
+        doc = {k: v for k, v in self._doc.items() if not k.startswith("\0")}
+        top = [g for g in self._groups if not g.nested]
+        if len(top) == 1:
+            doc.update(top[0].data())
+        elif top:
+            doc["parallel"] = [g.data() for g in top]
+        return doc
+
+    def compile(self, *, site: str | None = None, condor_version: str | None = None,
+                env: Mapping[str, str] | None = None, **options: Any) -> Compiled:
+        """Compile as `jobsub compile` would compile `to_manifest()`; `options` apply to
+        every job, as on the command line (see jobsub.compile)."""
+        from jobsub.compiler.diagnostics import JobsubError, Sink
+        from jobsub.compiler.pipeline import build, from_data
+        from jobsub.compiler.siteconfig import load_site
+
+        from .results import _lines, command_line_options
+
+        env = dict(os.environ if env is None else env)
+        sink = Sink()
+        wf, files = None, []
+        for name, at in self._doc.get("\0duplicates", []):
+            sink.error(f"job {name!r} is added twice", at,
+                       "give one of them another name= (a sweep is one job: matrix=)")
+        try:
+            cmdline = command_line_options(options, env, sink)
+            policy = load_site(site).policy
+            if not any(d.span is None or d.span.file == "<options>" for d in sink.errors):
+                wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
+                               env=env, cmdline=cmdline, sink=sink, locate=self._locate)
+            if wf is not None and not sink.errors:
+                files = build(wf, sink, policy, condor_version)
+        except JobsubError as err:
+            sink.absorb(err)
+        return Compiled(wf, sink.sorted(), [] if sink.errors else files,
+                        _lines(sink.diagnostics))
+
+    # -- inside -------------------------------------------------------------------------
+
+    def _group(self, kind: str, items: tuple) -> Group:
+        for item in items:
+            if isinstance(item, Group):
+                item.nested = True
+        group = Group(kind, list(items), _caller())
+        self._groups.append(group)
+        return group
+
+    def _name_for(self, executable: str) -> str:
+        stem = re.sub(r"[^A-Za-z0-9_]", "_", os.path.basename(executable).split(".")[0])
+        stem = stem if re.match(r"[A-Za-z_]", stem or "0") else f"job_{stem}"
+        while True:
+            name = f"{stem}_{next(self._count)}"
+            if name not in self._doc["jobs"]:
+                return name
+
+    def _locate(self, json_path: tuple = (), key: bool = False) -> Span:
+        """The program line that made the part at `json_path` of the manifest."""
+        path = tuple(json_path)
+        if path[:1] in (("serial",), ("parallel",)):
+            return self._group_span(path)
+        for size in range(len(path), 0, -1):
+            if path[:size] in self._spans:
+                return self._spans[path[:size]]
+        return self._spans[()]
+
+    def _group_span(self, path: tuple) -> Span:
+        top = [g for g in self._groups if not g.nested]
+        if len(top) > 1:  # written as parallel: [group, group, ...]
+            if len(path) < 2 or not isinstance(path[1], int) or path[1] >= len(top):
+                return self._spans[()]
+            group, rest = top[path[1]], path[3:]
+        elif top:
+            group, rest = top[0], path[1:]
+        else:
+            return self._spans[()]
+        while len(rest) >= 2 and isinstance(rest[0], int) and rest[0] < len(group.items) \
+                and isinstance(group.items[rest[0]], Group):
+            group, rest = group.items[rest[0]], rest[2:]
+        return group.span

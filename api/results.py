@@ -1,0 +1,148 @@
+"""`jobsub.compile`: a workflow file (or its text) to what `jobsub compile` writes, as
+values a program can look at before anything is written."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_text
+from jobsub.compiler.ir import Workflow as IRWorkflow
+from jobsub.compiler.output import OutFile
+
+
+@dataclass
+class Compiled:
+    """A compiled workflow: its IR, every diagnostic (located), and the files it makes.
+    Nothing is written until `write`."""
+
+    workflow: IRWorkflow | None
+    diagnostics: list[Diagnostic]
+    files: list[OutFile]
+    #: file -> its lines, for showing diagnostics with the line they point at
+    sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def report(self) -> str:
+        """The diagnostics as `jobsub compile` prints them (file:line:col, caret, hint)."""
+        return "\n".join(format_text(d, self.sources) for d in self.diagnostics)
+
+    def check(self) -> Compiled:
+        """Raise JobsubError (carrying every error) if there are errors; else self."""
+        if self.errors:
+            raise JobsubError(diagnostics=self.errors)
+        return self
+
+    def text(self, path: str) -> str:
+        """The emitted text of one file (`NAME.dag`, `NAME.sub`, ...)."""
+        for f in self.files:
+            if f.path == path and f.text is not None:
+                return f.text
+        raise KeyError(f"{path}: not a text file of this workflow "
+                       f"(it has {', '.join(sorted(f.path for f in self.files))})")
+
+    def write(self, folder: str | os.PathLike) -> Path:
+        """Write the folder (all at once, replacing one jobsub wrote before); the files are
+        then what `jobsub compile -o FOLDER` writes. Raises JobsubError on errors."""
+        from jobsub.compiler.output import write_folder
+
+        self.check()
+        write_folder(os.fspath(folder), self.files)
+        return Path(folder)
+
+
+def compile(source: str | os.PathLike, *, text: str | None = None,
+            site: str | None = None, condor_version: str | None = None,
+            env: Mapping[str, str] | None = None, **options: Any) -> Compiled:
+    """Compile a manifest (.yaml/.yml) or dagnabbit file, as `jobsub compile` does.
+
+    `text`: the file's content, when it is not on disk (`source` still names it: its suffix
+    chooses the front end, its folder anchors relative paths). `options`: jobsub_submit's
+    options for every job, by their names in manifests (`memory="2GB"`, `group="myexp"`,
+    `environment={"A": "1"}`), checked by the same option table. `site`: a site file
+    (default: as the CLI finds one). `env`: the environment `$VAR`s come from (default:
+    this process's)."""
+    from jobsub.compiler.pipeline import compile_path
+    from jobsub.compiler.siteconfig import load_site
+
+    path = os.fspath(source)
+    env = dict(os.environ if env is None else env)
+    sink = Sink()
+    try:
+        policy = load_site(site).policy
+        cmdline = command_line_options(options, env, sink)
+        wf, files = (None, []) if sink.errors else compile_path(
+            path, env=env, cwd=os.getcwd(), cmdline=cmdline, sink=sink, policy=policy,
+            condor_version=condor_version, text=text)
+    except JobsubError as err:
+        sink.absorb(err)
+        wf, files = None, []
+    sources = {path: text.splitlines()} if text is not None else _lines(sink.diagnostics)
+    return Compiled(wf, sink.sorted(), [] if sink.errors else files, sources)
+
+
+def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],
+                         sink: Sink) -> dict[str, Any]:
+    """Keyword options as the command line's: each written as its flag and read by the
+    option table's parser, so they mean and are checked exactly as `--memory 2GB` is."""
+    from jobsub.compiler.diagnostics import Span
+    from jobsub.compiler.flags import FlagParser
+    from jobsub.compiler.options import BY_DEST, OPTIONS, Context, Kind
+    from jobsub.compiler.shellwords import Word
+
+    words: list[str] = []
+    for name, value in options.items():
+        opt = BY_DEST.get(name)
+        if opt is None or value is None or value is False:
+            if opt is None:
+                sink.error(f"unknown option {name}=", None,
+                           "options are named as in manifests: memory, group, environment, ...")
+            continue
+        flag = next((f for f in opt.flags if f.startswith("--")), opt.flags[0])
+        if opt.kind is Kind.FLAG:
+            words.append(flag)
+        elif opt.kind is Kind.CHOICE:
+            stored = dict(opt.choices or {})
+            chosen = [f for f, v in stored.items() if v == value]
+            if not chosen:
+                known = ", ".join(repr(v) for v in dict.fromkeys(stored.values()))
+                sink.error(f"{name}={value!r}: expected one of {known}")
+                continue
+            words.append(chosen[0])
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                words += [flag, str(k), str(v)] if opt.kind is Kind.PAIR else [flag, f"{k}={v}"]
+        elif isinstance(value, list | tuple):
+            for v in value:
+                words += [flag, str(v)]
+        else:
+            words += [flag, str(value)]
+    if not words:
+        return {}
+    at, spans = 0, []
+    for w in words:
+        spans.append(Word(w, at, at + len(w)))
+        at += len(w) + 1
+    parsed = FlagParser(OPTIONS).parse(spans, lambda _w: Span("<options>"), Context(env), sink,
+                                       executable_required=False)
+    return dict(parsed.values)
+
+
+def _lines(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
+    from jobsub.compiler.sources import source_lines
+
+    return source_lines(sorted({d.span.file for d in diagnostics if d.span and d.span.file}))

@@ -1,0 +1,150 @@
+"""The Python API: jobsub.compile and jobsub.Workflow make what the CLI makes from the same
+workflow, checked by the same rules, with errors at the program's own lines."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+import jobsub
+from jobsub.cli.main import main
+from tests.helpers import emitted_texts
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    shutil.copytree(EXAMPLES, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("USER", "tester")
+    return tmp_path
+
+
+def _written(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_compile_writes_what_the_cli_writes(work, capsys):
+    assert main(["compile", "analysis.dagnabbit", "-o", "by_cli", "--cpu", "2"]) == 0
+    done = jobsub.compile("analysis.dagnabbit", cpu=2)
+    assert done.ok and done.errors == [] and done.workflow.name == "analysis"
+    assert done.write(work / "by_api") == work / "by_api"
+    assert _written(work / "by_api") == _written(work / "by_cli")
+    assert "request_cpus            = 2" in done.text("stage_2.sub")
+
+
+def test_compile_from_text_and_its_errors(work):
+    done = jobsub.compile("inline.yaml", text="jobs:\n  a: {executable: bin/hello.sh, "
+                                              "memory: lots}\n")
+    assert not done.ok and done.files == []
+    [error] = done.errors
+    assert (error.span.file, error.span.line) == ("inline.yaml", 2)
+    assert "inline.yaml:2:" in done.report() and "memory: lots" in done.report()
+    with pytest.raises(jobsub.JobsubError):
+        done.write(work / "never")
+    assert not (work / "never").exists()
+
+
+def test_keyword_options_are_the_option_table(work):
+    done = jobsub.compile("hello.yaml", memroy="1GB", mail="sometimes")
+    assert done.errors[0].message == "unknown option memroy="
+    done = jobsub.compile("hello.yaml", environment={"A": "x y"}, group="myexp")
+    assert done.ok
+    sub = done.text("hello.sub")
+    assert "'A=x y'\"" in sub and '+Jobsub_Group = "myexp"' in sub
+
+
+def diamond() -> jobsub.Workflow:
+    wf = jobsub.Workflow("diamond")
+    wf.defaults(group="myexp", memory="1GB", expected_lifetime="short")
+    split = wf.job("bin/step.sh", "split", name="split")
+    branch = {"retry": {"count": 3, "unless_exit": 2}}
+    left = wf.job("bin/step.sh", "left", name="left", after=split, **branch)
+    right = wf.job("bin/step.sh", "right", name="right", after=split, memory="2GB", **branch)
+    wf.job("bin/merge.sh", "--output", "joined.txt", name="join", after=[left, right],
+           post={"script": "bin/check_output.sh", "arguments": ["$RETURN", "$JOB"]})
+    return wf
+
+
+def test_a_built_workflow_makes_what_its_manifest_makes(work):
+    built = diamond()
+    built.base_dir = str(work)
+    done = built.compile()
+    assert done.ok, done.report()
+    assert emitted_texts(done.files) == emitted_texts(jobsub.compile("diamond.yaml").files)
+    (work / "back.yaml").write_text("")
+    with open(work / "back.yaml", "w") as fh:
+        YAML().dump(built.to_manifest(), fh)
+    again = jobsub.compile("back.yaml")
+    assert again.ok and emitted_texts(again.files) == emitted_texts(done.files)
+
+
+def test_groups_nest_as_in_a_manifest(work):
+    wf = jobsub.Workflow("analysis", base_dir=str(work))
+    wf.defaults(group="myexp")
+    first = wf.job("bin/prepare.sh", "--events", "1000", name="stage_1", memory="1GB",
+                   expected_lifetime="3h",
+                   pre={"script": "bin/check_inputs.sh", "arguments": ["$JOB"]})
+    sims = [wf.job("bin/simulate.sh", "--config", config, "--tag", tag, name=f"stage_{i}",
+                   environment={"SEED": str(i - 1)})
+            for i, config, tag in ((2, "baseline run", "it's fine"),
+                                   (3, "high energy", 'say "hi"'),
+                                   (4, "low energy", "cluster $(Cluster)"))]
+    last = wf.job("bin/merge.sh", "--output", "merged.root", name="stage_5", memory="3GB",
+                  disk="2GB", retry=2,
+                  post={"script": "bin/check_output.sh", "arguments": ["$RETURN", "$JOB"]})
+    wf.serial(first, wf.parallel(*sims), last)
+    done = wf.compile()
+    assert done.ok, done.report()
+    assert emitted_texts(done.files) == emitted_texts(jobsub.compile("analysis.yaml").files)
+
+
+def test_errors_point_at_the_programs_lines(work):
+    wf = jobsub.Workflow("bad", base_dir=str(work))
+    line = test_errors_point_at_the_programs_lines.__code__.co_firstlineno
+    wf.job("bin/step.sh", memory="lots", name="a")
+    wf.job("bin/missing.sh", name="b")
+    wf.job("bin/step.sh", name="a")
+    done = wf.compile()
+    where = sorted((e.span.line - line, e.message.split(":")[0]) for e in done.errors)
+    assert where == [(3, "memory"), (4, "executable bin/missing.sh does not exist"),
+                     (5, "job 'a' is added twice")], done.report()
+    assert all(e.span.file == __file__ for e in done.errors)
+    assert 'wf.job("bin/missing.sh", name="b")' in done.report()
+
+
+def test_sweeps_and_names(work):
+    wf = jobsub.Workflow("sweep", base_dir=str(work))
+    setup = wf.job("bin/prepare.sh")
+    sims = wf.job("bin/simulate.sh", "--seed", "$(seed)", matrix={"seed": range(3)},
+                  after=setup)
+    wf.job("bin/merge.sh", after=sims)
+    done = wf.compile()
+    assert done.ok, done.report()
+    dag = done.text("sweep.dag")
+    assert [ln.split()[1] for ln in dag.splitlines() if ln.startswith("JOB ")] == [
+        "prepare_0", "simulate_1_0", "simulate_1_1", "simulate_1_2", "merge_2"]
+    assert 'seed="2" JOBSUB_ARGS="--seed 2"' in dag
+
+
+def test_the_readme_example_runs_and_matches_its_manifest(work):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(work / "sweep.py")], cwd=work,
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout == "wrote sweep.jobsub\n", run.stderr
+    assert main(["compile", "sweep.yaml", "-o", "from_yaml"]) == 0
+    assert _written(work / "sweep.jobsub").keys() == _written(work / "from_yaml").keys()
+    spec = importlib.util.spec_from_file_location("sweep_example", work / "sweep.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.build().compile()
+    assert built.ok and built.workflow.source == str(work / "sweep.py")
+    assert emitted_texts(built.files) == emitted_texts(jobsub.compile("sweep.yaml").files)
