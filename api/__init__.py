@@ -11,12 +11,15 @@ checks, options and output of the `jobsub` command.
     sims = wf.job("bin/sim.sh", "--seed", "$(seed)", matrix={"seed": range(100)},
                   after=setup, memory="2GB")
     wf.job("bin/merge.sh", after=sims)
-    wf.compile().write("sweep.jobsub")
+    run = jobsub.submit(wf.compile(), "sweep.jobsub")   # spooled to a schedd of the site
+    run.wait(); run.status(); run.analyze(); run.fetch("sweep.out")
 """
 
 from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Span
 
 from .builder import Job, Workflow
 from .results import Compiled, compile
+from .runs import Run, submit
 
-__all__ = ["Compiled", "Diagnostic", "Job", "JobsubError", "Span", "Workflow", "compile"]
+__all__ = ["Compiled", "Diagnostic", "Job", "JobsubError", "Run", "Span", "Workflow",
+           "compile", "submit"]

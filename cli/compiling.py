@@ -163,43 +163,20 @@ def submit(wf, out_dir: str, settings, site, token: str | None, source: str | No
     import shutil
     from pathlib import Path
 
-    from jobsub.compiler.plan import top_file, workflows_in
-    from jobsub.runtime import records
-    from jobsub.runtime.pool import Pool
-    from jobsub.runtime.submission import Folder, SpoolPolicy, submit_folder
+    from jobsub.runtime.submission import pool_for, record_submission, submission_folder
 
-    for node in (n for one in workflows_in(wf) for n in one.nodes):
-        if node.subdag is not None and os.path.isabs(node.subdag):
-            raise JobsubError(f"subdag {node.subdag} is a DAG file on this machine, which the "
-                              "schedd cannot read", node.span,
-                              "write the sub-workflow as a manifest (subdag: FILE.yaml): "
-                              "jobsub compiles it into the folder it sends; or copy the "
-                              "compiled folder to the schedd host and run condor_submit_dag "
-                              "there")
-    groups = sorted({s.options["group"] for s in wf.specs if s.options.get("group")})
-    oauth = sorted({(s.oauth.service, s.oauth.handle, tuple(s.oauth.scopes))
-                    for s in wf.specs if s.oauth is not None})
-    folder = Folder(Path(out_dir), top_file(wf), wf.kind == "dag", wf.user or "",
-                    groups[0] if len(groups) == 1 else None,
-                    os.path.abspath(source) if source else None, tuple(oauth),
-                    tuple(wf.settings.set_job_attr.items()))
-    pool = Pool(settings, groups[0] if groups else None)
+    folder = submission_folder(wf, Path(out_dir), source)
+    pool = pool_for(wf, settings)
     warn_unmatchable(wf, Path(out_dir), pool, source)
     print("Submitting job(s).")
-    done = submit_folder(pool, folder, SpoolPolicy(site.dagman, site.keep_unfetched_days),
-                         token=token)
+    done, warning = record_submission(pool, wf, folder, site, token, record)
     if done.again:
         print(f"This workflow was already submitted as cluster {done.cluster} by an earlier "
               "attempt that did not finish; it was not submitted again.")
     else:
         print(f"{done.procs} job(s) submitted to cluster {done.cluster}.")
-    try:
-        records.save(done.schedd, done.cluster, folder.path.resolve(),
-                     {"job_id": done.job_id, "kind": wf.kind, "workflow": folder.source,
-                      "folder": str(folder.path.resolve()), "procs": done.procs,
-                      "top_file": folder.top_file, **(record or {})})
-    except OSError as err:
-        print(f"jobsub: warning: could not record the submission: {err}", file=sys.stderr)
+    if warning:
+        print(f"jobsub: warning: {warning}", file=sys.stderr)
     if scratch:
         shutil.rmtree(out_dir, ignore_errors=True)
         prune_scratch(Path(out_dir).parent)

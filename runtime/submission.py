@@ -348,3 +348,51 @@ def _abandon(schedd: Schedd, cluster: int, journal: Path, err: BaseException) ->
         note = f"job {cluster}.0@{schedd.name}, queued without its files, was removed"
     if isinstance(err, JobsubError) and err.diagnostics and not err.diagnostics[0].hint:
         err.diagnostics[0] = dataclasses.replace(err.diagnostics[0], hint=note)
+
+
+def submission_folder(wf, path: Path, source: str | None) -> Folder:
+    """The compiled folder of workflow `wf` (the IR), as it is submitted. A sub-DAG that is
+    a file on this machine cannot be read by a schedd elsewhere: refused, at its line."""
+    from jobsub.compiler.plan import top_file, workflows_in
+
+    for node in (n for one in workflows_in(wf) for n in one.nodes):
+        if node.subdag is not None and os.path.isabs(node.subdag):
+            raise JobsubError(f"subdag {node.subdag} is a DAG file on this machine, which the "
+                              "schedd cannot read", node.span,
+                              "write the sub-workflow as a manifest (subdag: FILE.yaml): "
+                              "jobsub compiles it into the folder it sends; or copy the "
+                              "compiled folder to the schedd host and run condor_submit_dag "
+                              "there")
+    groups = _groups(wf)
+    oauth = sorted({(s.oauth.service, s.oauth.handle, tuple(s.oauth.scopes))
+                    for s in wf.specs if s.oauth is not None})
+    return Folder(path, top_file(wf), wf.kind == "dag", wf.user or "",
+                  groups[0] if len(groups) == 1 else None,
+                  os.path.abspath(source) if source else None, tuple(oauth),
+                  tuple(wf.settings.set_job_attr.items()))
+
+
+def _groups(wf) -> list[str]:
+    return sorted({s.options["group"] for s in wf.specs if s.options.get("group")})
+
+
+def pool_for(wf, settings) -> Pool:
+    """The site's pool, acting for the workflow's group (its first, if several)."""
+    groups = _groups(wf)
+    return Pool(settings, groups[0] if groups else None)
+
+
+def record_submission(pool: Pool, wf, folder: Folder, site, token: str | None,
+                      record: dict | None) -> tuple[Submitted, str | None]:
+    """Spool `folder` (exactly once) and keep the submission's record on this machine;
+    (what was submitted, a warning if the record could not be written)."""
+    done = submit_folder(pool, folder, SpoolPolicy(site.dagman, site.keep_unfetched_days),
+                         token=token)
+    try:
+        records.save(done.schedd, done.cluster, folder.path.resolve(),
+                     {"job_id": done.job_id, "kind": wf.kind, "workflow": folder.source,
+                      "folder": str(folder.path.resolve()), "procs": done.procs,
+                      "top_file": folder.top_file, **(record or {})})
+    except OSError as err:
+        return done, f"could not record the submission: {err}"
+    return done, None

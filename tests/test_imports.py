@@ -25,7 +25,7 @@ RULES = [
      "compiling never imports the runtime or the CLI"),
     ("jobsub.runtime", ("jobsub.cli",), "the runtime never imports the CLI"),
     *((f"jobsub.{m}", ("jobsub.cli",), "the Python API sits below the CLI")
-      for m in ("results", "builder")),
+      for m in ("results", "builder", "runs")),
     ("jobsub.compiler.frontends", (*BACK_END, "pipeline", "check"),
      "front ends never import the back end (nor what runs them)"),
     ("jobsub.compiler.emit", (*SOURCE_SYNTAX, "pipeline", "check"),

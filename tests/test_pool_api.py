@@ -1,0 +1,39 @@
+"""The Python API against the real pool: a workflow built in Python is spooled to a schedd
+that shares no folder with this machine, runs, and its state, failures and files come back
+through the run handle."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import jobsub
+
+pytestmark = pytest.mark.pool
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_a_built_workflow_runs_and_comes_back(pool_cwd):
+    shutil.copytree(EXAMPLES / "bin", pool_cwd / "bin")
+    (pool_cwd / "bin" / "fail.sh").write_text("#!/bin/sh\necho 'no input here' >&2\nexit 3\n")
+    (pool_cwd / "bin" / "fail.sh").chmod(0o755)
+    wf = jobsub.Workflow("api", base_dir=pool_cwd)
+    first = wf.job("bin/hello.sh", "from", "python", name="hello")
+    wf.job("bin/fail.sh", name="broken", after=first)
+    line = wf._spans[("jobs", "broken")].line
+    run = jobsub.submit(wf.compile(), pool_cwd / "api.jobsub")
+    assert run.job_id.count("@") >= 1 and not run.earlier
+    shutil.rmtree(pool_cwd / "api.jobsub")  # spooled: the folder is not needed any more
+    assert run.wait(timeout=300) is False
+    status = run.status()
+    assert status["state"] == "failed" and status["totals"]["done"] == 1, status
+    problems = run.analyze()["problems"]
+    [broken] = [p for p in problems if p["name"] == "broken"]
+    assert broken["origin"].endswith(f"test_pool_api.py:{line}"), broken
+    got = run.fetch(pool_cwd / "out")
+    hello = next(got.glob("hello.*.out")).read_text()
+    assert hello == "hello, from\nhello, python\n"
+    assert "no input here" in next(got.glob("broken.*.err")).read_text()
