@@ -42,6 +42,21 @@ def _clean_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+def _clear_queues(htcondor2, all_schedds) -> None:
+    """Every job of the test pool removed and its unfetched output let go: a finished
+    spooled job otherwise waits days for a fetch (and a peek or fetch moves its SUBMIT_Iwd
+    out of any folder a test could name), so queues grew from session to session."""
+    try:
+        for schedd in all_schedds():
+            schedd.act(htcondor2.JobAction.Remove, "JobStatus != 3 && JobStatus != 4")
+            finished = schedd.query("JobStatus == 4 || JobStatus == 3", ["ClusterId", "ProcId"])
+            if finished:
+                schedd.edit([f"{a['ClusterId']}.{a['ProcId']}" for a in finished],
+                            "LeaveJobInQueue", "false")
+    except Exception as err:  # the pool may be gone; say so, do not fail
+        print(f"test pool: could not clear the queues: {err}")
+
+
 @pytest.fixture(scope="session")
 def pool(request, tmp_path_factory):
     """A running HTCondor pool shaped like a site (tests/pool/pool.sh: no folder shared with
@@ -65,23 +80,11 @@ def pool(request, tmp_path_factory):
     htcondor2.reload_config()
     names = subprocess.run([*command, "schedds"], capture_output=True, text=True,
                            check=True).stdout.split()
-    base = str(tmp_path_factory.getbasetemp())
+    _clear_queues(htcondor2, all_schedds)  # what an earlier session or a bench left
     try:
         yield Pool(command, names)
     finally:
-        # Jobs a test left behind (spooled from this session's folders, and their nodes).
-        mine = (f'substr(ifThenElse(isUndefined(SUBMIT_Iwd), "", SUBMIT_Iwd), 0, '
-                f'{len(base)}) == "{base}"')
-        try:
-            for schedd in all_schedds():
-                schedd.act(htcondor2.JobAction.Remove, mine)
-                finished = schedd.query(f"({mine}) && (JobStatus == 4 || JobStatus == 3)",
-                                        ["ClusterId", "ProcId"])
-                if finished:  # unfetched output: let it go
-                    schedd.edit([f"{a['ClusterId']}.{a['ProcId']}" for a in finished],
-                                "LeaveJobInQueue", "false")
-        except Exception as err:  # the pool may already be gone; say so, do not fail
-            print(f"pool teardown: could not remove leftover jobs: {err}")
+        _clear_queues(htcondor2, all_schedds)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -53,7 +53,7 @@ def test_analyze_rescue_and_a_refused_edit(pool, work, capsys):
     job = _submit(capsys, "file://failures.yaml")
     # Running: two nodes held, two failed, one waiting on a failed parent.
     status = _until(capsys, job, lambda s: s["totals"]["held"] == 2
-                    and s["totals"]["failed"] >= 1)
+                    and s["totals"]["failed"] >= 2)
     assert status["state"] == "running" and status["exit_status"] == 4, status
     code, report = _json(capsys, "analyze", job)
     assert code == 4
