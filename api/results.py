@@ -27,11 +27,11 @@ class Compiled:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
+        return Sink(self.diagnostics).errors
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
+        return Sink(self.diagnostics).warnings
 
     @property
     def ok(self) -> bool:
