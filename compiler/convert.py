@@ -18,38 +18,12 @@ from .ir import Node, Workflow
 from .options import BY_DEST, OPTIONS, Kind, Scope, defaults
 
 
-def _size_mb(mb: int) -> str:
-    return f"{mb // 1024}GB" if mb % 1024 == 0 else f"{mb}MB"
-
-
-def _size_kb(kb: int) -> str:
-    for unit, factor in (("TB", 1024 ** 3), ("GB", 1024 ** 2), ("MB", 1024)):
-        if kb % factor == 0:
-            return f"{kb // factor}{unit}"
-    return f"{kb}KB"
-
-
-def _duration(seconds: int) -> str:
-    for unit, factor in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % factor == 0:
-            return f"{seconds // factor}{unit}"
-    return f"{seconds}s"
-
-
 def option_yaml(dest: str, value: Any) -> Any:
-    """The YAML form of a normalised option value (it converts back to `value`)."""
+    """The YAML form of a normalised option value (it converts back to `value`): the
+    option table's own reverse."""
     opt = BY_DEST[dest]
-    if dest == "memory":
-        return _size_mb(value)
-    if dest == "disk":
-        return _size_kb(value)
-    if dest in ("expected_lifetime", "timeout"):
-        return _duration(value)
-    if dest in ("environment", "resource_provides"):
-        keys = [k for k, _ in value]
-        if len(set(keys)) == len(keys):
-            return {k: v for k, v in value}
-        return [f"{k}={v}" for k, v in value]
+    if opt.written is not None:
+        return opt.written(value)
     if opt.kind is Kind.PAIR:
         return [list(pair) for pair in value]
     if isinstance(value, list):

@@ -60,6 +60,9 @@ class Option:
     #: Changing it changes what the job computes (a rescue compares these), not only where
     #: or with how much it runs.
     identity: bool = True
+    #: The YAML form of a normalised value, which reads back to it (jobsub convert); None:
+    #: the value itself (pairs as lists).
+    written: Callable[[Any], Any] | None = None
 
     @property
     def takes_value(self) -> bool:
@@ -234,11 +237,11 @@ OPTIONS: tuple[Option, ...] = (
            schema=_SIZE_SCHEMA, default=1,
            help="Queue N copies of the job ($PROCESS is 0..N-1)."),
     Option("memory", ("--memory",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.memory_mb),
-           schema=_SIZE_SCHEMA, default=2048,
+           schema=_SIZE_SCHEMA, default=2048, written=units.write_mb,
            help="Memory to request, NUMBER[KB|MB|GB|TB]; a bare number is MB. IR value: MB.",
            identity=False),
     Option("disk", ("--disk",), Kind.VALUE, metavar="SIZE", convert=_wrap(units.disk_kb),
-           schema=_SIZE_SCHEMA, default=10 * 1024 * 1024,
+           schema=_SIZE_SCHEMA, default=10 * 1024 * 1024, written=units.write_kb,
            help="Scratch disk to request, NUMBER[KB|MB|GB|TB]; a bare number is KB. IR value: KB.",
            identity=False),
     Option("cpu", ("--cpu",), Kind.VALUE, metavar="N", convert=_wrap(units.count),
@@ -249,6 +252,7 @@ OPTIONS: tuple[Option, ...] = (
            identity=False),
     Option("expected_lifetime", ("--expected-lifetime", "--expected_lifetime"), Kind.VALUE,
            metavar="TIME", convert=_wrap(units.lifetime), schema=_SIZE_SCHEMA, default=8 * 3600,
+           written=units.write_seconds,
            help="How long the job is expected to run: short (3h), medium (8h), long (85200s) "
                 "or NUMBER[s|m|h|d]. Slots with less lifetime left are not matched. IR: seconds.",
            identity=False),
@@ -267,13 +271,13 @@ OPTIONS: tuple[Option, ...] = (
                 "with FACTOR (default 2) times more, up to N times and at most MAX "
                 "(e.g. 3:2:16GB). In a DAG, a killed job is rerun by the node's retry."),
     Option("timeout", ("--timeout",), Kind.VALUE, metavar="TIME", convert=_wrap(units.seconds),
-           schema=_SIZE_SCHEMA,
+           schema=_SIZE_SCHEMA, written=units.write_seconds,
            help="Kill the user executable if it still runs after NUMBER[s|m|h|d]; "
                 "a bare number is seconds. IR: seconds.",
            identity=False),
     # --- job environment and submit-file additions ----------------------------------------
     Option("environment", ("-e", "--environment"), Kind.APPEND, metavar="VAR[=VAL]",
-           convert=_environment, schema=_PAIR_SCHEMA,
+           convert=_environment, schema=_PAIR_SCHEMA, written=units.write_pairs,
            help="Set VAR in the job's environment: -e VAR=VAL, or -e VAR to pass the "
                 "submitter's value."),
     Option("lines", ("-l", "--lines"), Kind.APPEND, metavar="LINE", convert=_submit_line,
@@ -291,6 +295,7 @@ OPTIONS: tuple[Option, ...] = (
            identity=False),
     Option("resource_provides", ("--resource-provides", "--resource_provides"), Kind.APPEND,
            metavar="KEY=VALUE", convert=_key_value, schema=_PAIR_SCHEMA,
+           written=units.write_pairs,
            help="Request a resource: adds +DESIRED_KEY=\"VALUE\" to the job; "
                 "usage_model=... selects usage models.",
            identity=False),

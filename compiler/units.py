@@ -109,3 +109,32 @@ def memory_retry(text: str) -> dict:
                             f"{MAX_MEMORY_FACTOR}")
     cap = memory_mb(parts[2]) if len(parts) > 2 and parts[2].strip() else None
     return {"count": tries, "factor": factor, "max": cap}
+
+
+# The reverses: a normalised value written back in the largest unit that holds it exactly,
+# so that reading the text gives the value again (jobsub convert writes them).
+
+def write_mb(mb: int) -> str:
+    return f"{mb // 1024}GB" if mb % 1024 == 0 else f"{mb}MB"
+
+
+def write_kb(kb: int) -> str:
+    for unit, factor in (("TB", 1024 ** 3), ("GB", 1024 ** 2), ("MB", 1024)):
+        if kb % factor == 0:
+            return f"{kb // factor}{unit}"
+    return f"{kb}KB"
+
+
+def write_seconds(seconds: int) -> str:
+    for unit, factor in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % factor == 0:
+            return f"{seconds // factor}{unit}"
+    return f"{seconds}s"
+
+
+def write_pairs(pairs: list) -> dict | list:
+    """KEY=VALUE pairs as a mapping, or as KEY=VALUE strings when a key repeats."""
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) == len(keys):
+        return {k: v for k, v in pairs}
+    return [f"{k}={v}" for k, v in pairs]
