@@ -51,10 +51,8 @@ def option_schema(opt: Option) -> dict[str, Any]:
                       {"type": "array", "items": {"type": "array", "items": _STR,
                                                   "minItems": 2, "maxItems": 2}}]})
     if opt.kind is Kind.APPEND:
-        if opt.dest in ("environment", "resource_provides"):
-            pair = "NAME: value (null: the submitter's value)" if opt.dest == "environment" \
-                else "KEY: VALUE"
-            return _d(opt.help + f" In YAML: a mapping {pair}, or a list of strings as on "
+        if opt.yaml == "mapping":
+            return _d(opt.help + f" In YAML: a mapping {opt.yaml_pair}, or a list of strings as on "
                                  "the command line.", {
                 "oneOf": [{"type": "object",
                            "additionalProperties": {"type": ["string", "number", "boolean",
@@ -62,7 +60,7 @@ def option_schema(opt: Option) -> dict[str, Any]:
                           {"type": "array", "items": _STR}]})
         return _d(opt.help + " In YAML: a string or a list of strings.",
                   {"oneOf": [_STR, {"type": "array", "items": _STR}]})
-    if opt.dest in ("site", "blocklist"):
+    if opt.yaml == "list":
         return _d(opt.help + " In YAML: a comma-separated string or a list.",
                   {"oneOf": [_STR, {"type": "array", "items": _STR, "minItems": 1}]})
     return _d(opt.help, one)

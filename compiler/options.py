@@ -63,6 +63,11 @@ class Option:
     #: The YAML form of a normalised value, which reads back to it (jobsub convert); None:
     #: the value itself (pairs as lists).
     written: Callable[[Any], Any] | None = None
+    #: What a manifest may write besides the command line's text: "mapping" (an APPEND of
+    #: KEY=VALUE pairs also as a mapping; `yaml_pair` says its shape) or "list" (a
+    #: comma-separated VALUE also as a list).
+    yaml: str | None = None
+    yaml_pair: str = "KEY: VALUE"
 
     @property
     def takes_value(self) -> bool:
@@ -278,6 +283,7 @@ OPTIONS: tuple[Option, ...] = (
     # --- job environment and submit-file additions ----------------------------------------
     Option("environment", ("-e", "--environment"), Kind.APPEND, metavar="VAR[=VAL]",
            convert=_environment, schema=_PAIR_SCHEMA, written=units.write_pairs,
+           yaml="mapping", yaml_pair="NAME: value (null: the submitter's value)",
            help="Set VAR in the job's environment: -e VAR=VAL, or -e VAR to pass the "
                 "submitter's value."),
     Option("lines", ("-l", "--lines"), Kind.APPEND, metavar="LINE", convert=_submit_line,
@@ -295,14 +301,14 @@ OPTIONS: tuple[Option, ...] = (
            identity=False),
     Option("resource_provides", ("--resource-provides", "--resource_provides"), Kind.APPEND,
            metavar="KEY=VALUE", convert=_key_value, schema=_PAIR_SCHEMA,
-           written=units.write_pairs,
+           written=units.write_pairs, yaml="mapping",
            help="Request a resource: adds +DESIRED_KEY=\"VALUE\" to the job; "
                 "usage_model=... selects usage models.",
            identity=False),
     # --- where it runs --------------------------------------------------------------------
     Option("site", ("--site",), Kind.VALUE, metavar="SITES", convert=_comma_list,
            schema={"type": "array", "items": {"type": "string"}, "minItems": 1},
-           conflicts=("onsite", "offsite"),
+           conflicts=("onsite", "offsite"), yaml="list",
            help="Comma-separated sites the job may run at.",
            identity=False),
     Option("onsite", ("--onsite", "--onsite-only"), Kind.FLAG, conflicts=("site", "offsite"),
@@ -313,7 +319,7 @@ OPTIONS: tuple[Option, ...] = (
            identity=False),
     Option("blocklist", ("--blocklist", "--blacklist"), Kind.VALUE, metavar="SITES",
            convert=_comma_list, schema={"type": "array", "items": {"type": "string"},
-                                        "minItems": 1},
+                                        "minItems": 1}, yaml="list",
            help="Comma-separated sites the job must not run at.",
            identity=False),
     Option("os", ("--OS",), Kind.VALUE, metavar="OS", convert=_nonempty,
