@@ -16,7 +16,7 @@ Rules (HTCondor sources: condor_arglist.cpp, env.cpp, config.cpp, classad lexer,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 
 class Unrepresentable(ValueError):
@@ -209,3 +209,25 @@ def config_line(key: str, value: str) -> str:
     if value.endswith("\\"):
         raise Unrepresentable(f"the value of {key} may not end with a backslash")
     return f"{key} = {value}"
+
+
+def top_level(expr: str) -> Iterator[int]:
+    """The positions in a ClassAd expression that lie outside strings and brackets, where
+    its top-level operators are (the site rules and the pool match both split on them)."""
+    depth, quote, i = 0, None, 0
+    while i < len(expr):
+        c = expr[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0:
+            yield i
+        i += 1

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from jobsub.compiler.diagnostics import JobsubError
-from jobsub.compiler.quoting import ANY_MACRO
+from jobsub.compiler.quoting import ANY_MACRO, top_level
 
 from .pool import Pool, condor_error
 
@@ -117,25 +117,11 @@ def _first_node(text: str) -> str:
 
 def clauses(requirements: str) -> list[str]:
     """The top-level `&&` operands of an expression (parentheses and strings respected)."""
-    out, depth, quote, start, i = [], 0, None, 0, 0
-    while i < len(requirements):
-        c = requirements[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = None
-        elif c in "\"'":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif depth == 0 and requirements.startswith("&&", i):
+    out, start = [], 0
+    for i in top_level(requirements):
+        if i >= start and requirements.startswith("&&", i):
             out.append(requirements[start:i].strip())
             start = i + 2
-            i += 1
-        i += 1
     out.append(requirements[start:].strip())
     return [_unwrap(c) for c in out if c]
 

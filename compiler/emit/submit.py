@@ -281,25 +281,9 @@ def _grouped(expr: str) -> str:
 def _binds_looser_than_and(expr: str) -> bool:
     """Whether `expr` has `||` or `?:` outside parentheses and strings: ANDed with other
     clauses as it is, it would take them in (`A || B && C` is `A || (B && C)`)."""
-    depth, quote, i = 0, None, 0
-    while i < len(expr):
-        c = expr[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = None
-        elif c in "\"'":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif depth == 0 and (expr.startswith("||", i) or (
-                c == "?" and not (expr[i - 1:i] == "=" and expr[i + 1:i + 2] == "="))):
-            return True  # (=?= is an operator that binds tighter than &&)
-        i += 1
-    return False
+    return any(expr.startswith("||", i) or (
+        expr[i] == "?" and not (expr[i - 1:i] == "=" and expr[i + 1:i + 2] == "="))
+        for i in quoting.top_level(expr))  # (=?= is an operator that binds tighter than &&)
 
 
 def _placement(o: dict[str, Any], policy: Policy
