@@ -20,11 +20,15 @@ from jobsub.runtime.overview import current_status as _status
 from .common import pool_arguments, pool_of
 
 
+def _subject_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="a DAG's job id (or a node's), a job id, or the folder a DAG "
+                              "ran in")
+
+
 def _subject(args):
     from jobsub.runtime.subject import find
 
     return find(lambda: pool_of(args), args.id)
-
 
 
 def status_main(argv: list[str]) -> int:
@@ -33,8 +37,7 @@ def status_main(argv: list[str]) -> int:
         description="How far along a DAG (or job) is: nodes done, running, idle, held, "
                     "failed and waiting, per job group and in total. Exit status: 0 "
                     "succeeded, 1 failed, 3 running, 4 something is held.")
-    p.add_argument("id", help="a DAG's job id (or a node's), a job id, or the folder a DAG "
-                              "ran in")
+    _subject_argument(p)
     p.add_argument("--watch", nargs="?", type=float, const=10.0, metavar="SECONDS",
                    help="redraw every SECONDS (default 10) until the DAG ends; one line per "
                         "change when not on a terminal")
@@ -96,8 +99,7 @@ def analyze_main(argv: list[str]) -> int:
                     "its cause, a hint, the end of its stderr and the line of the workflow "
                     "that made it; the failures grouped by cause; the command to run next. "
                     "Exit status as jobsub status.")
-    p.add_argument("id", help="a DAG's job id (or a node's), a job id, or the folder a DAG "
-                              "ran in")
+    _subject_argument(p)
     p.add_argument("--all", action="store_true", help="list every node, not five per cause")
     p.add_argument("--lines", type=int, default=20, metavar="N",
                    help="lines of each failed job's stderr to show (default 20)")
@@ -232,8 +234,7 @@ def report_main(argv: list[str]) -> int:
         description="One self-contained HTML page for a submitted DAG: its graph coloured by "
                     "state, status per job group, failures by cause and node by node, and a "
                     "timeline of each job group. Exit status as jobsub status.")
-    p.add_argument("id", help="a DAG's job id (or a node's), a job id, or the folder a DAG "
-                              "ran in")
+    _subject_argument(p)
     p.add_argument("-o", "--output", metavar="FILE", default=None,
                    help="the page to write (default: ID.html)")
     pool_arguments(p)
