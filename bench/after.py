@@ -39,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.remote import folder_bytes, median_of, remove  # noqa: E402
+from bench.remote import folder_bytes, median_of, pool_missing, remove, run  # noqa: E402
 
 STEPS = str(HERE / "after_steps.py")
 JOBSUB = "jobsub.cli.main:main"
@@ -80,15 +80,9 @@ def state(work: Path, job: str) -> dict:
 def timed(samples: list, argv: list[str], work: Path) -> str:
     """One fresh process under peak.py; jobsub's exit statuses 1, 3 and 4 say how the DAG
     is doing, not that the command failed."""
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(HERE / "peak.py"), *argv], cwd=work,
-                          capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 1, 3, 4) or "PEAK_RSS_KB=" not in proc.stderr:
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n"
-                           f"{proc.stderr[-2000:]}")
-    samples.append((wall, int(proc.stderr.rsplit("PEAK_RSS_KB=", 1)[1].split()[0]) / 1024))
-    return proc.stdout
+    wall, peak, out = run(argv, work, ok=(0, 1, 3, 4))
+    samples.append((wall, peak))
+    return out
 
 
 def _ratio(ours: list, theirs: list) -> float:
@@ -106,9 +100,7 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--out", default=str(HERE / "results" / "after.json"))
     args = p.parse_args()
-    if not os.environ.get("CONDOR_CONFIG"):
-        print("bench/after.py: no pool: run `sudo tests/pool/pool.sh up && eval "
-              "\"$(tests/pool/pool.sh env)\"` first", file=sys.stderr)
+    if pool_missing("bench/after.py"):
         return 2
     report: dict = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
                     "nodes": NOOPS + REAL + SLOW}
