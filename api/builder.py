@@ -181,9 +181,12 @@ class Workflow:
             sink.error(f"job {name!r} is added twice", at,
                        "give one of them another name= (a sweep is one job: matrix=)")
         try:
-            cmdline = command_line_options(options, env, sink)
+            read = Sink()  # the options' own errors stop compiling; duplicates do not
+            cmdline = command_line_options(options, env, read)
+            for d in read.diagnostics:
+                sink.add(d)
             policy = load_site(site).policy
-            if not any(d.span is None or d.span.file == "<options>" for d in sink.errors):
+            if not read.errors:
                 wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
                                env=env, cmdline=cmdline, sink=sink, locate=self._locate)
             if wf is not None and not sink.errors:
