@@ -15,7 +15,7 @@ checks, options and output of the `jobsub` command.
     run.wait(); run.status(); run.analyze(); run.fetch("sweep.out")
 """
 
-from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Span
+from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Span
 
 from .builder import Job, Workflow
 from .results import Compiled, compile

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.diagnostics import Span
+from jobsub.compiler.base.diagnostics import Span
 
 from .results import Compiled
 
@@ -168,9 +168,9 @@ class Workflow:
                 env: Mapping[str, str] | None = None, **options: Any) -> Compiled:
         """Compile as `jobsub compile` would compile `to_manifest()`; `options` apply to
         every job, as on the command line (see jobsub.compile)."""
-        from jobsub.compiler.diagnostics import JobsubError, Sink
+        from jobsub.compiler.base.diagnostics import JobsubError, Sink
         from jobsub.compiler.pipeline import build, from_data
-        from jobsub.compiler.siteconfig import load_site
+        from jobsub.compiler.site.config import load_site
 
         from .results import _lines, command_line_options
 

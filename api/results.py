@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_text
-from jobsub.compiler.ir import Workflow as IRWorkflow
-from jobsub.compiler.output import OutFile
+from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Sink, format_text
+from jobsub.compiler.emit.output import OutFile
+from jobsub.compiler.ir.model import Workflow as IRWorkflow
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Compiled:
     def write(self, folder: str | os.PathLike) -> Path:
         """Write the folder (all at once, replacing one jobsub wrote before); the files are
         then what `jobsub compile -o FOLDER` writes. Raises JobsubError on errors."""
-        from jobsub.compiler.output import write_folder
+        from jobsub.compiler.emit.output import write_folder
 
         self.check()
         write_folder(os.fspath(folder), self.files)
@@ -77,7 +77,7 @@ def compile(source: str | os.PathLike, *, text: str | None = None,
     (default: as the CLI finds one). `env`: the environment `$VAR`s come from (default:
     this process's)."""
     from jobsub.compiler.pipeline import compile_path
-    from jobsub.compiler.siteconfig import load_site
+    from jobsub.compiler.site.config import load_site
 
     path = os.fspath(source)
     env = dict(os.environ if env is None else env)
@@ -99,10 +99,10 @@ def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],
                          sink: Sink) -> dict[str, Any]:
     """Keyword options as the command line's: each written as its flag and read by the
     option table's parser, so they mean and are checked exactly as `--memory 2GB` is."""
-    from jobsub.compiler.diagnostics import Span
-    from jobsub.compiler.flags import FlagParser
-    from jobsub.compiler.options import BY_DEST, OPTIONS, Context, Kind
-    from jobsub.compiler.shellwords import Word
+    from jobsub.compiler.base.diagnostics import Span
+    from jobsub.compiler.options.flags import FlagParser
+    from jobsub.compiler.options.shellwords import Word
+    from jobsub.compiler.options.table import BY_DEST, OPTIONS, Context, Kind
 
     words: list[str] = []
     for name, value in options.items():
@@ -143,6 +143,6 @@ def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],
 
 
 def _lines(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
-    from jobsub.compiler.sources import source_lines
+    from jobsub.compiler.base.sources import source_lines
 
     return source_lines(sorted({d.span.file for d in diagnostics if d.span and d.span.file}))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from .results import Compiled
 
@@ -25,7 +25,7 @@ class Run:
     site: str | None = None
 
     def _pool(self):
-        from jobsub.compiler.siteconfig import load_site
+        from jobsub.compiler.site.config import load_site
         from jobsub.runtime.pool import Pool, PoolSettings
 
         return Pool(PoolSettings.resolve(self.collector, site=load_site(self.site)))
@@ -79,7 +79,7 @@ def submit(compiled: Compiled, folder: str | os.PathLike, *, collector: str | No
            schedd: str | None = None, site: str | None = None) -> Run:
     """Write `compiled` into `folder` and spool it to a schedd of the site (exactly once:
     calling again after a failure finishes that attempt, never doubles it)."""
-    from jobsub.compiler.siteconfig import load_site
+    from jobsub.compiler.site.config import load_site
     from jobsub.runtime.pool import PoolSettings
     from jobsub.runtime.submission import pool_for, record_submission, submission_folder
 

@@ -136,7 +136,7 @@ def rescue_main(argv: list[str]) -> int:
                         "job_id} (the rest of the output goes to stderr)")
     pool_arguments(p)
     args = p.parse_args(argv)
-    from jobsub.compiler.diagnostics import JobsubError
+    from jobsub.compiler.base.diagnostics import JobsubError
 
     subject = _subject(args)
     if not subject.is_dag:
@@ -174,10 +174,10 @@ def rescue_main(argv: list[str]) -> int:
 
 
 def _rescue(args, subject, workflow: str, compiled: dict) -> int:
-    from jobsub.compiler.diagnostics import Sink
+    from jobsub.compiler.base.diagnostics import Sink
     from jobsub.compiler.emit.nodemap import MAP_FILE
-    from jobsub.compiler.output import OutFile
-    from jobsub.compiler.siteconfig import load_site
+    from jobsub.compiler.emit.output import OutFile
+    from jobsub.compiler.site.config import load_site
     from jobsub.runtime import rescue
     from jobsub.runtime import subject as subjects
     from jobsub.runtime.nodemap import parse
@@ -200,7 +200,7 @@ def _rescue(args, subject, workflow: str, compiled: dict) -> int:
     new = parse(text, os.path.dirname(os.path.abspath(workflow)))
     with subjects.files(subject) as folder:
         if folder is None:
-            from jobsub.compiler.diagnostics import JobsubError
+            from jobsub.compiler.base.diagnostics import JobsubError
 
             raise JobsubError(f"the files of {subject.label} are gone (removed from the "
                               "schedd and never fetched here): there is no rescue DAG to "

@@ -5,11 +5,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-from jobsub.compiler.diagnostics import Sink, Span
-from jobsub.compiler.flags import FlagParser, Parsed
-from jobsub.compiler.options import OPTIONS, Context, Kind, Option
-from jobsub.compiler.shellwords import Word
-from jobsub.compiler.units import UnitError
+from jobsub.compiler.base.diagnostics import Sink, Span
+from jobsub.compiler.base.units import UnitError
+from jobsub.compiler.options.flags import FlagParser, Parsed
+from jobsub.compiler.options.shellwords import Word
+from jobsub.compiler.options.table import OPTIONS, Context, Kind, Option
 
 COMMAND_LINE = "<command line>"
 

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Callable
 
-from jobsub.compiler.diagnostics import Diagnostic, JobsubError, Sink, format_text
+from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Sink, format_text
 
 from . import args as cli_args
 
@@ -20,7 +20,7 @@ class UsageError(Exception):
 
 
 def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
-    from jobsub.compiler.sources import source_lines
+    from jobsub.compiler.base.sources import source_lines
 
     lines = source_lines(files)
     for d in diags:
@@ -85,7 +85,7 @@ def group_of(args, env=os.environ) -> str | None:
 
 
 def pool_of(args):
-    from jobsub.compiler.siteconfig import load_site
+    from jobsub.compiler.site.config import load_site
     from jobsub.runtime.pool import Pool, PoolSettings
 
     site = load_site(args.site_config)

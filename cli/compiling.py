@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.diagnostics import JobsubError, Sink
+from jobsub.compiler.base.diagnostics import JobsubError, Sink
 
 from .common import print_diagnostics
 
@@ -35,8 +35,8 @@ class Target:
 
 
 def site_target(values: dict) -> Target:
-    from jobsub.compiler.siteconfig import load_site
-    from jobsub.compiler.versions import parse_version
+    from jobsub.compiler.ir.versions import parse_version
+    from jobsub.compiler.site.config import load_site
 
     version = values.pop("condor_version", None)
     parse_version(version)  # a bad version is a usage-time error, before any work
@@ -89,7 +89,7 @@ def collector_paused():
 
 
 def report_written(out_dir: str, wf, files) -> None:
-    from jobsub.compiler.plan import top_file
+    from jobsub.compiler.emit.plan import top_file
 
     top = top_file(wf)
     subs = [f.path for f in files if f.path.endswith(".sub")]
@@ -108,8 +108,8 @@ def report_written(out_dir: str, wf, files) -> None:
 
 
 def print_ir(wf) -> None:
-    from jobsub.compiler.ir import to_json
-    from jobsub.compiler.irschema import validate_ir
+    from jobsub.compiler.ir.model import to_json
+    from jobsub.compiler.ir.schema import validate_ir
 
     data = to_json(wf)
     validate_ir(data)
@@ -125,7 +125,7 @@ def deliver(sink: Sink, paths: list[str], wf, files, out_dir: str, emit_ir: bool
     if emit_ir:
         print_ir(wf)
         return True
-    from jobsub.compiler.output import write_folder
+    from jobsub.compiler.emit.output import write_folder
 
     write_folder(out_dir, files)
     report_written(out_dir, wf, files)
@@ -141,7 +141,7 @@ def default_out(path: str) -> str:
 def pool_check(wf, submit_texts: dict[str, str], pool, sink: Sink, errors: bool) -> None:
     """Each job matched against the pool's slots (runtime/match.py); a job no slot can run
     is reported at its line: an error for `check --pool`, a warning before submitting."""
-    from jobsub.compiler.plan import submit_files
+    from jobsub.compiler.emit.plan import submit_files
     from jobsub.runtime.match import check_files
 
     specs = dict(submit_files(wf))
@@ -206,7 +206,7 @@ def prune_scratch(base, now: float | None = None) -> None:
     jobsub_lite keeps its js_* folders); only folders jobsub wrote are removed."""
     import shutil
 
-    from jobsub.compiler.conventions import MARKER
+    from jobsub.compiler.base.conventions import MARKER
 
     cutoff = (time.time() if now is None else now) - SCRATCH_DAYS * 86400
     for folder in base.glob("js_*"):

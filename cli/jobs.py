@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from jobsub.compiler.conventions import current_user
+from jobsub.compiler.base.conventions import current_user
 
 from .common import entry, pool_arguments, pool_of
 
@@ -33,7 +33,7 @@ def _ids(args) -> list:
 
 def _answers(command: str, results: list) -> tuple[list, list[str]]:
     """Results of a fan-out: the answers, and a line for each schedd that failed."""
-    from jobsub.compiler.diagnostics import JobsubError
+    from jobsub.compiler.base.diagnostics import JobsubError
 
     good, problems = [], []
     for result in results:

@@ -10,8 +10,8 @@ import os
 import sys
 from collections.abc import Callable
 
-from jobsub.compiler.conventions import current_user
-from jobsub.compiler.diagnostics import Diagnostic, Sink, format_json
+from jobsub.compiler.base.conventions import current_user
+from jobsub.compiler.base.diagnostics import Diagnostic, Sink, format_json
 
 from . import args as cli_args
 from .after import COMMANDS as AFTER_COMMANDS
@@ -124,9 +124,9 @@ def cmd_check(argv: list[str]) -> int:
 
 def jobsub_submit(argv: list[str]) -> int:
     """jobsub_lite's `jobsub_submit`: options, then file://EXE and its arguments."""
-    from jobsub.compiler.flags import FlagParser
     from jobsub.compiler.frontends.cmdline import job_workflow
-    from jobsub.compiler.options import OPTIONS, Context
+    from jobsub.compiler.options.flags import FlagParser
+    from jobsub.compiler.options.table import OPTIONS, Context
     from jobsub.compiler.pipeline import build
 
     sink = Sink()

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from jobsub.compiler.diagnostics import Sink
+from jobsub.compiler.base.diagnostics import Sink
 
 
 def _write(text: str, out: str | None) -> None:
@@ -57,10 +57,10 @@ def convert_main(argv: list[str]) -> int:
     p.add_argument("file", help="the dagnabbit file")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     args = p.parse_args(argv)
-    from jobsub.compiler.conventions import is_manifest
-    from jobsub.compiler.convert import to_manifest
+    from jobsub.compiler.base.conventions import is_manifest
+    from jobsub.compiler.base.sources import read_source
     from jobsub.compiler.frontends.dagnabbit import parse_tree
-    from jobsub.compiler.sources import read_source
+    from jobsub.compiler.tools.convert import to_manifest
 
     if is_manifest(args.file):
         p.error(f"{args.file} is already a manifest")
@@ -81,8 +81,8 @@ def fmt_main(argv: list[str]) -> int:
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 and name the files that are not formatted")
     args = p.parse_args(argv)
-    from jobsub.compiler.fmt import format_manifest
-    from jobsub.compiler.sources import read_source
+    from jobsub.compiler.base.sources import read_source
+    from jobsub.compiler.tools.fmt import format_manifest
 
     unformatted = []
     for path in args.files:
@@ -162,7 +162,7 @@ def _workflow_map(path: str):
 
 def _submitted_map(args):
     """The node map and node states of a submitted DAG."""
-    from jobsub.compiler.diagnostics import JobsubError
+    from jobsub.compiler.base.diagnostics import JobsubError
     from jobsub.runtime import dagstate
     from jobsub.runtime import subject as subjects
 

@@ -7,14 +7,14 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .check import check_workflow
-from .conventions import current_user, is_manifest
-from .diagnostics import JobsubError, Sink, Span
-from .ir import Workflow
-from .output import OutFile
-from .plan import plan
-from .policy import LOCAL, Policy
-from .sources import read_source
+from jobsub.compiler.base.conventions import current_user, is_manifest
+from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
+from jobsub.compiler.base.sources import read_source
+from jobsub.compiler.emit.output import OutFile
+from jobsub.compiler.emit.plan import plan
+from jobsub.compiler.ir.check import check_workflow
+from jobsub.compiler.ir.model import Workflow
+from jobsub.compiler.site.policy import LOCAL, Policy
 
 
 def load(path: str, *, env: Mapping[str, str], cwd: str,
@@ -64,7 +64,7 @@ def _set_user(wf: Workflow, user: str | None) -> None:
 def check(wf: Workflow, sink: Sink, condor_version: str | None = None) -> None:
     """The IR's own checks (names, references, cycles, target HTCondor version). Safe on the
     partial IR a front end returns after errors, so one run reports everything."""
-    from .versions import check_versions
+    from jobsub.compiler.ir.versions import check_versions
 
     check_workflow(wf, sink)
     check_versions(wf, condor_version, sink)
@@ -73,13 +73,13 @@ def check(wf: Workflow, sink: Sink, condor_version: str | None = None) -> None:
 def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
           condor_version: str | None = None) -> list[OutFile]:
     """Check the IR, then plan every output file; empty when the sink holds errors."""
-    from .check import check_policy
+    from jobsub.compiler.ir.check import check_policy
 
     check(wf, sink, condor_version)
     check_policy(wf, policy, sink)
     if sink.errors:
         return []
-    from .versions import parse_version
+    from jobsub.compiler.ir.versions import parse_version
 
     files = plan(wf, policy, sink, parse_version(condor_version))
     return [] if sink.errors else files

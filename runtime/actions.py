@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from .jobids import JobId, any_of, quote
 from .jobstatus import FINISHED, HELD, REMOVED, WORD

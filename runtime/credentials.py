@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from jobsub.compiler.diagnostics import JobsubError, Sink
-from jobsub.compiler.ir import OAuth, Workflow
-from jobsub.compiler.policy import Policy
+from jobsub.compiler.base.diagnostics import JobsubError, Sink
+from jobsub.compiler.ir.model import OAuth, Workflow
+from jobsub.compiler.site.policy import Policy
 
 from . import tokens
 

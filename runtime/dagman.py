@@ -12,7 +12,7 @@ version DAGMan is told is the schedd's own. The lines follow what condor_submit_
 
 from __future__ import annotations
 
-from jobsub.compiler import quoting
+from jobsub.compiler.base import quoting
 
 
 def arguments(dag_file: str, dagman: str, csd_version: str | None) -> list[str]:

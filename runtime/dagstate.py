@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from jobsub.compiler.conventions import stdio_name
+from jobsub.compiler.base.conventions import stdio_name
 
 from . import causes, dagman_logs
 from .causes import Cause

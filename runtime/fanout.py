@@ -15,7 +15,7 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 
 T = TypeVar("T")
 R = TypeVar("R")

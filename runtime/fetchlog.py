@@ -26,8 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobsub.compiler.conventions import OUTPUTS_TAR_JOB, outputs_tar
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.conventions import OUTPUTS_TAR_JOB, outputs_tar
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import records
 from .jobids import JobId, quote

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from jobsub.compiler.diagnostics import JobsubError
-from jobsub.compiler.quoting import ANY_MACRO, top_level
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.base.quoting import ANY_MACRO, top_level
 
 from .pool import Pool, condor_error
 

@@ -70,7 +70,7 @@ def analysis(subject, lines: int = 20, keep: bool = False):
 
     with subjects.files(subject) as folder:
         if folder is None:
-            from jobsub.compiler.diagnostics import JobsubError
+            from jobsub.compiler.base.diagnostics import JobsubError
 
             raise JobsubError(f"the files of {subject.label} cannot be read here: it was "
                               "not spooled, and its folder is not on this machine",

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.diagnostics import JobsubError
-from jobsub.compiler.siteconfig import Site
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.site.config import Site
 
 from .jobids import quote
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jobsub.compiler.conventions import MARKER
+from jobsub.compiler.base.conventions import MARKER
 
 RECORD_DAYS = 30
 #: In a record's `files/` (a finished submission's files, kept once read): the copy is whole.

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import dagman_logs, records
 from .dagman_logs import Rescue

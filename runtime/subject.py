@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobsub.compiler.conventions import outputs_tar
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.conventions import outputs_tar
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import records
 from .fetchlog import peek

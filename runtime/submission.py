@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobsub.compiler.conventions import MARKER
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.conventions import MARKER
+from jobsub.compiler.base.diagnostics import JobsubError
 from jobsub.compiler.emit.nodemap import MAP_FILE
 
 from . import dagman, records
@@ -353,7 +353,7 @@ def _abandon(schedd: Schedd, cluster: int, journal: Path, err: BaseException) ->
 def submission_folder(wf, path: Path, source: str | None) -> Folder:
     """The compiled folder of workflow `wf` (the IR), as it is submitted. A sub-DAG that is
     a file on this machine cannot be read by a schedd elsewhere: refused, at its line."""
-    from jobsub.compiler.plan import top_file, workflows_in
+    from jobsub.compiler.emit.plan import top_file, workflows_in
 
     for node in (n for one in workflows_in(wf) for n in one.nodes):
         if node.subdag is not None and os.path.isabs(node.subdag):

@@ -7,7 +7,7 @@ the user must say which; found on none, it is reported as such.
 
 from __future__ import annotations
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import fanout
 from .jobids import JobId, any_of

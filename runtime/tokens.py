@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.diagnostics import JobsubError
-from jobsub.compiler.policy import TokenPolicy
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.site.policy import TokenPolicy
 
 
 class TokenError(ValueError):

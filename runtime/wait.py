@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import fanout
 from .jobids import JobId, any_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from jobsub.compiler.dropbox import Location
+from jobsub.compiler.emit.dropbox import Location
 
 
 class FolderStore:

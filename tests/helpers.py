@@ -5,9 +5,9 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from jobsub.compiler.diagnostics import Sink
+from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.pipeline import compile_path
-from jobsub.compiler.siteconfig import load_site
+from jobsub.compiler.site.config import load_site
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "jobsub_lite"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jobsub.compiler.convert import to_manifest
-from jobsub.compiler.diagnostics import Sink
+from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.frontends.dagnabbit import parse_tree
+from jobsub.compiler.tools.convert import to_manifest
 from tests.helpers import compile_file, emitted_texts
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

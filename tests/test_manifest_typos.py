@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from jobsub.compiler.manifestschema import build_manifest_schema
+from jobsub.compiler.frontends.manifestschema import build_manifest_schema
 from tests.helpers import compile_file
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

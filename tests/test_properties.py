@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from jobsub.compiler.check import find_cycle
-from jobsub.compiler.convert import to_manifest
-from jobsub.compiler.diagnostics import Sink
+from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.frontends.dagnabbit import parse_tree
+from jobsub.compiler.ir.check import find_cycle
+from jobsub.compiler.tools.convert import to_manifest
 from tests.helpers import compile_file, emitted_texts, make_executable
 
 SETTINGS = settings(max_examples=60, deadline=None,

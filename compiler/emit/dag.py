@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
-from .. import quoting
-from ..conventions import script_macro
-from ..diagnostics import Sink
-from ..ir import Node, Script, Workflow
-from ..quoting import Unrepresentable
+from jobsub.compiler.base import quoting
+from jobsub.compiler.base.conventions import script_macro
+from jobsub.compiler.base.diagnostics import Sink
+from jobsub.compiler.base.quoting import Unrepresentable
+from jobsub.compiler.ir.model import Node, Script, Workflow
+
 from .submit import ARGS_VAR
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -15,8 +15,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..ir import JobSpec, Node, Workflow
-from ..options import BY_DEST
+from jobsub.compiler.ir.model import JobSpec, Node, Workflow
+from jobsub.compiler.options.table import BY_DEST
 
 MAP_FILE = "jobsub.json"
 MAP_VERSION = 1

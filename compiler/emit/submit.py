@@ -13,16 +13,16 @@ from typing import Any
 
 import jinja2
 
-from .. import quoting
-from ..conventions import NODE_ENVIRONMENT, outputs_tar, stdio_name
-from ..diagnostics import JobsubError
-from ..inputs import JobFiles, tarball_stem
-from ..ir import JobSpec, Node, Workflow
-from ..placement import container, place
-from ..policy import Policy
-from ..quoting import Unrepresentable
-from ..units import INT_MAX
-from ..versions import DEFAULT_TARGET, NATIVE_MEMORY_RETRY
+from jobsub.compiler.base import quoting
+from jobsub.compiler.base.conventions import NODE_ENVIRONMENT, outputs_tar, stdio_name
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.base.quoting import Unrepresentable
+from jobsub.compiler.base.units import INT_MAX
+from jobsub.compiler.emit.inputs import JobFiles, tarball_stem
+from jobsub.compiler.ir.model import JobSpec, Node, Workflow
+from jobsub.compiler.ir.versions import DEFAULT_TARGET, NATIVE_MEMORY_RETRY
+from jobsub.compiler.site.placement import container, place
+from jobsub.compiler.site.policy import Policy
 
 _NOTIFICATION = {"never": "Never", "on_error": "Error", "always": "Always"}
 ARGS_VAR = "JOBSUB_ARGS"

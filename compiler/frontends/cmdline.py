@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from ..conventions import WORKFLOW_SUFFIXES, jobsub_node_vars
-from ..diagnostics import Sink, Span
-from ..flags import Parsed
-from ..ir import DagSettings, Node, Workflow
-from ..options import defaults, merge
-from ..shellwords import Word
-from ..specs import SpecTable, job_options, local_path
+from jobsub.compiler.base.conventions import WORKFLOW_SUFFIXES, jobsub_node_vars
+from jobsub.compiler.base.diagnostics import Sink, Span
+from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
+from jobsub.compiler.ir.model import DagSettings, Node, Workflow
+from jobsub.compiler.options.flags import Parsed
+from jobsub.compiler.options.shellwords import Word
+from jobsub.compiler.options.table import defaults, merge
 
 SPEC_NAME = "simple"
 

@@ -18,15 +18,16 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
+from jobsub.compiler.base.conventions import jobsub_node_vars
+from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
+from jobsub.compiler.base.limits import MAX_NESTING
+from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
+from jobsub.compiler.ir.model import DagSettings, Edge, Node, Retry, Script, Workflow
+from jobsub.compiler.options.flags import FlagParser, Parsed
+from jobsub.compiler.options.shellwords import Word, split_words
+from jobsub.compiler.options.table import OPTIONS, Context, Scope, defaults, merge
+
 from ... import grammar
-from ..conventions import jobsub_node_vars
-from ..diagnostics import JobsubError, Sink, Span
-from ..flags import FlagParser, Parsed
-from ..ir import DagSettings, Edge, Node, Retry, Script, Workflow
-from ..limits import MAX_NESTING
-from ..options import OPTIONS, Context, Scope, defaults, merge
-from ..shellwords import Word, split_words
-from ..specs import SpecTable, job_options, local_path
 from . import workflow_stem
 from .structure import group
 

@@ -17,9 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conventions import dagman_path_problem, jobsub_node_vars
-from ..diagnostics import JobsubError, Sink, Span
-from ..ir import (
+from jobsub.compiler.base.conventions import dagman_path_problem, jobsub_node_vars
+from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
+from jobsub.compiler.base.limits import MAX_NESTING
+from jobsub.compiler.base.quoting import Unrepresentable, classad_string, config_line
+from jobsub.compiler.base.sources import read_source
+from jobsub.compiler.base.units import UnitError
+from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
+from jobsub.compiler.ir.model import (
     AbortOn,
     DagSettings,
     Defer,
@@ -33,13 +38,9 @@ from ..ir import (
     ScriptDebug,
     Workflow,
 )
-from ..limits import MAX_NESTING
-from ..options import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
-from ..quoting import Unrepresentable, classad_string, config_line
-from ..shellwords import expand_string
-from ..sources import read_source
-from ..specs import SpecTable, job_options, local_path
-from ..units import UnitError
+from jobsub.compiler.options.shellwords import expand_string
+from jobsub.compiler.options.table import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
+
 from . import workflow_stem
 from .structure import group
 
@@ -54,7 +55,7 @@ _JOB_WRITES = re.compile(r"(.+)\.\d+\.\d+\.(?:out|err|outputs\.tar)")
 
 def load_fast(text: str, path: str) -> Any:
     """Plain data, quickly (libyaml when available); positions come later if needed."""
-    from ..yamlsource import load_plain
+    from jobsub.compiler.frontends.yamlsource import load_plain
 
     return load_plain(text)  # None: reported, located, by the slow pass
 
@@ -66,7 +67,7 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
     """The IR of a manifest; problems go to `sink` (located). Without `positions` the IR's
     spans name only the file: a caller that finds problems later compiles again with them
     (see pipeline.compile_path)."""
-    from .. import yamlsource
+    from jobsub.compiler.frontends import yamlsource
 
     base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
     doc = None if positions else load_fast(text, path)
@@ -108,7 +109,7 @@ class _Nowhere:
     def __call__(self, json_path=(), key: bool = False) -> Span:
         if key and len(json_path) == 2 and json_path[0] == "jobs":
             if self._jobs is None:
-                from ..yamlsource import block_key_lines
+                from jobsub.compiler.frontends.yamlsource import block_key_lines
 
                 jobs = self.doc.get("jobs") if isinstance(self.doc, Mapping) else None
                 self._jobs = block_key_lines(self.text, "jobs", jobs) \
@@ -150,9 +151,8 @@ class _Builder:
     # -- entry ------------------------------------------------------------------------------
 
     def run(self, name: str | None) -> Workflow | None:
+        from jobsub.compiler.frontends import yamlsource
         from jobsub.schemas import load as load_schema
-
-        from .. import yamlsource
 
         if not isinstance(self.doc, Mapping):
             self.sink.error("a manifest is a mapping with at least a `jobs:` key",
@@ -714,7 +714,7 @@ def _classad(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    from ..yamlsource import written
+    from jobsub.compiler.frontends.yamlsource import written
 
     return written(value)
 

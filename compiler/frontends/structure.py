@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..diagnostics import Span
-from ..ir import Edge
+from jobsub.compiler.base.diagnostics import Span
+from jobsub.compiler.ir.model import Edge
 
 #: (entry nodes, exit nodes, where the part is written: looked up only for an edge)
 Part = tuple[list[str], list[str], Callable[[], Span | None]]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from jobsub.cli.main import jobsub_submit_main, main
-from jobsub.compiler import output
+from jobsub.compiler.emit import output
 from tests.helpers import make_executable
 
 GOOD = "<serial>\njobsub_submit file://a.sh one\njobsub_submit file://a.sh two\n</serial>\n"

@@ -51,8 +51,8 @@ from hypothesis import (
 from hypothesis import strategies as st
 
 from jobsub.cli.main import main
-from jobsub.compiler.limits import MAX_NESTING
-from jobsub.compiler.options import OPTIONS
+from jobsub.compiler.base.limits import MAX_NESTING
+from jobsub.compiler.options.table import OPTIONS
 from tests.condor_syntax import decode_arguments, decode_environment, decode_vars_line
 from tests.helpers import CORPUS, CORPUS_ENV, CORPUS_EXECUTABLES, CORPUS_SITE, make_executable
 

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from jobsub.cli.main import main
-from jobsub.compiler.limits import MAX_NESTING, MAX_YAML_DEPTH
+from jobsub.compiler.base.limits import MAX_NESTING, MAX_YAML_DEPTH
 from tests.helpers import make_executable
 
 #: Every case here must end this fast; before the fixes some never ended.

@@ -8,8 +8,8 @@ import os
 import pytest
 
 from jobsub.cli.main import main
-from jobsub.compiler.diagnostics import JobsubError
-from jobsub.compiler.output import OutFile, write_folder
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.emit.output import OutFile, write_folder
 from tests.helpers import make_executable
 
 

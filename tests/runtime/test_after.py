@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 from jobsub.runtime import analyze, dagman_logs, dagstate, nodemap, pictures, report, rescue
 from jobsub.runtime.status import EXIT_FAILED, format_status, from_logs
 from jobsub.runtime.subject import Subject

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 from jobsub.runtime.fanout import each
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 from jobsub.runtime.jobids import JobId, any_of, by_schedd, parse_ids
 
 

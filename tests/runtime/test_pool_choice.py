@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from jobsub.compiler.diagnostics import JobsubError
+from jobsub.compiler.base.diagnostics import JobsubError
 from jobsub.runtime.pool import Pool, PoolSettings, in_downtime, weight
 
 

@@ -7,7 +7,7 @@ import os
 import time
 
 from jobsub.cli.compiling import prune_scratch
-from jobsub.compiler.conventions import MARKER
+from jobsub.compiler.base.conventions import MARKER
 from jobsub.runtime import records
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from jobsub.compiler.diagnostics import JobsubError
-from jobsub.compiler.siteconfig import load_site
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.site.config import load_site
 from jobsub.runtime import tokens
 from tests.helpers import CORPUS, make_executable
 from tests.tokens import SCOPE, fermilab_token, make_token, write_token

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobsub.compiler import quoting
+from jobsub.compiler.base import quoting
 from jobsub.compiler.emit.dag import _vars
-from jobsub.compiler.ir import Node
+from jobsub.compiler.ir.model import Node
 from tests.helpers import compile_text, make_executable
 
 
@@ -30,7 +30,7 @@ def test_every_script_macro_is_left_to_dagman(tmp_path):
     """One table for the front end, the back end and the version check: $EXIT_CODES and
     six others were missing from the front end's list, so the submitter's environment
     replaced them."""
-    from jobsub.compiler.conventions import SCRIPT_MACROS
+    from jobsub.compiler.base.conventions import SCRIPT_MACROS
 
     line = " ".join(f"${name}" for name in SCRIPT_MACROS)
     leak = {name: "leaked" for name in SCRIPT_MACROS}

@@ -15,8 +15,8 @@ from pathlib import Path
 import htcondor2
 import pytest
 
-from jobsub.compiler.output import write_folder
-from jobsub.compiler.siteconfig import load_site
+from jobsub.compiler.emit.output import write_folder
+from jobsub.compiler.site.config import load_site
 from jobsub.runtime.fetchlog import unpack_outputs
 from tests.condor_syntax import decode_arguments, decode_environment, decode_vars_line
 from tests.helpers import compile_file

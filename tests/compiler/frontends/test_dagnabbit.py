@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobsub.compiler.limits import MAX_NESTING
+from jobsub.compiler.base.limits import MAX_NESTING
 from tests.helpers import compile_file, compile_text, make_executable
 
 

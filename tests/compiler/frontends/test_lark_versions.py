@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = r"""
 import json, sys, lark
 from pathlib import Path
-from jobsub.compiler.diagnostics import Sink
+from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.frontends.dagnabbit import parse_tree
 out = {"lark": lark.__version__}
 for path in sys.argv[1:]:

@@ -246,7 +246,7 @@ def test_unknown_names_suggest(tmp_path):
 
 
 def test_weak_edges_need_a_new_condor(tmp_path):
-    from jobsub.compiler.diagnostics import Sink
+    from jobsub.compiler.base.diagnostics import Sink
     from jobsub.compiler.pipeline import build
 
     wf, _, sink = compile_yaml(tmp_path, """

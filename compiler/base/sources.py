@@ -1,0 +1,59 @@
+"""Reading the files jobsub is given (workflows, site files): bounded, UTF-8, and the
+same text again for the carets under a diagnostic. Below every stage that reads a file."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from jobsub.compiler.base.diagnostics import JobsubError, Span
+from jobsub.compiler.base.limits import MAX_WORKFLOW_BYTES
+
+
+def read_source(path: str, limit: int = MAX_WORKFLOW_BYTES) -> str:
+    """The text of a file jobsub reads (a workflow, a site file): a regular file or a pipe
+    (`<(generate)`), at most `limit` bytes, UTF-8."""
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            raise JobsubError(f"{path} is a device, not a file", Span(path),
+                              "give the path of a workflow or site file")
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise JobsubError(f"no such file: {path}", Span(path)) from None
+    except IsADirectoryError:
+        raise JobsubError(f"{path} is a folder, not a file", Span(path)) from None
+    except OSError as err:
+        raise JobsubError(f"cannot read {path}: {err.strerror}", Span(path)) from None
+    if len(data) > limit:
+        raise JobsubError(f"{path} is larger than {limit:,} bytes, more than jobsub reads",
+                          Span(path), "is this the right file?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise JobsubError("not a UTF-8 text file", _undecodable(path, data, err),
+                          "save it as UTF-8; this byte is not part of any character") from None
+
+
+def _undecodable(path: str, data: bytes, err: UnicodeDecodeError) -> Span:
+    """Line and column of the first byte that is not UTF-8."""
+    good = data[:err.start].decode("utf-8")
+    line_start = good.rfind("\n") + 1
+    return Span(path, good.count("\n") + 1, len(good) - line_start + 1)
+
+
+def source_lines(paths: list[str]) -> dict[str, list[str]]:
+    """For printing carets under diagnostics: regular files only (a pipe was read once
+    already, a device never ends), as far as jobsub reads them."""
+    out = {}
+    for p in paths:
+        try:
+            if not os.path.isfile(p):
+                continue
+            with open(p, encoding="utf-8", errors="replace") as fh:
+                out[p] = fh.read(MAX_WORKFLOW_BYTES).splitlines()
+        except OSError:
+            pass
+    return out
+

@@ -1,0 +1,185 @@
+"""A yes/no JSON Schema check compiled into Python closures, for the fast path: a valid
+100,000-job manifest is checked in a fraction of the time `jsonschema` takes, and only a
+document it rejects goes to `jsonschema`, which explains every error.
+
+It covers the keywords our generated schemas use (JSON Schema 2020-12 semantics: keywords
+apply only to instances of their type, `true` is not `1`; `integer` means a whole number as
+written, not 1.0, as yamlsource sets up jsonschema too). A schema
+with any other keyword compiles to None, and callers use `jsonschema` alone.
+tests/compiler/frontends/test_fastschema.py holds it to `jsonschema` on every document we have.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+_ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$defs", "$comment",
+                          "default", "examples"})
+_SUPPORTED = _ANNOTATIONS | {
+    "type", "enum", "const", "properties", "additionalProperties", "required",
+    "propertyNames", "minProperties", "maxProperties", "items", "minItems", "maxItems",
+    "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf", "$ref"}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, Mapping),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "number": _is_number,
+    # a whole number as written: jobsub refuses 2.0 where a count goes (see yamlsource)
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: booleans are not numbers, 1 equals 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return (type(a) is type(b) and a == b) or (_is_number(a) and _is_number(b) and a == b)
+
+
+def compile_schema(schema: Mapping[str, Any]) -> Check | None:
+    """A function telling whether a document is valid; None if the schema uses a keyword
+    this module does not implement."""
+    defs: dict[str, Check] = {}
+    try:
+        check = _Compiler(schema, defs).compile(schema)
+    except _Unsupported:
+        return None
+    return check
+
+
+class _Compiler:
+    def __init__(self, root: Mapping[str, Any], defs: dict[str, Check]):
+        self.root = root
+        self.defs = defs
+
+    def compile(self, s: Any) -> Check:
+        if s is True or s == {}:
+            return lambda v: True
+        if s is False:
+            return lambda v: False
+        unknown = set(s) - _SUPPORTED
+        if unknown:
+            raise _Unsupported(sorted(unknown))
+        checks: list[Check] = []
+        if "$ref" in s:
+            checks.append(self._ref(s["$ref"]))
+        if "type" in s:
+            types = [s["type"]] if isinstance(s["type"], str) else list(s["type"])
+            tests = [_TYPES[t] for t in types]
+            checks.append(tests[0] if len(tests) == 1 else
+                          lambda v, tests=tests: any(t(v) for t in tests))
+        if "enum" in s:
+            choices = list(s["enum"])
+            checks.append(lambda v: any(_same(v, c) for c in choices))
+        if "const" in s:
+            const = s["const"]
+            checks.append(lambda v: _same(v, const))
+        checks += self._object(s) + self._array(s) + self._string(s) + self._number(s)
+        if "oneOf" in s:
+            alternatives = [self.compile(alt) for alt in s["oneOf"]]
+            checks.append(lambda v: sum(1 for alt in alternatives if alt(v)) == 1)
+        if len(checks) == 1:
+            return checks[0]
+        return lambda v: all(c(v) for c in checks)
+
+    def _ref(self, ref: str) -> Check:
+        if not ref.startswith("#/$defs/"):
+            raise _Unsupported(ref)
+        name = ref[len("#/$defs/"):]
+        if name not in self.defs:
+            self.defs[name] = lambda v: False  # replaced below; a recursive $ref waits
+            compiled = self.compile(self.root["$defs"][name])
+            self.defs[name] = compiled
+        defs = self.defs
+        return lambda v: defs[name](v)
+
+    def _object(self, s: Mapping[str, Any]) -> list[Check]:
+        props = {k: self.compile(v) for k, v in (s.get("properties") or {}).items()}
+        extra = s.get("additionalProperties", True)
+        extra_check = None if extra is True else self.compile(extra)
+        required = list(s.get("required") or [])
+        names = self.compile(s["propertyNames"]) if "propertyNames" in s else None
+        low, high = s.get("minProperties"), s.get("maxProperties")
+        if not (props or extra_check or required or names or low is not None
+                or high is not None):
+            return []
+
+        def check(v: Any) -> bool:
+            if not isinstance(v, Mapping):
+                return True
+            if (low is not None and len(v) < low) or (high is not None and len(v) > high):
+                return False
+            for key in required:
+                if key not in v:
+                    return False
+            for key, value in v.items():
+                if names is not None and not names(key):
+                    return False
+                test = props.get(key)
+                if test is not None:
+                    if not test(value):
+                        return False
+                elif extra_check is not None and not extra_check(value):
+                    return False
+            return True
+        return [check]
+
+    def _array(self, s: Mapping[str, Any]) -> list[Check]:
+        item = self.compile(s["items"]) if "items" in s else None
+        low, high = s.get("minItems"), s.get("maxItems")
+        if item is None and low is None and high is None:
+            return []
+
+        def check(v: Any) -> bool:
+            if not isinstance(v, list):
+                return True
+            if (low is not None and len(v) < low) or (high is not None and len(v) > high):
+                return False
+            return item is None or all(item(x) for x in v)
+        return [check]
+
+    def _string(self, s: Mapping[str, Any]) -> list[Check]:
+        out: list[Check] = []
+        if "minLength" in s:
+            low = s["minLength"]
+            out.append(lambda v: not isinstance(v, str) or len(v) >= low)
+        if "maxLength" in s:
+            high = s["maxLength"]
+            out.append(lambda v: not isinstance(v, str) or len(v) <= high)
+        if "pattern" in s:
+            search = re.compile(s["pattern"]).search
+            out.append(lambda v: not isinstance(v, str) or search(v) is not None)
+        return out
+
+    def _number(self, s: Mapping[str, Any]) -> list[Check]:
+        out: list[Check] = []
+        if "minimum" in s:
+            low = s["minimum"]
+            out.append(lambda v: not _is_number(v) or v >= low)
+        if "maximum" in s:
+            high = s["maximum"]
+            out.append(lambda v: not _is_number(v) or v <= high)
+        if "exclusiveMinimum" in s:
+            above = s["exclusiveMinimum"]
+            out.append(lambda v: not _is_number(v) or v > above)
+        return out

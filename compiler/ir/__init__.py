@@ -1,0 +1,2 @@
+"""The intermediate representation (`model`), its JSON Schema, and the checks a workflow
+passes whichever front end built it."""

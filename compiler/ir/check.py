@@ -1,0 +1,216 @@
+"""Semantic checks on the IR, whichever front end built it.
+
+Names must be unique and usable by DAGMan, every reference must resolve, and the graph must be
+acyclic (a cycle is printed in full). Edges are walked through one virtual join vertex per
+`PARENT ... CHILD ...` line, so a parallel-to-parallel join costs |P| + |C|, not |P| x |C|.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jobsub.compiler.base.diagnostics import Sink
+from jobsub.compiler.base.quoting import MACRO_WITH_DEFAULT, macro_names
+from jobsub.compiler.ir.model import JobSpec, Workflow
+from jobsub.compiler.site.placement import blocked_sites, container, place
+from jobsub.compiler.site.policy import Policy
+
+#: DAGMan node names: no whitespace, no `+` (splices); a conservative set both parsers accept.
+NODE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]*")
+RESERVED = frozenset({"PARENT", "CHILD", "ALL_NODES"})
+
+
+def check_workflow(wf: Workflow, sink: Sink) -> None:
+    specs = {}
+    folded: dict[str, JobSpec] = {}
+    for spec in wf.specs:
+        check_spec_options(spec, sink)
+        other = folded.setdefault(spec.name.casefold(), spec)
+        if other.name != spec.name:
+            sink.error(f"job names {other.name} and {spec.name} differ only in case", spec.span,
+                       "their submit files would be one file on a case-insensitive file "
+                       "system; rename one", notes=[(other.span, "the other")]
+                       if other.span else ())
+        if spec.name in specs:
+            sink.error(f"duplicate job spec name {spec.name}", spec.span,
+                       notes=[(specs[spec.name].span, "first defined here")]
+                       if specs[spec.name].span else ())
+        else:
+            specs[spec.name] = spec
+
+    nodes = {}
+    folded_nodes: dict[str, str] = {}
+    for node in wf.nodes:
+        if not NODE_NAME.fullmatch(node.name):
+            sink.error(f"node name {node.name!r} is not a valid DAGMan node name", node.span,
+                       "use letters, digits, '_', '.', ':' and '-' (no spaces or '+')")
+        elif node.name.upper() in RESERVED:
+            sink.error(f"node name {node.name} is reserved by DAGMan", node.span,
+                       "choose another name")
+        other_name = folded_nodes.setdefault(node.name.casefold(), node.name)
+        if other_name != node.name:
+            sink.error(f"node names {other_name} and {node.name} differ only in case", node.span,
+                       "DAGMan's rescue and status files name nodes, and readers of them "
+                       "often ignore case; rename one")
+        if node.name in nodes:
+            sink.error(f"duplicate node name {node.name}", node.span,
+                       notes=[(nodes[node.name].span, "first defined here")]
+                       if nodes[node.name].span else ())
+        else:
+            nodes[node.name] = node
+        if node.spec is not None and node.spec not in specs:
+            sink.error(f"node {node.name} uses unknown job spec {node.spec}", node.span)
+
+    for edge in wf.edges:
+        for name in (*edge.parents, *edge.children):
+            if name not in nodes:
+                sink.error(f"dependency on unknown node {name}", edge.span)
+
+    check_vars_in_environment(wf, sink)
+    check_memory_retry(wf, sink)
+    for sub in wf.subdags:
+        check_workflow(sub, sink)
+
+    cycle = find_cycle(wf)
+    if cycle:
+        first = nodes.get(cycle[0])
+        sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
+                   first.span if first else None,
+                   "remove one of these dependencies")
+
+
+_TEXTUAL_UNSAFE = re.compile(r"[\s\"'\\]")
+
+
+def check_vars_in_environment(wf: Workflow, sink: Sink) -> None:
+    """A node's VARS named in its job's `environment` reach it by HTCondor's textual macro
+    substitution inside the quoted environment value, where a blank, a quote or a
+    backslash would change what the job sees (arguments do not have this problem: the
+    compiler puts VARS into them itself)."""
+    used: dict[str, set[str]] = {}
+    for spec in wf.specs:
+        for _name, value in spec.options.get("environment", []):
+            if value and "$(" in value:
+                used.setdefault(spec.name, set()).update(
+                    macro_names(m.group(1) for m in MACRO_WITH_DEFAULT.finditer(value)))
+    if not used:
+        return
+    for node in wf.nodes:
+        names = used.get(node.spec or "")
+        for var, value in (node.vars.items() if names else ()):
+            if var.lower() in names and _TEXTUAL_UNSAFE.search(value):
+                sink.error(f"VARS {var} of node {node.name} is used in the environment of "
+                           f"its job, and its value {value!r} holds a blank, a quote or a "
+                           "backslash, which HTCondor's text substitution would change",
+                           node.span, "pass the value as an argument instead, or simplify it")
+
+
+def check_memory_retry(wf: Workflow, sink: Sink) -> None:
+    """A memory retry asks for more on each try: its cap must be above the first request,
+    and lines the user wrote must not replace what it writes. In a DAG, a job the kernel
+    killed for memory (not held) comes back only through the node's retry."""
+    for spec in wf.specs:
+        retry = spec.options.get("memory_retry")
+        if retry is None:
+            continue
+        memory = spec.options.get("memory", 0)
+        if retry["max"] is not None and retry["max"] <= memory:
+            sink.error(f"job {spec.name}: the memory retry's max ({retry['max']} MB) is not "
+                       f"above the memory it asks for first ({memory} MB)", spec.span,
+                       "raise max, or lower memory")
+        for line in spec.options.get("lines", []):
+            key = line.split("=", 1)[0].strip().lower()
+            if key in ("request_memory", "periodic_release", "retry_request_memory",
+                       "retry_request_memory_increase", "retry_request_memory_max"):
+                sink.error(f"job {spec.name}: --lines sets {key}, which the memory retry "
+                           "writes", spec.span, "drop the line or the memory retry")
+    if wf.kind != "dag":
+        return
+    with_retry = {s.name for s in wf.specs if s.options.get("memory_retry")}
+    for node in wf.nodes:
+        if node.spec in with_retry and node.retry is None:
+            sink.warning(f"node {node.name} has a memory retry but no retry: a job held for "
+                         "memory runs again with more, one the kernel killed for it does not",
+                         node.span, "add retry: N (in dagnabbit, a `retry N` line)")
+            break
+
+
+def check_spec_options(spec: JobSpec, sink: Sink) -> None:
+    """Combinations of options that contradict each other once all layers are merged."""
+    blocked = blocked_sites(spec.options)
+    if blocked:
+        sink.error(f"site {', '.join(blocked)} is both requested (--site) and blocked "
+                   "(--blocklist)", spec.span, "remove it from one of the lists")
+
+
+def check_policy(wf: Workflow, policy: Policy, sink: Sink) -> None:
+    """What the site policy makes of each job: options it overrides are said, not hidden."""
+    for spec in wf.specs:
+        for message in [*place(spec.options, policy).warnings,
+                        *container(spec.options, policy).warnings]:
+            sink.warning(f"job {spec.name}: {message}", spec.span)
+    for sub in wf.subdags:
+        check_policy(sub, policy, sink)
+
+
+def find_cycle(wf: Workflow) -> list[str] | None:
+    """Node names on one cycle, in order, or None.
+
+    Kahn's algorithm over integer vertices (nodes, then one join vertex per edge) settles the
+    usual acyclic case in one linear pass; only if vertices remain is a cycle among them
+    traced, by a depth-first walk that does not recurse."""
+    index: dict[str, int] = {}
+    for i, node in enumerate(wf.nodes):
+        index.setdefault(node.name, i)
+    n = len(wf.nodes)
+    succ: list[list[int]] = [[] for _ in range(n + len(wf.edges))]
+    indegree = [0] * len(succ)
+    for k, edge in enumerate(wf.edges):
+        join = n + k
+        children = [index[c] for c in edge.children if c in index]
+        succ[join] = children
+        for c in children:
+            indegree[c] += 1
+        for p in edge.parents:
+            if p in index:
+                succ[index[p]].append(join)
+                indegree[join] += 1
+    ready = [v for v, d in enumerate(indegree) if d == 0]
+    seen = 0
+    while ready:
+        v = ready.pop()
+        seen += 1
+        for w in succ[v]:
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                ready.append(w)
+    if seen == len(succ):
+        return None
+    loop = _trace_cycle(succ, [v for v, d in enumerate(indegree) if d > 0])
+    return [wf.nodes[v].name for v in loop if v < n]
+
+
+def _trace_cycle(succ: list[list[int]], left: list[int]) -> list[int]:
+    """A cycle among `left` (the vertices Kahn's algorithm could not order)."""
+    remaining = set(left)
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for root in left:
+        if root in state:
+            continue
+        path = [root]
+        iters = [iter(succ[root])]
+        state[root] = 1
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            if nxt not in remaining or state.get(nxt) == 2:
+                continue
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):]
+            state[nxt] = 1
+            path.append(nxt)
+            iters.append(iter(succ[nxt]))
+    return []

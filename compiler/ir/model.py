@@ -1,0 +1,218 @@
+"""The intermediate representation: what a workflow is, independent of how it was written.
+
+Both front ends build it, the checks read it, the emitters render it. Plain dataclasses with a
+JSON form (`to_json`/`from_json`) that `schemas/ir.schema.json` describes. A job's settings are
+kept once per distinct `JobSpec`; nodes refer to their spec by name and carry only what differs
+between nodes that share one (arguments and VARS), so 100,000 nodes of one job stay small.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobsub.compiler.base.diagnostics import Span
+
+IR_VERSION = 1
+
+
+@dataclass(slots=True)
+class Defer:
+    """`SCRIPT DEFER status time`: a script exiting with `status` is retried after `time` s."""
+
+    status: int
+    time: int
+
+
+@dataclass(slots=True)
+class ScriptDebug:
+    """`SCRIPT DEBUG file STDOUT|STDERR|ALL`: capture the script's output."""
+
+    file: str
+    stream: str  # "STDOUT" | "STDERR" | "ALL"
+
+
+@dataclass(slots=True)
+class Script:
+    """A DAGMan PRE, POST or HOLD script, run on the access point."""
+
+    kind: str  # "PRE" | "POST" | "HOLD"
+    executable: str  # path as written (file:// removed), relative to Workflow.base_dir
+    arguments: list[str] = field(default_factory=list)
+    span: Span | None = None
+    defer: Defer | None = None
+    debug: ScriptDebug | None = None
+
+
+@dataclass(slots=True)
+class Retry:
+    """DAGMan `RETRY node count [UNLESS-EXIT code]`."""
+
+    count: int
+    unless_exit: int | None = None
+
+
+@dataclass(slots=True)
+class AbortOn:
+    """DAGMan `ABORT-DAG-ON node status [RETURN value]`."""
+
+    status: int
+    return_value: int | None = None
+
+
+@dataclass(slots=True)
+class QueueFrom:
+    """`queue NAMES from (ROWS)`: one submit file, one process per row."""
+
+    names: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(slots=True)
+class OAuth:
+    """The job's token as HTCondor's credd hands it out: service, handle and scopes (never the
+    token itself)."""
+
+    service: str
+    handle: str
+    scopes: list[str]
+
+
+@dataclass(slots=True)
+class JobSpec:
+    """Everything that makes a submit file; shared by all nodes that only differ in VARS."""
+
+    name: str
+    executable: str  # path as written (file:// removed), relative to Workflow.base_dir
+    options: dict[str, Any] = field(default_factory=dict)  # option dest -> normalised value
+    span: Span | None = None
+    queue: QueueFrom | None = None
+    oauth: OAuth | None = None
+
+
+@dataclass(slots=True)
+class Node:
+    name: str
+    spec: str | None  # JobSpec.name; None for a SUBDAG node
+    arguments: list[str] = field(default_factory=list)
+    vars: dict[str, str] = field(default_factory=dict)
+    scripts: list[Script] = field(default_factory=list)
+    retry: Retry | None = None
+    span: Span | None = None
+    pre_skip: int | None = None
+    priority: int | None = None
+    category: str | None = None
+    abort_on: AbortOn | None = None
+    final: bool = False
+    noop: bool = False
+    done: bool = False
+    subdag: str | None = None  # the sub-DAG file: a compiled one's name, or the user's .dag
+
+
+@dataclass(slots=True)
+class Edge:
+    """Every parent precedes every child (DAGMan's `PARENT p... CHILD c...`)."""
+
+    parents: list[str]
+    children: list[str]
+    span: Span | None = None
+    weak: bool = False  # WEAK: the child may run even if a parent failed
+
+
+@dataclass(slots=True)
+class Dot:
+    file: str
+    update: bool = True
+    overwrite: bool = True
+
+
+@dataclass(slots=True)
+class NodeStatusFile:
+    file: str
+    interval: int | None = None  # minimum seconds between updates
+    always_update: bool = False
+
+
+@dataclass(slots=True)
+class DagSettings:
+    max_jobs_submitted: int | None = None  # maxjobs, --maxConcurrent
+    max_idle: int | None = None
+    max_pre: int | None = None
+    max_post: int | None = None
+    dot: Dot | None = None
+    node_status_file: NodeStatusFile | None = None
+    jobstate_log: str | None = None
+    config: dict[str, str] = field(default_factory=dict)  # DAGMan configuration knobs
+    set_job_attr: dict[str, str] = field(default_factory=dict)  # on the DAGMan job's ad
+    categories: dict[str, int] = field(default_factory=dict)  # category -> MAXJOBS
+
+
+@dataclass(slots=True)
+class Workflow:
+    name: str  # stem of the files written
+    source: str  # the file it was compiled from (or "<command line>")
+    base_dir: str  # where relative executable and script paths resolve
+    kind: str = "dag"  # "dag" | "job" (a single submit file, no DAG)
+    user: str | None = None  # the submitter (GRID_USER, accounting)
+    specs: list[JobSpec] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    settings: DagSettings = field(default_factory=DagSettings)
+    subdags: list[Workflow] = field(default_factory=list)  # compiled beside it as NAME.*
+
+    def spec_by_name(self) -> dict[str, JobSpec]:
+        return {s.name: s for s in self.specs}
+
+
+# --- JSON form: generic over the dataclasses above -------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Span):
+        return {"file": value.file, "line": value.line, "column": value.column,
+                "end_line": value.end_line, "end_column": value.end_column}
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def to_json(wf: Workflow) -> dict[str, Any]:
+    """A JSON-ready copy: changing it never changes `wf`."""
+    return {"ir_version": IR_VERSION, **_plain(wf)}
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _build(tp: Any, data: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if data is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(inner, data)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return [_build(inner, v) for v in data]
+    if origin is dict:
+        _, inner = typing.get_args(tp)
+        return {k: _build(inner, v) for k, v in data.items()}
+    if tp is Span:
+        return Span(**data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _HINTS.get(tp)
+        if hints is None:
+            hints = _HINTS[tp] = typing.get_type_hints(tp)
+        return tp(**{f.name: _build(hints[f.name], data[f.name])
+                     for f in dataclasses.fields(tp) if f.name in data})
+    return data
+
+
+def from_json(data: dict[str, Any]) -> Workflow:
+    return _build(Workflow, {k: v for k, v in data.items() if k != "ir_version"})

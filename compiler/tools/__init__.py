@@ -1,0 +1,1 @@
+"""Tools over the stages: `convert` (dagnabbit -> manifest) and `fmt` (manifest layout)."""

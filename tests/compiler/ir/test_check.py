@@ -1,0 +1,88 @@
+"""Semantic checks on the IR."""
+
+from __future__ import annotations
+
+import graphlib
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobsub.compiler.base.diagnostics import Sink, Span
+from jobsub.compiler.ir.check import check_workflow, find_cycle
+from jobsub.compiler.ir.model import Edge, JobSpec, Node, Workflow
+
+
+def wf(nodes, edges):
+    return Workflow("w", "w", "/", specs=[JobSpec("s", "a.sh")],
+                    nodes=[Node(n, "s", span=Span("w", i + 1, 1)) for i, n in enumerate(nodes)],
+                    edges=[Edge(p, c) for p, c in edges])
+
+
+def messages(w):
+    sink = Sink()
+    check_workflow(w, sink)
+    return [d.message for d in sink.errors]
+
+
+def test_clean():
+    assert messages(wf(["a", "b"], [(["a"], ["b"])])) == []
+
+
+def test_cycle_is_printed():
+    w = wf(["a", "b", "c", "d"], [(["a"], ["b"]), (["b", "d"], ["c"]), (["c"], ["a", "d"])])
+    cycle = find_cycle(w)
+    assert cycle is not None and set(cycle) <= {"a", "b", "c", "d"}
+    assert messages(w) == ["dependency cycle: " + " -> ".join([*cycle, cycle[0]])]
+
+
+def test_self_loop():
+    assert messages(wf(["a"], [(["a"], ["a"])])) == ["dependency cycle: a -> a"]
+
+
+def test_names():
+    assert messages(wf(["a", "a", "PARENT", "x+y", "all_nodes"], [(["a"], ["zz"])])) == [
+        "duplicate node name a",
+        "node name PARENT is reserved by DAGMan",
+        "node name 'x+y' is not a valid DAGMan node name",
+        "node name all_nodes is reserved by DAGMan",
+        "dependency on unknown node zz",
+    ]
+
+
+def test_long_chain_does_not_recurse():
+    names = [f"n{i}" for i in range(50_000)]
+    w = wf(names, [([a], [b]) for a, b in itertools.pairwise(names)])
+    assert find_cycle(w) is None
+
+
+def test_site_both_requested_and_blocked():
+    w = wf(["a"], [])
+    w.specs[0].options = {"site": ["SiteA", "SiteB"], "blocklist": ["siteb"]}
+    assert messages(w) == ["site siteb is both requested (--site) and blocked (--blocklist)"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.lists(st.integers(0, n - 1), min_size=1, max_size=3),
+                                   st.lists(st.integers(0, n - 1), min_size=1, max_size=3)),
+                         max_size=8))))
+def test_find_cycle_agrees_with_graphlib(case):
+    """A cycle is reported exactly when graphlib finds one, and it is a real cycle."""
+    n, groups = case
+    names = [f"n{i}" for i in range(n)]
+    w = wf(names, [([names[p] for p in ps], [names[c] for c in cs]) for ps, cs in groups])
+    sorter = graphlib.TopologicalSorter()
+    for ps, cs in groups:
+        for c in cs:
+            sorter.add(names[c], *(names[p] for p in ps))
+    try:
+        sorter.prepare()
+        acyclic = True
+    except graphlib.CycleError:
+        acyclic = False
+    cycle = find_cycle(w)
+    assert (cycle is None) == acyclic
+    if cycle:
+        arcs = {(names[p], names[c]) for ps, cs in groups for p in ps for c in cs}
+        assert all((a, b) in arcs for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True))
