@@ -17,6 +17,7 @@ import time
 from jobsub.runtime.overview import analysis as _analysis
 from jobsub.runtime.overview import current_status as _status
 
+from .args import command_parser
 from .common import pool_arguments, pool_of
 
 
@@ -32,7 +33,7 @@ def _subject(args):
 
 
 def status_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = command_parser(
         prog="jobsub status",
         description="How far along a DAG (or job) is: nodes done, running, idle, held, "
                     "failed and waiting, per job group and in total. Exit status: 0 "
@@ -93,7 +94,7 @@ def _watch(args, subject) -> int:
 
 
 def analyze_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = command_parser(
         prog="jobsub analyze",
         description="What failed and why: every failed, held or never-to-run node, with "
                     "its cause, a hint, the end of its stderr and the line of the workflow "
@@ -120,7 +121,7 @@ COMMANDS = {"status": status_main, "analyze": analyze_main}
 
 
 def rescue_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = command_parser(
         prog="jobsub rescue",
         description="Run a failed (or removed) DAG again from DAGMan's rescue DAG: the nodes "
                     "that finished are kept, the rest run. The workflow is compiled again "
@@ -229,7 +230,7 @@ COMMANDS["rescue"] = rescue_main
 
 
 def report_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = command_parser(
         prog="jobsub report",
         description="One self-contained HTML page for a submitted DAG: its graph coloured by "
                     "state, status per job group, failures by cause and node by node, and a "

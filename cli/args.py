@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
+import argparse
+import os
+import shutil
 from collections.abc import Iterable
 
 from jobsub.compiler.base.diagnostics import Sink, Span
 from jobsub.compiler.base.units import UnitError
 from jobsub.compiler.options.flags import FlagParser, Parsed
 from jobsub.compiler.options.shellwords import Word
-from jobsub.compiler.options.table import OPTIONS, Context, Kind, Option
+from jobsub.compiler.options.table import BY_DEST, OPTIONS, Context, Kind, Option
 
 COMMAND_LINE = "<command line>"
 
@@ -47,8 +49,9 @@ COLLECTOR = Option("collector", ("--collector", "--pool"), Kind.VALUE, metavar="
                         "$JOBSUB_COLLECTOR, the site file, then the local HTCondor "
                         "configuration).")
 SCHEDD = Option("schedd", ("--schedd",), Kind.VALUE, metavar="NAME",
-                help="Schedd to submit to (default: $JOBSUB_SCHEDD, the site file's, else one "
-                     "of the site's schedds by load, never one in downtime).")
+                help="The schedd to use. Submitting, the default is $JOBSUB_SCHEDD, the site "
+                     "file's, else one of the site's schedds by load, never one in downtime; "
+                     "commands on jobs ask every schedd of the site (job ids name their own).")
 
 SITE_CONFIG = Option("site_config", ("--site-config",), Kind.VALUE, metavar="FILE",
                      help="Site configuration file (default: $JOBSUB_SITE_CONFIG, "
@@ -74,6 +77,10 @@ COMPILE_FLAGS = (HELP, OUT, EMIT_IR, SITE_CONFIG, CONDOR_VERSION)
 CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION, POOL_CHECK, CHECK_COLLECTOR)
 SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG,
                 CONDOR_VERSION, VERBOSE, DEBUG, RESUME)
+#: What every command on jobs (q, rm, fetchlog, status, ...) takes besides its own arguments:
+#: the same entries as jobsub_submit's, so a flag means one thing everywhere.
+POOL_FLAGS = (BY_DEST["group"], BY_DEST["role"], BY_DEST["subgroup"], COLLECTOR, SCHEDD,
+              SITE_CONFIG, VERBOSE, DEBUG)
 
 
 def command_words(argv: list[str]) -> list[Word]:
@@ -96,17 +103,62 @@ def parse_command(argv: list[str], extra: Iterable[Option], env, sink: Sink, *,
                         executable_required=False, interleaved=interleaved)
 
 
-def options_help(extra: Iterable[Option]) -> str:
-    """Help text for the CLI flags and every option of the shared table."""
-    lines = []
-    for title, opts in (("command options", list(extra)), ("job options (jobsub_submit)",
-                                                            list(OPTIONS))):
-        lines.append(f"\n{title}:")
-        for o in opts:
-            flags = ", ".join(o.flags if o.kind is not Kind.CHOICE else o.flags[::2])
-            if o.takes_value:
-                flags += f" {o.metavar}"
-            lines.append(f"  {flags}")
-            lines += textwrap.wrap(o.help, 92, initial_indent="      ",
-                                   subsequent_indent="      ")
-    return "\n".join(lines)
+class HelpStyle(argparse.HelpFormatter):
+    """Every command's help laid out one way: the flags and their value on one line, what
+    they do indented under it."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=6,
+                         width=min(100, shutil.get_terminal_size().columns))
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings:
+            return super()._format_action_invocation(action)
+        text = ", ".join(action.option_strings)
+        if action.nargs != 0:
+            text += " " + self._format_args(action, self._get_default_metavar_for_optional(action))
+        return text
+
+
+def command_parser(prog: str, description: str, usage: str | None = None,
+                   add_help: bool = True) -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(prog=prog, description=description, usage=usage,
+                                   add_help=add_help, formatter_class=HelpStyle)
+
+
+def _typed(option: Option, env):
+    def convert(text: str):
+        try:
+            return option.convert(text, Context(env))
+        except UnitError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    convert.__name__ = option.metavar  # argparse names the type in its messages
+    return convert
+
+
+def add_options(group, options: Iterable[Option], env=os.environ) -> None:
+    """Table entries as argparse arguments: commands parsed by argparse take the same flags,
+    checked by the same converters, described by the same help."""
+    for o in options:
+        help_text = o.help.replace("%", "%%")
+        if o.kind is Kind.CHOICE:
+            group.add_argument(*o.flags[::2], dest=o.dest, action="store_const", const=None,
+                               help=help_text)
+        elif o.kind is Kind.FLAG:
+            group.add_argument(*o.flags, dest=o.dest, action="store_true", help=help_text)
+        else:
+            kw = {"type": _typed(o, env)} if o.convert else {}
+            if o.kind is Kind.PAIR:
+                kw.update(nargs=2, metavar=tuple(o.metavar.split()), action="append")
+            else:
+                kw.update(metavar=o.metavar,
+                          action="append" if o.kind is Kind.APPEND else "store")
+            group.add_argument(*o.flags, dest=o.dest, help=help_text, **kw)
+
+
+def options_help(usage: str, extra: Iterable[Option]) -> str:
+    """Help of a command parsed with the table's own parser, in the same style as the rest."""
+    p = command_parser(usage.split()[0], "", usage=usage, add_help=False)
+    add_options(p.add_argument_group("command options"), extra)
+    add_options(p.add_argument_group("job options (jobsub_submit)"), OPTIONS)
+    return p.format_help().rstrip("\n")

@@ -62,22 +62,7 @@ def run_guarded(fn: Callable[[list[str]], int], argv: list[str]) -> int:
 
 
 def pool_arguments(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("pool and accounting")
-    g.add_argument("-G", "--group", help="experiment/group (jobsub_lite; q filters by it; "
-                                         "default $JOBSUB_GROUP, $GROUP)")
-    g.add_argument("--role", help="accepted for jobsub_lite compatibility")
-    g.add_argument("--subgroup", help="accepted for jobsub_lite compatibility")
-    g.add_argument("--collector", "--pool", dest="collector", metavar="HOST[:PORT]",
-                   help="collector to find the site's schedds through (default: "
-                        "$JOBSUB_COLLECTOR, the site file, the local HTCondor configuration)")
-    g.add_argument("--schedd", metavar="NAME",
-                   help="ask only this schedd (default: every schedd of the site; job ids "
-                        "name their own)")
-    g.add_argument("--site-config", metavar="FILE",
-                   help="site configuration file (default: $JOBSUB_SITE_CONFIG, "
-                        "~/.config/jobsub/site.yaml, /etc/jobsub/site.yaml)")
-    g.add_argument("--verbose", type=int, default=0, help=argparse.SUPPRESS)
-    g.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    cli_args.add_options(parser.add_argument_group("pool and accounting"), cli_args.POOL_FLAGS)
 
 
 def group_of(args, env=os.environ) -> str | None:

@@ -1,7 +1,8 @@
 """`jobsub q|hold|release|rm|fetchlog|wait` and their jobsub_lite names (`jobsub_q`, ...).
 
 These take jobsub_lite's arguments (`-G`, `--role`, job ids positionally or with `-J/--jobid`)
-plus `--collector` and `--schedd`; argparse is enough here (bad usage exits 2), and every
+plus `--collector` and `--schedd` (all from the option table, cli/args.py POOL_FLAGS); argparse
+is enough here (bad usage exits 2), and every
 failure a user can meet is one line on stderr with exit status 1. A job id goes to the schedd
 it names; without ids, a command asks every schedd of the site at once and merges the
 answers (a schedd that fails is named, and the exit status is 1).
@@ -9,13 +10,13 @@ answers (a schedd that fails is named, and the exit status is 1).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 
 from jobsub.compiler.base.conventions import current_user
 
+from .args import command_parser
 from .common import entry, pool_arguments, pool_of
 
 
@@ -48,7 +49,7 @@ def _answers(command: str, results: list) -> tuple[list, list[str]]:
 # --- q -------------------------------------------------------------------------------------
 
 def q_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub q", description="Jobs in the queue, as jobsub_q.")
+    p = command_parser(prog="jobsub q", description="Jobs in the queue, as jobsub_q.")
     p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")
     p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
     who = p.add_mutually_exclusive_group()
@@ -96,7 +97,7 @@ def q_main(argv: list[str]) -> int:
 # --- hold / release / rm --------------------------------------------------------------------
 
 def _act_main(verb: str, argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog=f"jobsub {verb}",
+    p = command_parser(prog=f"jobsub {verb}",
                                 description=f"{verb.capitalize()} jobs, as jobsub_{verb}.")
     p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")
     p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
@@ -151,7 +152,7 @@ def rm_main(argv: list[str]) -> int:
 # --- fetchlog -------------------------------------------------------------------------------
 
 def fetchlog_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub fetchlog",
+    p = command_parser(prog="jobsub fetchlog",
                                 description="A job's (or a whole DAG's) logs and submit files "
                                             "from the schedd; -d and -L outputs put in place.")
     p.add_argument("ids", nargs="*", help="the job id")
@@ -187,7 +188,7 @@ def _fetch_one(schedd, job, destdir: str | None) -> int:
 # --- wait -----------------------------------------------------------------------------------
 
 def wait_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub wait",
+    p = command_parser(prog="jobsub wait",
                                 description="Wait until jobs are done; exit 0 if all "
                                             "completed with exit code 0.")
     p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")

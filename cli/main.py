@@ -64,8 +64,8 @@ def cmd_compile(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.COMPILE_FLAGS, interleaved=True)
     values = dict(parsed.values)
     if values.pop("help", False):
-        print("usage: jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]")
-        print(cli_args.options_help(cli_args.COMPILE_FLAGS))
+        print(cli_args.options_help("jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]",
+                                    cli_args.COMPILE_FLAGS))
         return 0
     if len(parsed.positionals) != 1:
         print("jobsub compile: give exactly one workflow file", file=sys.stderr)
@@ -84,8 +84,9 @@ def cmd_check(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.CHECK_FLAGS, interleaved=True)
     values = dict(parsed.values)
     if values.pop("help", False):
-        print("usage: jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]")
-        print(cli_args.options_help(cli_args.CHECK_FLAGS))
+        print(cli_args.options_help(
+            "jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]",
+            cli_args.CHECK_FLAGS))
         return 0
     fmt = values.pop("format", "text")
     strict = values.pop("strict", False)
@@ -139,10 +140,9 @@ def jobsub_submit(argv: list[str]) -> int:
         raise UsageError
     values = dict(parsed.values)
     if values.pop("help", False):
-        print("usage: jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
-              "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
-              "       jobsub_submit --resume ID")
-        print(cli_args.options_help(cli_args.SUBMIT_FLAGS))
+        print(cli_args.options_help("jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
+                                    "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
+                                    "       jobsub_submit --resume ID", cli_args.SUBMIT_FLAGS))
         return 0
     if "resume" in values:
         return _resume(values, parsed)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 
 from jobsub.compiler.base.diagnostics import Sink
+
+from .args import command_parser
 
 
 def _write(text: str, out: str | None) -> None:
@@ -21,7 +22,7 @@ def _write(text: str, out: str | None) -> None:
 
 
 def schema_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub schema",
+    p = command_parser(prog="jobsub schema",
                                 description="Print a JSON Schema: the manifest's (default), "
                                             "the IR's or the site configuration's.")
     which = p.add_mutually_exclusive_group()
@@ -50,7 +51,7 @@ def _report(sink: Sink, paths: list[str]) -> None:
 
 
 def convert_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub convert",
+    p = command_parser(prog="jobsub convert",
                                 description="Print the YAML manifest equivalent to a "
                                             "dagnabbit file (compiling either gives the "
                                             "same DAG).")
@@ -75,7 +76,7 @@ def convert_main(argv: list[str]) -> int:
 
 
 def fmt_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="jobsub fmt",
+    p = command_parser(prog="jobsub fmt",
                                 description="Lay manifests out one way, keeping comments.")
     p.add_argument("files", nargs="+", help="manifests to format in place")
     p.add_argument("--check", action="store_true",
@@ -98,7 +99,7 @@ def fmt_main(argv: list[str]) -> int:
 
 
 def graph_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = command_parser(
         prog="jobsub graph",
         description="Draw a workflow's DAG: from its file, or from a submitted DAG (its id, "
                     "or the folder it ran in) with nodes coloured by state. Large DAGs are "
