@@ -1,9 +1,9 @@
 """`jobsub q|hold|release|rm|fetchlog|wait` and their jobsub_lite names (`jobsub_q`, ...).
 
 These take jobsub_lite's arguments (`-G`, `--role`, job ids positionally or with `-J/--jobid`)
-plus `--collector` and `--schedd` (all from the option table, cli/args.py POOL_FLAGS); argparse
-is enough here (bad usage exits 2), and every
-failure a user can meet is one line on stderr with exit status 1. A job id goes to the schedd
+plus `--collector` and `--schedd`, all declared once (cli/args.py POOL_FLAGS, from the option
+table); argparse is enough here (bad usage exits 2), and every failure a user can meet is one
+line on stderr with exit status 1. A job id goes to the schedd
 it names; without ids, a command asks every schedd of the site at once and merges the
 answers (a schedd that fails is named, and the exit status is 1).
 """
