@@ -18,18 +18,17 @@ from jobsub.compiler.site.policy import LOCAL, Policy
 
 
 def load(path: str, *, env: Mapping[str, str], cwd: str,
-         cmdline: Mapping[str, Any] | None, sink: Sink, text: str | None = None,
-         positions: bool = False) -> Workflow | None:
+         cmdline: Mapping[str, Any] | None, sink: Sink,
+         text: str | None = None) -> Workflow | None:
     """The IR of a workflow file: a YAML manifest (.yaml/.yml) or a dagnabbit file.
-    Relative paths in it start from its own folder. A manifest's IR carries positions only
-    with `positions` (or when the front end itself had something to report)."""
+    Relative paths in it start from its own folder. A manifest's spans may be pending
+    (looked up by compile_path only for the messages that name them)."""
     if text is None:
         text = read_source(path)
     if is_manifest(path):
         from .frontends.manifest import compile_manifest
 
-        wf = compile_manifest(text, path, env=env, cwd=cwd, cmdline=cmdline, sink=sink,
-                              positions=positions)
+        wf = compile_manifest(text, path, env=env, cwd=cwd, cmdline=cmdline, sink=sink)
     else:
         from .frontends.dagnabbit import compile_text
 
@@ -90,31 +89,35 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
                  condor_version: str | None = None, plan_files: bool = True,
                  prepare: Callable[[Workflow, Sink], None] | None = None,
                  text: str | None = None) -> tuple[Workflow | None, list[OutFile]]:
-    """Front end, checks and (with `plan_files`) the planned files, every diagnostic located:
-    a manifest read on the fast path is read again with positions if any stage has
-    something to report. `prepare` adds what the files need from outside the workflow
-    (the job tokens' OAuth lines). `text`, if given, is the file's content (not read)."""
-    for positions in (False, True):
-        trial = Sink()
-        files: list[OutFile] = []
+    """Front end, checks and (with `plan_files`) the planned files, each stage run once;
+    every diagnostic located (a manifest's positions are looked up only for the messages
+    that need them). `prepare` adds what the files need from outside the workflow (the job
+    tokens' OAuth lines). `text`, if given, is the file's content (not read)."""
+    if text is None:
         try:
-            wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, text=text,
-                      positions=positions)
-        except JobsubError as err:  # unreadable file, YAML syntax: nothing further to check
-            trial.absorb(err)
-            wf = None
-        if wf is not None:
-            if prepare is not None and not trial.errors:
-                prepare(wf, trial)  # credentials: what the files need from outside the IR
-            if trial.errors or not plan_files:
-                check(wf, trial, condor_version)
-            else:
-                files = build(wf, trial, policy, condor_version)
-        if not trial.diagnostics or positions or not is_manifest(path):
-            break
+            text = read_source(path)
+        except JobsubError as err:
+            sink.absorb(err)
+            return None, []
+    trial = Sink()
+    files: list[OutFile] = []
+    try:
+        wf = load(path, env=env, cwd=cwd, cmdline=cmdline, sink=trial, text=text)
+    except JobsubError as err:  # YAML syntax: nothing further to check
+        trial.absorb(err)
+        wf = None
+    if wf is not None:
+        if prepare is not None and not trial.errors:
+            prepare(wf, trial)  # credentials: what the files need from outside the IR
+        if trial.errors or not plan_files:
+            check(wf, trial, condor_version)
+        else:
+            files = build(wf, trial, policy, condor_version)
+    if trial.diagnostics and is_manifest(path):
+        from .frontends.yamlsource import locate_pending
+
+        trial.diagnostics = locate_pending(
+            trial.diagnostics, lambda file: text if file == path else read_source(file))
     for d in trial.diagnostics:
         sink.add(d)
     return wf, files
-
-
-

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 class Span:
     """A region of a source file; lines and columns count from 1, `end_column` is exclusive.
     Treated as immutable (hashable by value); not frozen, because a frozen dataclass is slow
-    to create and a big workflow makes one per node."""
+    to create and a big workflow makes one per node. `where` is a place the reader of the
+    file can find again on demand (a YAML front end: the JSON path and whether the key is
+    meant), so positions are looked up only for the spans a message names."""
 
     file: str
     line: int = 0
     column: int = 0
     end_line: int = 0
     end_column: int = 0
+    where: tuple | None = None
 
     def at(self, column: int, length: int = 1) -> Span:
         """A span on the same line, `column` counted from 1."""

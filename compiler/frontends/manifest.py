@@ -1,10 +1,13 @@
 """YAML manifest front end: text -> YAML -> schema check -> layered jobs -> IR.
 
-Two passes when needed: the document is first loaded without positions (fast); if anything
-is reported, it is loaded again with ruamel's round-trip loader and the same build runs with
-positions, so every message says FILE:LINE:COL. Job settings are layered: the option table's
-defaults, the command line, `defaults:`, the templates a job `extends` (in order), the job;
-repeatable options accumulate, everything else is replaced, `vars` merge key by key.
+One pass: the document is loaded without positions (fast); a span records the JSON path it
+stands for, and only the spans a message names are looked up afterwards in ruamel's
+round-trip document (yamlsource.locate_pending), so every message says FILE:LINE:COL. A
+document the fast loader refuses is read by ruamel, for its located error.
+
+Job settings are layered: the option table's defaults, the command line, `defaults:`, the
+templates a job `extends` (in order), the job; repeatable options accumulate, everything
+else is replaced, `vars` merge key by key.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ _JOB_WRITES = re.compile(r"(.+)\.\d+\.\d+\.(?:out|err|outputs\.tar)")
 
 
 def load_fast(text: str, path: str) -> Any:
-    """Plain data, quickly (libyaml when available); positions come later if needed."""
+    """Plain data, quickly (libyaml when available); positions are looked up if needed."""
     from jobsub.compiler.frontends.yamlsource import load_plain
 
     return load_plain(text)  # None: reported, located, by the slow pass
@@ -62,21 +65,16 @@ def load_fast(text: str, path: str) -> Any:
 
 def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
                      cmdline: Mapping[str, Any] | None, sink: Sink,
-                     name: str | None = None, _stack: tuple[str, ...] = (),
-                     positions: bool = False) -> Workflow | None:
-    """The IR of a manifest; problems go to `sink` (located). Without `positions` the IR's
-    spans name only the file: a caller that finds problems later compiles again with them
-    (see pipeline.compile_path)."""
+                     name: str | None = None, _stack: tuple[str, ...] = ()) -> Workflow | None:
+    """The IR of a manifest; problems go to `sink`, their spans pending until
+    yamlsource.locate_pending looks them up (see pipeline.compile_path)."""
     from jobsub.compiler.frontends import yamlsource
 
     base_dir = os.path.dirname(os.path.abspath(os.path.join(cwd, path)))
-    doc = None if positions else load_fast(text, path)
+    doc = load_fast(text, path)
     if doc is not None:
-        trial = Sink()
-        wf = _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), trial,
-                      _Nowhere(path, text, doc), _stack).run(name)
-        if not trial.diagnostics:
-            return wf
+        return _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), sink,
+                        _Pending(path, text, doc), _stack).run(name)
     doc = yamlsource.load(text, path)  # raises a located JobsubError on bad YAML
 
     def locate(json_path, key: bool = False) -> Span:
@@ -96,11 +94,10 @@ def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
                     ()).run(None)
 
 
-class _Nowhere:
-    """The fast pass's locator: only the file is known, and the line of each job's key
-    when a glance at the text finds them (the runtime names the line that made a node)."""
-
-    precise = False
+class _Pending:
+    """The fast path's locator: spans remember their JSON path (looked up only if a message
+    names them); a job's key gets its line at once, from a glance at the text (the runtime
+    names the line that made a node)."""
 
     def __init__(self, path: str, text: str = "", doc: Any = None):
         self.path, self.text, self.doc = path, text, doc
@@ -116,8 +113,8 @@ class _Nowhere:
                     if isinstance(jobs, Mapping) else {}
             where = self._jobs.get(json_path[1])
             if where is not None:
-                return Span(self.path, *where)
-        return Span(self.path)
+                return Span(self.path, *where, where=(json_path, key))
+        return Span(self.path, where=(json_path, key))
 
 
 @dataclass
@@ -136,7 +133,6 @@ class _Builder:
         self.doc, self.path, self.base_dir, self.cwd = doc, path, base_dir, cwd
         self.env, self.cmdline, self.sink, self.locate = env, cmdline, sink, locate
         self.stack = stack
-        self.positions = locate is not None and getattr(locate, "precise", True)
         self.ctx = Context(env)
         self.specs = SpecTable()
         self.nodes: list[Node] = []
@@ -465,8 +461,7 @@ class _Builder:
             inner = compile_manifest(read_source(full), full, env=self.env, cwd=self.cwd,
                                      cmdline=self.cmdline, sink=self.sink, name=job.name,
                                      _stack=(*self.stack, os.path.abspath(
-                                         os.path.join(self.cwd, self.path))),
-                                     positions=self.positions)
+                                         os.path.join(self.cwd, self.path))))
             if inner is None:
                 return
             self.subdags.append(inner)

@@ -9,6 +9,7 @@ was expected.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -362,6 +363,38 @@ def position(doc: Any, json_path: Iterable[Any], path: str, key: bool = False) -
         except (KeyError, IndexError, TypeError, AttributeError):
             break
     return best
+
+
+def locate_pending(diagnostics: list[Diagnostic],
+                   read: Callable[[str], str]) -> list[Diagnostic]:
+    """The diagnostics with every pending span (one that kept its JSON path, see
+    Span.where) looked up in its file's round-trip document; each file is loaded once, and
+    only if a message points into it."""
+    docs: dict[str, Any] = {}
+
+    def fix(span: Span | None) -> Span | None:
+        if span is None or span.where is None:
+            return span
+        if span.file not in docs:
+            try:
+                docs[span.file] = load(read(span.file), span.file)
+            except JobsubError:  # read fast, refused now: keep what is known
+                docs[span.file] = None
+        json_path, key = span.where
+        doc = docs[span.file]
+        if doc is None:
+            return Span(span.file, span.line, span.column)
+        return position(doc, json_path, span.file, key=key)
+
+    return [d if not _pending(d) else
+            dataclasses.replace(d, span=fix(d.span),
+                                notes=tuple((fix(s), m) for s, m in d.notes))
+            for d in diagnostics]
+
+
+def _pending(d: Diagnostic) -> bool:
+    return (d.span is not None and d.span.where is not None) or \
+        any(s.where is not None for s, _ in d.notes)
 
 
 def _node_span(node: Any, path: str) -> Span:

@@ -1,0 +1,76 @@
+"""The pipeline runs each stage once: a manifest with a warning is not loaded, built,
+planned (tarred) or given tokens again to locate the warning; positions are looked up
+only for the spans a message names."""
+
+from __future__ import annotations
+
+from jobsub.compiler import pipeline
+from jobsub.compiler.base.diagnostics import Sink
+from jobsub.compiler.emit import inputs
+from jobsub.compiler.frontends import manifest
+from tests.helpers import make_executable
+
+MANIFEST = """\
+name: once
+jobs:
+  a:
+    executable: run.sh
+    tar_file_name: tardir://code
+    arguments: [$UNSET_FOR_THE_TEST]
+  b:
+    executable: run.sh
+    after: a
+"""
+
+
+def _counting(monkeypatch, module, name, calls):
+    real = getattr(module, name)
+
+    def counted(*args, **kw):
+        calls[name] = calls.get(name, 0) + 1
+        return real(*args, **kw)
+    monkeypatch.setattr(module, name, counted)
+
+
+def test_a_manifest_with_a_warning_runs_every_stage_once(tmp_path, monkeypatch):
+    make_executable(tmp_path / "run.sh")
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "lib.txt").write_text("x\n")
+    (tmp_path / "once.yaml").write_text(MANIFEST)
+    calls: dict[str, int] = {}
+    _counting(monkeypatch, manifest, "load_fast", calls)
+    _counting(monkeypatch, manifest._Builder, "run", calls)
+    _counting(monkeypatch, pipeline, "plan", calls)
+    _counting(monkeypatch, inputs, "tar_directory", calls)
+
+    def prepare(wf, sink):
+        calls["prepare"] = calls.get("prepare", 0) + 1
+
+    sink = Sink()
+    _, files = pipeline.compile_path(str(tmp_path / "once.yaml"), env={}, cwd=str(tmp_path),
+                                      cmdline=None, sink=sink, prepare=prepare)
+    assert files and not sink.errors
+    assert calls == {"load_fast": 1, "run": 1, "prepare": 1, "plan": 1, "tar_directory": 1}
+    [warning] = sink.warnings
+    assert "$UNSET_FOR_THE_TEST is not set" in warning.message
+    # located at the value, though the document was read without positions
+    assert (warning.span.line, warning.span.column) == (6, 17)
+
+
+def test_positions_are_looked_up_only_when_a_message_needs_them(tmp_path, monkeypatch):
+    from jobsub.compiler.frontends import yamlsource
+
+    make_executable(tmp_path / "run.sh")
+    (tmp_path / "quiet.yaml").write_text("jobs:\n  a: {executable: run.sh}\n")
+    loads = []
+    real = yamlsource.load
+    monkeypatch.setattr(yamlsource, "load", lambda *a: loads.append(a) or real(*a))
+    sink = Sink()
+    pipeline.compile_path(str(tmp_path / "quiet.yaml"), env={}, cwd=str(tmp_path),
+                          cmdline=None, sink=sink)
+    assert not sink.diagnostics and loads == []
+    (tmp_path / "loud.yaml").write_text("jobs:\n  a: {executable: run.sh, memory: lots}\n")
+    pipeline.compile_path(str(tmp_path / "loud.yaml"), env={}, cwd=str(tmp_path),
+                          cmdline=None, sink=sink)
+    [error] = sink.errors
+    assert (error.span.line, error.span.column) == (2, 35) and len(loads) == 1
