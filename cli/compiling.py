@@ -44,17 +44,13 @@ def site_target(values: dict) -> Target:
     return Target(load_site(config), version, config)
 
 
-def credentials(site: Target, obtain: bool, used: list[str] | None = None):
-    """The compile step that gives jobs their token's OAuth lines (when the site uses
-    tokens); `obtain` also runs htgettoken when no token fits. The token files used are
-    added to `used` (the submission hands them to the credd)."""
-    def prepare(wf, sink: Sink) -> None:
-        from jobsub.runtime.credentials import attach
+def credentials(site: Target, obtain: bool):
+    """The user's tokens, when the site gives jobs tokens; `obtain` also runs htgettoken
+    when no token fits."""
+    from jobsub.runtime.credentials import LocalTokens
 
-        paths = attach(wf, site.site.policy, os.environ, sink, obtain=obtain)
-        if used is not None:
-            used[:] = paths
-    return prepare
+    tokens = site.site.policy.tokens
+    return None if tokens is None else LocalTokens(tokens, os.environ, obtain=obtain)
 
 
 def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool = False,
@@ -62,15 +58,18 @@ def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool 
     """IR and planned files of one workflow file (empty list on errors)."""
     from jobsub.compiler.pipeline import compile_path
 
+    tokens = credentials(site, obtain)
     try:
         with collector_paused():
             wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
                                      sink=sink, policy=site.site.policy,
                                      condor_version=site.condor_version,
-                                     prepare=credentials(site, obtain, tokens_used))
+                                     tokens=tokens)
     except JobsubError as err:
         sink.absorb(err)
         return None, []
+    if tokens is not None and tokens_used is not None:
+        tokens_used[:] = dict.fromkeys(tokens.used)
     return wf, ([] if sink.errors else files)
 
 

@@ -179,10 +179,10 @@ def jobsub_submit(argv: list[str]) -> int:
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),
                           user=current_user(os.environ), sink=sink)
-        if wf and not sink.errors:
-            credentials(site, obtain=True, used=tokens_used)(wf, sink)
-        files = build(wf, sink, site.site.policy, site.condor_version) \
+        tokens = credentials(site, obtain=True)
+        files = build(wf, sink, site.site.policy, site.condor_version, tokens) \
             if wf and not sink.errors else []
+        tokens_used = list(dict.fromkeys(tokens.used)) if tokens else []
         paths = []
     if not deliver(sink, paths, wf, files, out_dir, emit_ir):
         return 1

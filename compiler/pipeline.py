@@ -14,6 +14,7 @@ from jobsub.compiler.emit.output import OutFile
 from jobsub.compiler.emit.plan import plan
 from jobsub.compiler.ir.check import check_workflow
 from jobsub.compiler.ir.model import Workflow
+from jobsub.compiler.site.oauth import TokenSource, attach
 from jobsub.compiler.site.policy import LOCAL, Policy
 
 
@@ -70,11 +71,18 @@ def check(wf: Workflow, sink: Sink, condor_version: str | None = None) -> None:
 
 
 def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
-          condor_version: str | None = None) -> list[OutFile]:
-    """Check the IR, then plan every output file; empty when the sink holds errors."""
+          condor_version: str | None = None, tokens: TokenSource | None = None,
+          plan_files: bool = True) -> list[OutFile]:
+    """The jobs' token scopes (on a site that gives jobs tokens), the checks, then (with
+    `plan_files`) every output file; empty when the sink holds errors. After a front end's
+    errors only the IR's own checks run, so one run still reports everything."""
     from jobsub.compiler.ir.check import check_policy
 
+    if not sink.errors:
+        attach(wf, policy, tokens, sink)
     check(wf, sink, condor_version)
+    if sink.errors or not plan_files:
+        return []
     check_policy(wf, policy, sink)
     if sink.errors:
         return []
@@ -87,12 +95,12 @@ def build(wf: Workflow, sink: Sink, policy: Policy = LOCAL,
 def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
                  cmdline: Mapping[str, Any] | None, sink: Sink, policy: Policy = LOCAL,
                  condor_version: str | None = None, plan_files: bool = True,
-                 prepare: Callable[[Workflow, Sink], None] | None = None,
+                 tokens: TokenSource | None = None,
                  text: str | None = None) -> tuple[Workflow | None, list[OutFile]]:
-    """Front end, checks and (with `plan_files`) the planned files, each stage run once;
-    every diagnostic located (a manifest's positions are looked up only for the messages
-    that need them). `prepare` adds what the files need from outside the workflow (the job
-    tokens' OAuth lines). `text`, if given, is the file's content (not read)."""
+    """Front end, checks, the jobs' token scopes (from `tokens`, on a site that gives jobs
+    tokens) and (with `plan_files`) the planned files, each stage run once; every diagnostic
+    located (a manifest's positions are looked up only for the messages that need them).
+    `text`, if given, is the file's content (not read)."""
     if text is None:
         try:
             text = read_source(path)
@@ -107,12 +115,7 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
         trial.absorb(err)
         wf = None
     if wf is not None:
-        if prepare is not None and not trial.errors:
-            prepare(wf, trial)  # credentials: what the files need from outside the IR
-        if trial.errors or not plan_files:
-            check(wf, trial, condor_version)
-        else:
-            files = build(wf, trial, policy, condor_version)
+        files = build(wf, trial, policy, condor_version, tokens, plan_files)
     if trial.diagnostics and is_manifest(path):
         from .frontends.yamlsource import locate_pending
 

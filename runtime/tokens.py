@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -242,82 +240,6 @@ def obtain(group: str, role: str, policy: TokenPolicy, env: Mapping[str, str], u
     with contextlib.suppress(OSError):
         os.chmod(out_path, 0o600)
     return Found(out_path, claims)
-
-
-# --- scopes --------------------------------------------------------------------------------
-
-def normal_path(path: str) -> str | None:
-    """A storage path as a scope names it: absolute, `.`, `..` and repeated slashes
-    resolved (`/x/./out/` is `/x/out`, `/a/b/../../c` is `/c`); None if it is not absolute.
-    Containment is decided on this form only: `/mine/../theirs` is `/theirs`."""
-    if not path.startswith("/"):
-        return None
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(part)
-    return "/" + "/".join(parts)
-
-
-def _modify_path(path: str) -> str | None:
-    """jobsub_lite accepted /pnfs/EXP/... and /eos/EXP/... for /EXP/... ."""
-    path = normal_path(path)
-    if path is None:
-        return None
-    for prefix in ("/pnfs/", "/eos/"):
-        if path.startswith(prefix):
-            return "/" + path[len(prefix):]
-    return path
-
-
-def _under(path: str, base: str) -> bool:
-    return base == "/" or path == base or path.startswith(base + "/")
-
-
-def job_scopes(token_scopes: list[str], need_storage_modify: list[str],
-               need_scope: list[str], policy: TokenPolicy) -> list[str]:
-    """The scopes a job's token gets: the token's, without the dropped types (storage.modify),
-    plus each --need-storage-modify path lying under a storage.modify scope of the token,
-    plus --need-scope; shortest first, as jobsub_lite ordered them."""
-    dropped = set(policy.drop_scopes)
-    scopes = [s for s in token_scopes if s.split(":", 1)[0] not in dropped]
-    held = [s.split(":", 1)[1] for s in token_scopes if s.startswith("storage.modify:")]
-    modifiable = [p for p in map(normal_path, held) if p is not None]
-    for raw in need_storage_modify:
-        path = _modify_path(raw)
-        allowed = ", ".join(held) or "none"
-        if path is None:
-            raise JobsubError(f"--need-storage-modify {raw}: not an absolute storage path",
-                              hint=f"storage.modify paths this token holds: {allowed}")
-        if not any(_under(path, base) for base in modifiable):
-            raise JobsubError(f"--need-storage-modify {raw}: the token has no storage.modify "
-                              f"scope covering {path}",
-                              hint=f"storage.modify paths this token holds: {allowed}")
-        scopes.append(f"storage.modify:{path}")
-    scopes += list(need_scope)
-    scopes = list(dict.fromkeys(scopes))
-    return sorted(scopes, key=len)
-
-
-def oauth_handle(scopes: list[str]) -> str:
-    return hashlib.sha256(" ".join(scopes).encode()).hexdigest()[:10]
-
-
-#: What an OAuth service name may hold: it is written into submit-file keys
-#: (`SERVICE_oauth_permissions_HANDLE`) and the comma list of use_oauth_services.
-SERVICE_NAME = re.compile(r"[A-Za-z0-9_]+")
-
-
-def service_name(group: str, role: str, policy: TokenPolicy) -> str:
-    issuer = policy.issuer(group)
-    if role.lower() == policy.default_role.lower():
-        return issuer
-    return f"{issuer}_{role.lower()}"
 
 
 @contextlib.contextmanager

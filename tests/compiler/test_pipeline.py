@@ -8,6 +8,7 @@ from jobsub.compiler import pipeline
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.emit import inputs
 from jobsub.compiler.frontends import manifest
+from jobsub.compiler.site.config import load_site
 from tests.helpers import make_executable
 
 MANIFEST = """\
@@ -43,14 +44,22 @@ def test_a_manifest_with_a_warning_runs_every_stage_once(tmp_path, monkeypatch):
     _counting(monkeypatch, pipeline, "plan", calls)
     _counting(monkeypatch, inputs, "tar_directory", calls)
 
-    def prepare(wf, sink):
-        calls["prepare"] = calls.get("prepare", 0) + 1
+    class Tokens:  # a token source that counts how often the compile step asks it
+        def role(self, group, asked):
+            calls["role"] = calls.get("role", 0) + 1
+            return "Analysis"
+
+        def scopes(self, group, role, span, sink):
+            calls["scopes"] = calls.get("scopes", 0) + 1
+            return ["compute.read", "storage.read:/fermilab"]
 
     sink = Sink()
     _, files = pipeline.compile_path(str(tmp_path / "once.yaml"), env={}, cwd=str(tmp_path),
-                                      cmdline=None, sink=sink, prepare=prepare)
+                                      cmdline={"group": "fermilab"}, sink=sink,
+                                      policy=load_site("fermilab", {}).policy, tokens=Tokens())
     assert files and not sink.errors
-    assert calls == {"load_fast": 1, "run": 1, "prepare": 1, "plan": 1, "tar_directory": 1}
+    assert calls == {"load_fast": 1, "run": 1, "role": 2, "scopes": 1, "plan": 1,
+                     "tar_directory": 1}
     [warning] = sink.warnings
     assert "$UNSET_FOR_THE_TEST is not set" in warning.message
     # located at the value, though the document was read without positions

@@ -141,35 +141,6 @@ def test_stale_token_is_replaced_and_failures_are_clear(tmp_path, fake_htgettoke
         tokens.obtain("dune", "Analysis", POLICY, {**env, "PATH": "/nonexistent"}, UID)
 
 
-def test_storage_modify_rules():
-    mp1 = CLAIMS["tests/decode_token_tests/mp1"]["claims"]["scope"].split()
-    scopes = tokens.job_scopes(mp1, ["/mu2e/scratch/users/username/out1/d1/x",
-                                     "/pnfs/mu2e/scratch/users/username/new"],
-                               ["storage.stage:/mu2e"], POLICY)
-    assert "storage.modify:/mu2e/scratch/users/username" not in scopes  # dropped...
-    assert "storage.modify:/mu2e/scratch/users/username/out1/d1/x" in scopes  # ...added back
-    assert "storage.modify:/mu2e/scratch/users/username/new" in scopes  # /pnfs/ accepted
-    assert "storage.stage:/mu2e" in scopes
-    assert [len(s) for s in scopes] == sorted(len(s) for s in scopes)
-    with pytest.raises(JobsubError, match=r"no storage\.modify scope covering /mu2e/data"):
-        tokens.job_scopes(mp1, ["/mu2e/data"], [], POLICY)
-    da1 = CLAIMS["tests/decode_token_tests/da1"]["claims"]["scope"].split()
-    with pytest.raises(JobsubError) as info:
-        tokens.job_scopes(da1, ["/dune/scratch/users/username"], [], POLICY)
-    assert info.value.diagnostics[0].hint == "storage.modify paths this token holds: none"
-
-
-def test_oauth_handles_match_jobsub_lite():
-    scopes = tokens.job_scopes(SCOPE.split(), [], [], POLICY)
-    assert " ".join(scopes) == ("compute.read compute.create compute.cancel compute.modify "
-                                "storage.read:/fermilab storage.create:/fermilab/users/testuser")
-    assert tokens.oauth_handle(scopes) == "996e58a689"
-    more = tokens.job_scopes(SCOPE.split(), ["/fermilab/users/testuser/out"], [], POLICY)
-    assert tokens.oauth_handle(more) == "9e4d8f8835"
-    with pytest.raises(JobsubError):  # jobsub_lite's need_storage_modify_bad
-        tokens.job_scopes(SCOPE.split(), ["/dune/data"], [], POLICY)
-
-
 def test_private_copy_is_0600_and_always_removed(tmp_path):
     src = fermilab_token(tmp_path / "t")
     with tokens.private_copy(str(src)) as copy:
@@ -183,24 +154,6 @@ def test_private_copy_is_0600_and_always_removed(tmp_path):
 
 
 # --- Hardening II: the token holes ---------------------------------------------------------
-
-def test_storage_modify_paths_are_normalised_before_the_containment_check():
-    held = ["storage.modify:/fermilab/users/testuser", "storage.read:/fermilab"]
-    with pytest.raises(JobsubError) as info:
-        tokens.job_scopes(held, ["/fermilab/users/testuser/../../../dune/data"], [], POLICY)
-    d = info.value.diagnostics[0]
-    assert "covering /dune/data" in d.message
-    assert d.hint == "storage.modify paths this token holds: /fermilab/users/testuser"
-    for sneaky in ("/fermilab/users/testuser/..", "/fermilab/users/testuser/../other",
-                   "//fermilab/users/testuser/../../x", "fermilab/users/testuser/x",
-                   "/fermilab/users/testuserX"):
-        with pytest.raises(JobsubError):
-            tokens.job_scopes(held, [sneaky], [], POLICY)
-    scopes = tokens.job_scopes(held, ["/fermilab/users/testuser/./out/",
-                                      "/pnfs/fermilab/users/testuser//x/../y"], [], POLICY)
-    assert "storage.modify:/fermilab/users/testuser/out" in scopes
-    assert "storage.modify:/fermilab/users/testuser/y" in scopes
-
 
 def test_a_token_is_used_only_for_its_own_role():
     now = 1_800_000_000
