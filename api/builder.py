@@ -165,18 +165,19 @@ class Workflow:
         return doc
 
     def compile(self, *, site: str | None = None, condor_version: str | None = None,
-                env: Mapping[str, str] | None = None, **options: Any) -> Compiled:
+                env: Mapping[str, str] | None = None, obtain_tokens: bool = False,
+                **options: Any) -> Compiled:
         """Compile as `jobsub compile` would compile `to_manifest()`; `options` apply to
-        every job, as on the command line (see jobsub.compile)."""
+        every job, as on the command line; tokens as jobsub.compile finds them."""
         from jobsub.compiler.base.diagnostics import JobsubError, Sink
         from jobsub.compiler.pipeline import build, from_data
         from jobsub.compiler.site.config import load_site
 
-        from .results import _lines, command_line_options
+        from .results import _lines, command_line_options, token_files, token_source
 
         env = dict(os.environ if env is None else env)
         sink = Sink()
-        wf, files = None, []
+        wf, files, tokens = None, [], None
         for name, at in self._doc.get("\0duplicates", []):
             sink.error(f"job {name!r} is added twice", at,
                        "give one of them another name= (a sweep is one job: matrix=)")
@@ -186,15 +187,16 @@ class Workflow:
             for d in read.diagnostics:
                 sink.add(d)
             policy = load_site(site).policy
+            tokens = token_source(policy, env, obtain_tokens)
             if not read.errors:
                 wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
                                env=env, cmdline=cmdline, sink=sink, locate=self._locate)
             if wf is not None and not sink.errors:
-                files = build(wf, sink, policy, condor_version)
+                files = build(wf, sink, policy, condor_version, tokens)
         except JobsubError as err:
             sink.absorb(err)
         return Compiled(wf, sink.sorted(), [] if sink.errors else files,
-                        _lines(sink.diagnostics))
+                        _lines(sink.diagnostics), token_files(tokens))
 
     # -- inside -------------------------------------------------------------------------
 

@@ -24,6 +24,9 @@ class Compiled:
     files: list[OutFile]
     #: file -> its lines, for showing diagnostics with the line they point at
     sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    #: the bearer token files the jobs' OAuth lines came from (submit hands the first to
+    #: the schedd's credd)
+    token_files: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -67,7 +70,8 @@ class Compiled:
 
 def compile(source: str | os.PathLike, *, text: str | None = None,
             site: str | None = None, condor_version: str | None = None,
-            env: Mapping[str, str] | None = None, **options: Any) -> Compiled:
+            env: Mapping[str, str] | None = None, obtain_tokens: bool = False,
+            **options: Any) -> Compiled:
     """Compile a manifest (.yaml/.yml) or dagnabbit file, as `jobsub compile` does.
 
     `text`: the file's content, when it is not on disk (`source` still names it: its suffix
@@ -75,24 +79,43 @@ def compile(source: str | os.PathLike, *, text: str | None = None,
     options for every job, by their names in manifests (`memory="2GB"`, `group="myexp"`,
     `environment={"A": "1"}`), checked by the same option table. `site`: a site file
     (default: as the CLI finds one). `env`: the environment `$VAR`s come from (default:
-    this process's)."""
+    this process's). On a site whose jobs get tokens, the token that fits each job's group
+    and role is looked for as `jobsub compile` does; `obtain_tokens` runs htgettoken when
+    none fits, as `jobsub submit` does."""
     from jobsub.compiler.pipeline import compile_path
     from jobsub.compiler.site.config import load_site
 
     path = os.fspath(source)
     env = dict(os.environ if env is None else env)
     sink = Sink()
+    tokens = None
     try:
         policy = load_site(site).policy
+        tokens = token_source(policy, env, obtain_tokens)
         cmdline = command_line_options(options, env, sink)
         wf, files = (None, []) if sink.errors else compile_path(
             path, env=env, cwd=os.getcwd(), cmdline=cmdline, sink=sink, policy=policy,
-            condor_version=condor_version, text=text)
+            condor_version=condor_version, text=text, tokens=tokens)
     except JobsubError as err:
         sink.absorb(err)
         wf, files = None, []
     sources = {path: text.splitlines()} if text is not None else _lines(sink.diagnostics)
-    return Compiled(wf, sink.sorted(), [] if sink.errors else files, sources)
+    return Compiled(wf, sink.sorted(), [] if sink.errors else files, sources,
+                    token_files(tokens))
+
+
+def token_source(policy, env: Mapping[str, str], obtain: bool):
+    """The user's tokens, as the compile step asks for them (None: the site gives jobs
+    none)."""
+    if policy.tokens is None:
+        return None
+    from jobsub.runtime.credentials import LocalTokens
+
+    return LocalTokens(policy.tokens, env, obtain=obtain)
+
+
+def token_files(tokens) -> list[str]:
+    return list(dict.fromkeys(tokens.used)) if tokens is not None else []
 
 
 def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],

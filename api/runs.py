@@ -78,7 +78,8 @@ class Run:
 def submit(compiled: Compiled, folder: str | os.PathLike, *, collector: str | None = None,
            schedd: str | None = None, site: str | None = None) -> Run:
     """Write `compiled` into `folder` and spool it to a schedd of the site (exactly once:
-    calling again after a failure finishes that attempt, never doubles it)."""
+    calling again after a failure finishes that attempt, never doubles it), with the token
+    its jobs' OAuth lines came from (compile with obtain_tokens=True to get one)."""
     from jobsub.compiler.site.config import load_site
     from jobsub.runtime.pool import PoolSettings
     from jobsub.runtime.submission import pool_for, record_submission, submission_folder
@@ -91,5 +92,6 @@ def submit(compiled: Compiled, folder: str | os.PathLike, *, collector: str | No
     spooled = submission_folder(wf, Path(folder), wf.source if os.path.isfile(wf.source)
                                 else None)
     pool = pool_for(wf, settings)
-    done, _warning = record_submission(pool, wf, spooled, loaded, token=None, record=None)
+    token = compiled.token_files[0] if compiled.token_files else None
+    done, _warning = record_submission(pool, wf, spooled, loaded, token=token, record=None)
     return Run(done.job_id, done.again, collector, site)

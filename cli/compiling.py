@@ -47,10 +47,9 @@ def site_target(values: dict) -> Target:
 def credentials(site: Target, obtain: bool):
     """The user's tokens, when the site gives jobs tokens; `obtain` also runs htgettoken
     when no token fits."""
-    from jobsub.runtime.credentials import LocalTokens
+    from jobsub.results import token_source
 
-    tokens = site.site.policy.tokens
-    return None if tokens is None else LocalTokens(tokens, os.environ, obtain=obtain)
+    return token_source(site.site.policy, os.environ, obtain)
 
 
 def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool = False,
@@ -68,8 +67,10 @@ def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool 
     except JobsubError as err:
         sink.absorb(err)
         return None, []
-    if tokens is not None and tokens_used is not None:
-        tokens_used[:] = dict.fromkeys(tokens.used)
+    if tokens_used is not None:
+        from jobsub.results import token_files
+
+        tokens_used[:] = token_files(tokens)
     return wf, ([] if sink.errors else files)
 
 

@@ -129,6 +129,7 @@ def jobsub_submit(argv: list[str]) -> int:
     from jobsub.compiler.options.flags import FlagParser
     from jobsub.compiler.options.table import OPTIONS, Context
     from jobsub.compiler.pipeline import build
+    from jobsub.results import token_files
 
     sink = Sink()
     words = cli_args.command_words(argv)
@@ -182,7 +183,7 @@ def jobsub_submit(argv: list[str]) -> int:
         tokens = credentials(site, obtain=True)
         files = build(wf, sink, site.site.policy, site.condor_version, tokens) \
             if wf and not sink.errors else []
-        tokens_used = list(dict.fromkeys(tokens.used)) if tokens else []
+        tokens_used = token_files(tokens)
         paths = []
     if not deliver(sink, paths, wf, files, out_dir, emit_ir):
         return 1

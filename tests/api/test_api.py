@@ -4,6 +4,7 @@ workflow, checked by the same rules, with errors at the program's own lines."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -148,3 +149,24 @@ def test_the_readme_example_runs_and_matches_its_manifest(work):
     built = module.build().compile()
     assert built.ok and built.workflow.source == str(work / "sweep.py")
     assert emitted_texts(built.files) == emitted_texts(jobsub.compile("sweep.yaml").files)
+
+
+def test_the_api_gives_jobs_their_token_lines_as_the_cli_does(work, monkeypatch):
+    from tests.tokens import fermilab_token
+
+    token = fermilab_token(work / "token")
+    monkeypatch.setenv("BEARER_TOKEN_FILE", str(token))
+    monkeypatch.setenv("HOME", str(work))
+    compiled = jobsub.compile("hello.yaml", site="fermilab", group="fermilab").check()
+    assert compiled.token_files == [str(token)]
+    submit = compiled.text("hello.sub")
+    assert re.search(r"^use_oauth_services += fermilab$", submit, re.M)
+    assert "fermilab_oauth_permissions_" in submit
+    assert main(["compile", "hello.yaml", "-o", "cli", "--site-config", "fermilab",
+                 "-G", "fermilab"]) == 0
+    assert (work / "cli" / "hello.sub").read_text() == submit
+    built = jobsub.Workflow("hello")
+    built.job(str(work / "bin" / "hello.sh"))
+    again = built.compile(site="fermilab", group="fermilab").check()
+    assert again.token_files == [str(token)]
+    assert "use_oauth_services      = fermilab" in again.text("hello_0.sub")
