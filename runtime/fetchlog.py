@@ -79,7 +79,9 @@ def fetch(schedd: Schedd, job: JobId, name: str, destdir: str | None) -> Fetched
             as staging_dir:
         staging = Path(staging_dir)
         if first.get("SUBMIT_Iwd") is not None:
-            _retrieve(schedd, job, ads, staging)
+            # Read as a peek: the retrieval alone would let a finished job leave the queue
+            # before this machine has kept its copy (and the edit below would then fail).
+            peek(schedd, job, ads, staging)
         else:
             _copy_unspooled(first, ads, staging)
         result = _collect(schedd, job, first, staging)
@@ -113,8 +115,8 @@ def _retrieve(schedd: Schedd, job: JobId, ads: list, staging: Path) -> None:
 
 
 def peek(schedd: Schedd, job: JobId, ads: list, dest: Path) -> None:
-    """A spooled job's files as they are now, into `dest`, for a report: marked as read,
-    not fetched, so that a finished job stays in the queue until `jobsub fetchlog`."""
+    """A spooled job's files as they are now, into `dest`: marked as read, not fetched, so
+    that a finished job stays in the queue until `jobsub fetchlog` has kept them."""
     if any(ad.get("JobStatus") in FINISHED for ad in ads):
         schedd.call("preparing to read the job's files", schedd.schedd.edit, _constraint(job),
                     PEEKED_ATTR, "true")
