@@ -5,6 +5,7 @@ Every diagnostic points at the line of the program that made the part it is abou
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -23,21 +24,32 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 def _caller() -> Span:
     """Where the user's code called into this package (file, line, column)."""
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(
-            frame.f_code.co_filename)) == _HERE:
+    while frame is not None and _ours(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return Span("<python>")
-    column = 1
-    try:
-        import inspect
+    return Span(frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
 
-        positions = inspect.getframeinfo(frame).positions  # Python 3.11 and newer
-        if positions is not None and positions.col_offset is not None:
-            column = positions.col_offset + 1
-    except (AttributeError, ValueError):
-        pass
-    return Span(frame.f_code.co_filename, frame.f_lineno, column)
+
+@functools.lru_cache(maxsize=256)
+def _ours(filename: str) -> bool:
+    return os.path.dirname(os.path.abspath(filename)) == _HERE
+
+
+#: code object -> its instructions' source positions (Python 3.11+), read once per code
+#: object: a program adding a million jobs from one loop asks for the same table each time.
+_POSITIONS: dict[Any, list] = {}
+
+
+def _column(code: Any, lasti: int) -> int:
+    table = _POSITIONS.get(code)
+    if table is None:
+        positions = getattr(code, "co_positions", None)
+        table = _POSITIONS[code] = list(positions()) if positions else []
+    index = lasti // 2
+    if 0 <= index < len(table) and table[index][2] is not None:
+        return table[index][2] + 1
+    return 1
 
 
 def _plain(value: Any) -> Any:
@@ -102,6 +114,7 @@ class Workflow:
         self._spans: dict[tuple, Span] = {(): at}
         self._doc: dict[str, Any] = {"name": name, "jobs": {}}
         self._groups: list[Group] = []
+        self._top: tuple[int, list[Group]] | None = None
         self._count = itertools.count()
 
     def __repr__(self) -> str:
@@ -157,7 +170,7 @@ class Workflow:
     def to_manifest(self) -> dict:
         """The manifest this workflow stands for (write it with any YAML or JSON writer)."""
         doc = {k: v for k, v in self._doc.items() if not k.startswith("\0")}
-        top = [g for g in self._groups if not g.nested]
+        top = self._top_groups()
         if len(top) == 1:
             doc.update(top[0].data())
         elif top:
@@ -226,8 +239,14 @@ class Workflow:
                 return self._spans[path[:size]]
         return self._spans[()]
 
+    def _top_groups(self) -> list[Group]:
+        """The groups no other group holds (cached: asked once per part of the structure)."""
+        if self._top is None or self._top[0] != len(self._groups):
+            self._top = (len(self._groups), [g for g in self._groups if not g.nested])
+        return self._top[1]
+
     def _group_span(self, path: tuple) -> Span:
-        top = [g for g in self._groups if not g.nested]
+        top = self._top_groups()
         if len(top) > 1:  # written as parallel: [group, group, ...]
             if len(path) < 2 or not isinstance(path[1], int) or path[1] >= len(top):
                 return self._spans[()]

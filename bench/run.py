@@ -6,7 +6,10 @@ printed as a table and saved as JSON.
     python bench/run.py --sizes 1k,10k --repeat 1 --out /tmp/bench.json
 
 Workloads (bench/workloads.py): a dagnabbit file with every job line distinct (jobsub_lite's
-benchmark shape), the same graph as a YAML manifest listing every job, and a YAML sweep.
+benchmark shape), the same graph as a YAML manifest listing every job, and a YAML sweep;
+and the Python API (bench/api_build.py) building the dagnabbit graph job by job
+(api-explicit) and the sweep (api-sweep), then compiling and writing, in one process: their
+rows also give the ratio to compiling the dagnabbit file of the same size.
 References (bench/references.py): a plain f-string writer (the floor), htcondor2.dags, and
 ezdag if it is installed. `jobsub check` of a 10-line file is timed cold as well.
 """
@@ -31,7 +34,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.workloads import prepare  # noqa: E402
 
-FORMATS = ("dagnabbit", "yaml-explicit", "yaml-sweep")
+FORMATS = ("dagnabbit", "yaml-explicit", "yaml-sweep", "api-explicit", "api-sweep")
+#: The file workload each API workload builds the graph of (for the references).
+API_GRAPH = {"api-explicit": "dagnabbit", "api-sweep": "yaml-sweep"}
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 #: Workloads too large for this machine's memory or patience; say so rather than run them.
 SKIP = {("yaml-explicit", 1_000_000): "an explicit 1M-job YAML file is 85 MB of YAML; "
@@ -76,20 +81,28 @@ def available_references() -> list[str]:
 
 
 def run_case(kind: str, n: int, work: Path, repeat: int, references: list[str]) -> dict:
-    source = prepare(work, kind, n)
     out = work / "out"
-    result: dict = {"format": kind, "nodes": n, "input_bytes": source.stat().st_size}
-    runs = [measure([JOBSUB, "compile", source.name, "-o", str(out)], work)
-            for _ in range(repeat)]
+    if kind in API_GRAPH:
+        source = None
+        prepare(work, "yaml-sweep", 1).unlink()  # only job.sh
+        result: dict = {"format": kind, "nodes": n, "input_bytes": 0}
+        command = [str(HERE / "api_build.py"), kind, str(n), str(out)]
+    else:
+        source = prepare(work, kind, n)
+        result = {"format": kind, "nodes": n, "input_bytes": source.stat().st_size}
+        command = [JOBSUB, "compile", source.name, "-o", str(out)]
+    runs = [measure(command, work) for _ in range(repeat)]
     result["jobsub"] = _summary(runs)
     result["jobsub"]["files_written"] = sum(1 for p in out.rglob("*") if p.is_file())
     result["jobsub"]["submit_files"] = sum(1 for _ in out.rglob("*.sub"))
-    shutil.rmtree(out)
+    if out.exists():
+        shutil.rmtree(out)
+    graph = API_GRAPH.get(kind, kind)
     for ref in references:
-        if n > REFERENCE_LIMIT.get((ref, kind), REFERENCE_LIMIT.get(ref, n)):
+        if n > REFERENCE_LIMIT.get((ref, graph), REFERENCE_LIMIT.get(ref, n)):
             continue
         ref_out = work / f"ref-{ref}"
-        runs = [measure([str(HERE / "references.py"), ref, kind, str(n), str(ref_out)], work)
+        runs = [measure([str(HERE / "references.py"), ref, graph, str(n), str(ref_out)], work)
                 for _ in range(repeat)]
         result[ref] = _summary(runs)
         shutil.rmtree(ref_out)
@@ -97,7 +110,8 @@ def run_case(kind: str, n: int, work: Path, repeat: int, references: list[str]) 
         if ref in result:
             result[f"ratio_to_{ref}"] = round(result["jobsub"]["wall_s"] / result[ref]["wall_s"],
                                               2)
-    source.unlink()
+    if source is not None:
+        source.unlink()
     return result
 
 
@@ -119,7 +133,7 @@ def table(results: list[dict], references: list[str]) -> str:
     """Markdown: jobsub's time and memory, each reference's, and jobsub's time over theirs."""
     head = ["workload", "nodes", "jobsub s", "MB",
             *[f"{r} {unit}" for r in references for unit in ("s", "MB")],
-            *[f"÷ {r}" for r in references]]
+            *[f"÷ {r}" for r in references], "÷ dagnabbit compile"]
     rows = [head, ["---"] * len(head)]
     for r in results:
         rows.append([r["format"], f"{r['nodes']:,}", f"{r['jobsub']['wall_s']:.2f}",
@@ -128,7 +142,9 @@ def table(results: list[dict], references: list[str]) -> str:
                        ((f"{r[x]['wall_s']:.2f}", f"{r[x]['peak_rss_mb']:.0f}") if x in r
                         else ("", ""))],
                      *[f"{r[f'ratio_to_{x}']:.1f}" if f"ratio_to_{x}" in r else ""
-                       for x in references]])
+                       for x in references],
+                     f"{r['ratio_to_dagnabbit_compile']:.2f}"
+                     if "ratio_to_dagnabbit_compile" in r else ""])
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
@@ -154,6 +170,12 @@ def main() -> int:
                     continue
                 print(f"{kind} {n:,} ...", file=sys.stderr, flush=True)
                 results.append(run_case(kind, n, work, args.repeat, references))
+    for r in results:  # the API against compiling the dagnabbit file of the same size
+        file_case = next((f for f in results if f["format"] == "dagnabbit"
+                          and f["nodes"] == r["nodes"]), None)
+        if r["format"] in API_GRAPH and file_case is not None:
+            r["ratio_to_dagnabbit_compile"] = round(
+                r["jobsub"]["wall_s"] / file_case["jobsub"]["wall_s"], 2)
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
               "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version()},

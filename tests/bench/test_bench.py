@@ -52,6 +52,20 @@ def test_jobsub_and_floor_build_the_same_graph(tmp_path, kind):
     assert ours_shape[0] == (42 if kind == "yaml-sweep" else 40)
 
 
+@pytest.mark.parametrize("kind", ["api-explicit", "api-sweep"])
+def test_the_api_workloads_build_their_file_workloads_graph(tmp_path, kind, monkeypatch):
+    from bench import api_build
+    from bench.run import API_GRAPH
+
+    workloads.prepare(tmp_path, "yaml-sweep", 1)  # job.sh
+    monkeypatch.chdir(tmp_path)
+    compiled = {"api-explicit": api_build.explicit, "api-sweep": api_build.sweep}[kind](40)
+    done = compiled.compile().check()
+    ours = next(f.text for f in done.files if f.path.endswith(".dag"))
+    references.floor(API_GRAPH[kind], 40, tmp_path)
+    assert dag_shape(ours) == dag_shape((tmp_path / "floor.dag").read_text())
+
+
 def test_runner_reports_every_workload(tmp_path):
     out = tmp_path / "report.json"
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "15",
@@ -60,7 +74,10 @@ def test_runner_reports_every_workload(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads(out.read_text())
     rows = {r["format"]: r for r in report["results"]}
-    assert set(rows) >= {"dagnabbit", "yaml-explicit", "yaml-sweep"}
+    assert set(rows) >= {"dagnabbit", "yaml-explicit", "yaml-sweep", "api-explicit",
+                         "api-sweep"}
+    assert rows["api-explicit"]["ratio_to_dagnabbit_compile"] > 0
+    assert rows["api-explicit"]["ratio_to_floor"] > 0
     for kind in ("dagnabbit", "yaml-explicit", "yaml-sweep"):
         row = rows[kind]
         assert row["jobsub"]["wall_s"] > 0 and row["jobsub"]["peak_rss_mb"] > 1
