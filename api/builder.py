@@ -186,7 +186,13 @@ class Workflow:
         from jobsub.compiler.pipeline import build, from_data
         from jobsub.compiler.site.config import load_site
 
-        from .results import _lines, command_line_options, token_files, token_source
+        from .results import (
+            _lines,
+            collector_paused,
+            command_line_options,
+            token_files,
+            token_source,
+        )
 
         env = dict(os.environ if env is None else env)
         sink = Sink()
@@ -201,11 +207,13 @@ class Workflow:
                 sink.add(d)
             policy = load_site(site).policy
             tokens = token_source(policy, env, obtain_tokens)
-            if not read.errors:
-                wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
-                               env=env, cmdline=cmdline, sink=sink, locate=self._locate)
-            if wf is not None and not sink.errors:
-                files = build(wf, sink, policy, condor_version, tokens)
+            with collector_paused():
+                if not read.errors:
+                    wf = from_data(self.to_manifest(), self._file,
+                                   base_dir=str(self.base_dir), env=env, cmdline=cmdline,
+                                   sink=sink, locate=self._locate)
+                if wf is not None and not sink.errors:
+                    files = build(wf, sink, policy, condor_version, tokens)
         except JobsubError as err:
             sink.absorb(err)
         return Compiled(wf, sink.sorted(), [] if sink.errors else files,

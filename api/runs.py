@@ -61,6 +61,21 @@ class Run:
             raise JobsubError(f"{self.job_id}: " + "; ".join(result.lines))
         return result.ok
 
+    def rescue(self, *, workflow: str | os.PathLike | None = None, dry_run: bool = False,
+               folder: str | os.PathLike | None = None) -> Rescue:
+        """Run a failed (or removed) DAG again from DAGMan's rescue DAG, as `jobsub rescue`:
+        its workflow file compiled again the same way (or `workflow`), done nodes kept.
+        `dry_run`: only say what would run. The new submission's files go to `folder`
+        (default: a new folder under jobsub's cache)."""
+        plan = plan_rescue(self._subject(), workflow=workflow, obtain_tokens=not dry_run)
+        if dry_run:
+            return plan
+        out = Path(folder) if folder is not None else Path(cache_dir())
+        plan.compiled.write(out)
+        plan.run = _spool(plan.compiled, out, self.collector, None, self.site,
+                          plan.record, plan.workflow)
+        return plan
+
     def fetch(self, destdir: str | os.PathLike | None = None) -> Path:
         """Its files from the schedd's spool, as `jobsub fetchlog` fetches them: into
         `destdir`, else as ID.tgz here; -d/-L outputs put in place. Returns where."""
@@ -80,18 +95,106 @@ def submit(compiled: Compiled, folder: str | os.PathLike, *, collector: str | No
     """Write `compiled` into `folder` and spool it to a schedd of the site (exactly once:
     calling again after a failure finishes that attempt, never doubles it), with the token
     its jobs' OAuth lines came from (compile with obtain_tokens=True to get one)."""
+    compiled.write(folder)
+    wf = compiled.workflow
+    assert wf is not None
+    source = wf.source if os.path.isfile(wf.source) else None
+    record = {"compile": compiled.recorded} if compiled.recorded else None
+    return _spool(compiled, Path(folder), collector, schedd, site, record, source)
+
+
+def _spool(compiled: Compiled, folder: Path, collector: str | None, schedd: str | None,
+           site: str | None, record: dict | None, source: str | None) -> Run:
     from jobsub.compiler.site.config import load_site
     from jobsub.runtime.pool import PoolSettings
     from jobsub.runtime.submission import pool_for, record_submission, submission_folder
 
-    compiled.write(folder)
     loaded = load_site(site)
     settings = PoolSettings.resolve(collector, schedd, site=loaded)
     wf = compiled.workflow
-    assert wf is not None
-    spooled = submission_folder(wf, Path(folder), wf.source if os.path.isfile(wf.source)
-                                else None)
-    pool = pool_for(wf, settings)
+    spooled = submission_folder(wf, folder, source)
     token = compiled.token_files[0] if compiled.token_files else None
-    done, _warning = record_submission(pool, wf, spooled, loaded, token=token, record=None)
+    done, _warning = record_submission(pool_for(wf, settings), wf, spooled, loaded,
+                                       token=token, record=record)
     return Run(done.job_id, done.again, collector, site)
+
+
+def cache_dir() -> str:
+    """Where a submission's folder goes unless told: $JOBSUB_SUBMIT_DIR, else
+    ~/.cache/jobsub, one js_DATE_ID folder each (jobsub_lite used ~/.cache/jobsub_lite)."""
+    import time
+    import uuid
+
+    base = os.environ.get("JOBSUB_SUBMIT_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "jobsub")
+    return os.path.join(base, f"js_{time.strftime('%Y_%m_%d_%H%M%S')}_{uuid.uuid4().hex[:12]}")
+
+
+@dataclass
+class Rescue:
+    """A rescue of a DAG: the rescue DAG it starts from, the nodes it keeps and runs again;
+    `run` is the new submission (None when only planned)."""
+
+    rescue_of: str
+    rescue_file: str
+    done: int
+    to_run: int
+    failed: list[str]
+    workflow: str
+    compiled: Compiled
+    record: dict
+    run: Run | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rescue_of": self.rescue_of, "rescue_file": self.rescue_file,
+                "done": self.done, "to_run": self.to_run, "failed": self.failed,
+                "job_id": self.run.job_id if self.run else None}
+
+
+def plan_rescue(subject, *, workflow: str | os.PathLike | None = None,
+                obtain_tokens: bool = False) -> Rescue:
+    """What a rescue of `subject` (a DAG that ended) would run: its workflow compiled again
+    as its submission's record says, checked against the nodes DAGMan finished. Raises
+    JobsubError when there is nothing to rescue or the workflow no longer fits."""
+    from jobsub.compiler.base.diagnostics import Sink
+    from jobsub.compiler.emit.nodemap import MAP_FILE
+    from jobsub.compiler.emit.output import OutFile
+    from jobsub.runtime import rescue
+    from jobsub.runtime import subject as subjects
+    from jobsub.runtime.nodemap import parse
+
+    from .results import compile_with
+
+    if not subject.is_dag:
+        raise JobsubError(f"{subject.label} is a single job, not a DAG: there is no rescue",
+                          hint="submit it again")
+    if subject.in_queue and not subject.finished:
+        raise JobsubError(f"DAG {subject.label} is still in the queue; a rescue would run its "
+                          "nodes twice", hint=f"wait for it (jobsub wait {subject.label}) or "
+                                              f"remove it first (jobsub rm {subject.label}), "
+                                              "which writes the rescue DAG")
+    record = subject.record or {}
+    how = record.get("compile")
+    workflow = os.fspath(workflow) if workflow else record.get("workflow")
+    if not workflow or not how:
+        raise JobsubError(f"this machine has no record of how {subject.label} was compiled",
+                          hint="rescue it where it was submitted from (or give the workflow "
+                               "file, compiled with no extra options)")
+    compiled = compile_with(workflow, dict(how.get("options") or {}), Sink(),
+                            site=how.get("site_config"),
+                            condor_version=how.get("condor_version"),
+                            obtain_tokens=obtain_tokens).check()
+    wf = compiled.workflow
+    new = parse(compiled.text(MAP_FILE), os.path.dirname(os.path.abspath(workflow)))
+    with subjects.files(subject) as folder:
+        if folder is None:
+            raise JobsubError(f"the files of {subject.label} are gone (removed from the "
+                              "schedd and never fetched here): there is no rescue DAG to "
+                              "start from", hint="submit the workflow again")
+        old = subjects.node_map(subject, folder)
+        planned = rescue.plan(folder, subject.top_file or f"{wf.name}.dag", old, new)
+    compiled.files = [*compiled.files, *(OutFile(n, data=d) for n, d in planned.extra_files)]
+    name = os.path.basename(planned.rescue.path)
+    return Rescue(subject.label, name, planned.done, planned.to_run, planned.failed, workflow,
+                  compiled, {"compile": how, "rescue_of": subject.label, "rescue_from": name})

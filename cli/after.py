@@ -137,93 +137,50 @@ def rescue_main(argv: list[str]) -> int:
                         "job_id} (the rest of the output goes to stderr)")
     pool_arguments(p)
     args = p.parse_args(argv)
-    from jobsub.compiler.base.diagnostics import JobsubError
+    from jobsub.runs import plan_rescue
 
-    subject = _subject(args)
-    if not subject.is_dag:
-        raise JobsubError(f"{subject.label} is a single job, not a DAG: there is no rescue",
-                          hint="submit it again")
-    if subject.in_queue and not subject.finished:
-        raise JobsubError(f"DAG {subject.label} is still in the queue; a rescue would run its "
-                          "nodes twice", hint=f"wait for it (jobsub wait {subject.label}) or "
-                                              f"remove it first (jobsub rm {subject.label}), "
-                                              "which writes the rescue DAG")
-    record = subject.record or {}
-    compiled = record.get("compile")
-    workflow = args.workflow or record.get("workflow")
-    if not workflow or not compiled:
-        raise JobsubError(f"this machine has no record of how {subject.label} was compiled",
-                          hint="rescue it where it was submitted from (or give --workflow "
-                               "FILE, compiled with no extra options)")
+    planned = plan_rescue(_subject(args), workflow=args.workflow, obtain_tokens=not args.dry_run)
     if not args.json:
-        return _rescue(args, subject, workflow, compiled)
+        return _rescue(args, planned)
     import contextlib
     import io
 
     said = io.StringIO()
     with contextlib.redirect_stdout(said):
-        code = _rescue(args, subject, workflow, compiled)
+        code = _rescue(args, planned)
     text = said.getvalue()
     sys.stderr.write(text)
-    plan = getattr(args, "plan", None)
     job = next((ln.split()[3] for ln in text.splitlines() if ln.startswith("Use job id ")),
                None)
-    print(json.dumps({"rescue_of": subject.label, "rescue_file": plan[0] if plan else None,
-                      "done": plan[1] if plan else None, "to_run": plan[2] if plan else None,
-                      "failed": plan[3] if plan else [], "job_id": job}, indent=2))
+    print(json.dumps({**planned.as_json(), "job_id": job}, indent=2))
     return code
 
 
-def _rescue(args, subject, workflow: str, compiled: dict) -> int:
-    from jobsub.compiler.base.diagnostics import Sink
-    from jobsub.compiler.emit.nodemap import MAP_FILE
-    from jobsub.compiler.emit.output import OutFile
+def _rescue(args, planned) -> int:
     from jobsub.compiler.site.config import load_site
-    from jobsub.runtime import rescue
-    from jobsub.runtime import subject as subjects
-    from jobsub.runtime.nodemap import parse
     from jobsub.runtime.pool import PoolSettings
 
-    from .compiling import Target, cache_dir, compile_one, deliver, submit
+    from .compiling import cache_dir, deliver, submit
 
-    site = Target(load_site(compiled.get("site_config")), compiled.get("condor_version"),
-                   compiled.get("site_config"))
-    sink = Sink()
-    tokens: list[str] = []
-    wf, files = compile_one(workflow, dict(compiled.get("options") or {}), sink, site,
-                             obtain=not args.dry_run, tokens_used=tokens)
-    if sink.errors or wf is None:
-        from .common import print_diagnostics
-
-        print_diagnostics(sink.sorted(), [workflow])
-        return 1
-    text = next(f.text for f in files if f.path == MAP_FILE)
-    new = parse(text, os.path.dirname(os.path.abspath(workflow)))
-    with subjects.files(subject) as folder:
-        if folder is None:
-            from jobsub.compiler.base.diagnostics import JobsubError
-
-            raise JobsubError(f"the files of {subject.label} are gone (removed from the "
-                              "schedd and never fetched here): there is no rescue DAG to "
-                              "start from", hint="submit the workflow again")
-        old = subjects.node_map(subject, folder)
-        plan = rescue.plan(folder, subject.top_file or f"{wf.name}.dag", old, new)
-    name = os.path.basename(plan.rescue.path)
-    args.plan = (name, plan.done, plan.to_run, plan.failed)
-    print(f"{subject.label}: {name} keeps {plan.done} done node(s); {plan.to_run} will run"
-          + (f" (failed before: {', '.join(plan.failed[:10])}"
-             f"{' ...' if len(plan.failed) > 10 else ''})" if plan.failed else ""))
+    failed = planned.failed
+    print(f"{planned.rescue_of}: {planned.rescue_file} keeps {planned.done} done node(s); "
+          f"{planned.to_run} will run"
+          + (f" (failed before: {', '.join(failed[:10])}{' ...' if len(failed) > 10 else ''})"
+             if failed else ""))
     if args.dry_run:
         return 0
-    files = [*files, *(OutFile(n, data=d) for n, d in plan.extra_files)]
+    compiled = planned.compiled
     out_dir = cache_dir()
-    if not deliver(sink, [workflow], wf, files, out_dir, False):
+    from jobsub.compiler.base.diagnostics import Sink
+
+    if not deliver(Sink(compiled.diagnostics), [planned.workflow], compiled.workflow,
+                   compiled.files, out_dir, False):
         return 1
-    settings = PoolSettings.resolve(args.collector, args.schedd, site=site.site)
-    return submit(wf, out_dir, settings, site.site, tokens[0] if tokens else None,
-                   source=workflow, scratch=True,
-                   record={"compile": compiled, "rescue_of": subject.label,
-                           "rescue_from": name})
+    site = load_site(planned.record["compile"].get("site_config"))
+    settings = PoolSettings.resolve(args.collector, args.schedd, site=site)
+    token = compiled.token_files[0] if compiled.token_files else None
+    return submit(compiled.workflow, out_dir, settings, site, token, source=planned.workflow,
+                  scratch=True, record=planned.record)
 
 
 COMMANDS["rescue"] = rescue_main

@@ -3,17 +3,16 @@ is meant for, the token lines, writing the folder, and handing it to a schedd.""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from jobsub.compiler.base.diagnostics import JobsubError, Sink
+from jobsub.results import collector_paused
+from jobsub.runs import cache_dir  # noqa: F401 (the CLI's folder for a submission)
 
 from .common import print_diagnostics
 
@@ -29,9 +28,9 @@ class Target:
     def recorded(self, options: dict) -> dict:
         """What compiling needs besides the workflow file, as a submission's record keeps
         it (so that `jobsub rescue` compiles it again the same way)."""
-        return {"options": options, "condor_version": self.condor_version,
-                "site_config": os.path.abspath(self.site_config) if self.site_config and
-                os.path.exists(self.site_config) else self.site_config}
+        from jobsub.results import compile_record
+
+        return compile_record(options, self.condor_version, self.site_config)
 
 
 def site_target(values: dict) -> Target:
@@ -54,38 +53,17 @@ def credentials(site: Target, obtain: bool):
 
 def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool = False,
                  tokens_used: list[str] | None = None):
-    """IR and planned files of one workflow file (empty list on errors)."""
-    from jobsub.compiler.pipeline import compile_path
+    """IR and planned files of one workflow file (empty list on errors), as the API
+    compiles it."""
+    from jobsub.results import compile_with
 
-    tokens = credentials(site, obtain)
-    try:
-        with collector_paused():
-            wf, files = compile_path(path, env=os.environ, cwd=os.getcwd(), cmdline=values,
-                                     sink=sink, policy=site.site.policy,
-                                     condor_version=site.condor_version,
-                                     tokens=tokens)
-    except JobsubError as err:
-        sink.absorb(err)
-        return None, []
+    with collector_paused(freeze=True):
+        compiled = compile_with(path, values, sink, site=site.site_config,
+                                policy=site.site.policy, condor_version=site.condor_version,
+                                env=os.environ, obtain_tokens=obtain)
     if tokens_used is not None:
-        from jobsub.results import token_files
-
-        tokens_used[:] = token_files(tokens)
-    return wf, ([] if sink.errors else files)
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Compiling makes millions of small objects and almost no reference cycles; the cyclic
-    garbage collector's repeated passes over them were 40 % of a 100,000-node compile."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()  # what the compile made lives until the process ends: never scan it
-        if enabled:
-            gc.enable()
+        tokens_used[:] = compiled.token_files
+    return compiled.workflow, compiled.files
 
 
 def report_written(out_dir: str, wf, files) -> None:
@@ -216,13 +194,4 @@ def prune_scratch(base, now: float | None = None) -> None:
         except OSError:
             continue
 
-
-def cache_dir() -> str:
-    """Where jobsub_submit puts a submission's folder unless -o says: $JOBSUB_SUBMIT_DIR, else
-    ~/.cache/jobsub (jobsub_lite used ~/.cache/jobsub_lite), one js_DATE_ID folder each."""
-    base = os.environ.get("JOBSUB_SUBMIT_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "jobsub")
-    stamp = time.strftime("%Y_%m_%d_%H%M%S")
-    return os.path.join(base, f"js_{stamp}_{uuid.uuid4().hex[:12]}")
 

@@ -37,3 +37,24 @@ def test_a_built_workflow_runs_and_comes_back(pool_cwd):
     hello = next(got.glob("hello.*.out")).read_text()
     assert hello == "hello, from\nhello, python\n"
     assert "no input here" in next(got.glob("broken.*.err")).read_text()
+
+
+def test_a_failed_run_is_rescued_from_python(pool_cwd):
+    """A workflow file compiled and submitted through the API is recorded like the CLI's,
+    so its run can be rescued: the file compiled again, the done node kept."""
+    shutil.copytree(EXAMPLES / "bin", pool_cwd / "bin")
+    fix = pool_cwd / "bin" / "flaky.sh"
+    fix.write_text("#!/bin/sh\nexit 3\n")
+    fix.chmod(0o755)
+    (pool_cwd / "two.yaml").write_text("jobs:\n  hello: {executable: bin/hello.sh}\n"
+                                       "  flaky: {executable: bin/flaky.sh, after: hello}\n")
+    run = jobsub.submit(jobsub.compile(pool_cwd / "two.yaml"), pool_cwd / "two.jobsub")
+    assert run.wait(timeout=300) is False
+    fix.write_text("#!/bin/sh\necho fixed\n")
+    planned = run.rescue(dry_run=True)
+    assert (planned.done, planned.to_run, planned.failed) == (1, 1, ["flaky"])
+    assert planned.run is None
+    again = run.rescue().run
+    assert again is not None and again.job_id != run.job_id
+    assert again.wait(timeout=300) is True
+    assert again.status()["totals"]["done"] == 2

@@ -142,6 +142,9 @@ class _Builder:
         #: files DAGMan will write (path, JSON path, what, example), checked at the end
         self.dagman_paths: list[tuple[str, tuple, str, str]] = []
         self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
+        self._start: tuple[dict, dict, dict, dict] | None = None
+        #: executable as written -> its checked path (each file is looked at once)
+        self._executables: dict[str, str] = {}
         self._used_templates: set[str] = set()
 
     # -- entry ------------------------------------------------------------------------------
@@ -181,6 +184,9 @@ class _Builder:
 
     def _expand(self, value: Any, where: tuple) -> Any:
         if isinstance(value, str):
+            if "$" not in value:  # most values: nothing to expand
+                return value
+
             def undefined(var: str, _offset: int, _length: int) -> None:
                 self.sink.warning(f"${var} is not set in the environment; kept as written",
                                   self.locate(where), f"export {var} before compiling, or "
@@ -191,7 +197,7 @@ class _Builder:
                 self.sink.error(err.diagnostics[0].message, self.locate(where),
                                 err.diagnostics[0].hint)
                 return value
-        if isinstance(value, Mapping):
+        if isinstance(value, dict | Mapping):
             return {k: self._expand(v, (*where, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self._expand(v, (*where, i)) for i, v in enumerate(value)]
@@ -275,7 +281,9 @@ class _Builder:
 
     def _job(self, name: str, body: Mapping[str, Any], base: dict, defaults_layer,
              data: Mapping[str, Any]) -> _Job:
-        layers = [({}, base, {}, {}), defaults_layer]
+        if self._start is None:  # what every job starts from, combined once
+            self._start = _combine([({}, base, {}, {}), defaults_layer])
+        layers = [self._start]
         for template, at in _extends(body, ("jobs", name)):
             layer = self._template(template, data, (), at)
             if layer is not None:
@@ -327,9 +335,13 @@ class _Builder:
                                 "add executable: PATH (or subdag: FILE)")
                 continue
             exe = str(s["executable"])
-            url = exe if exe.startswith("file://") else f"file://{exe}"
-            exe_path = local_path(url, self._at(job, "executable"), self.sink, self.base_dir,
-                                  "executable", self.cwd)
+            exe_path = self._executables.get(exe)
+            if exe_path is None:
+                url = exe if exe.startswith("file://") else f"file://{exe}"
+                exe_path = local_path(url, self._at(job, "executable"), self.sink,
+                                      self.base_dir, "executable", self.cwd)
+                if exe_path is not None and not self.sink.warnings:
+                    self._executables[exe] = exe_path
             arguments = [_text(a) for a in s.get("arguments", [])]
             base_vars = {str(k): _text(v) for k, v in (s.get("vars") or {}).items()}
             items = self._sweep(job)

@@ -391,6 +391,10 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     return out
 
 
+_REPEATABLE = frozenset(o.dest for o in OPTIONS if o.repeatable)
+_CONFLICTS = {o.dest: o.conflicts for o in OPTIONS if o.conflicts}
+
+
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Layer `override` on `base`: repeatable options accumulate, the others are replaced.
 
@@ -399,13 +403,11 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     """
     out = dict(base)
     for dest in override:
-        opt = BY_DEST.get(dest)
-        for other in opt.conflicts if opt else ():
+        for other in _CONFLICTS.get(dest, ()):
             if other not in override:
                 out.pop(other, None)
     for dest, value in override.items():
-        opt = BY_DEST.get(dest)
-        if opt is not None and opt.repeatable and dest in out:
+        if dest in _REPEATABLE and dest in out:
             out[dest] = [*out[dest], *value]
         else:
             out[dest] = value
