@@ -369,32 +369,36 @@ def locate_pending(diagnostics: list[Diagnostic],
                    read: Callable[[str], str]) -> list[Diagnostic]:
     """The diagnostics with every pending span (one that kept its JSON path, see
     Span.where) looked up in its file's round-trip document; each file is loaded once, and
-    only if a message points into it."""
+    only if a message points into it. A file ruamel refuses though the fast loader read it
+    (libyaml allows a tab inside a plain scalar, ruamel does not) is reported by ruamel's
+    located error instead of the messages that pointed into it."""
     docs: dict[str, Any] = {}
+    refused: list[Diagnostic] = []
+    for d in diagnostics:
+        for span in _spans(d):
+            if span.where is not None and span.file not in docs:
+                try:
+                    docs[span.file] = load(read(span.file), span.file)
+                except JobsubError as err:
+                    docs[span.file] = None
+                    refused += err.diagnostics
 
     def fix(span: Span | None) -> Span | None:
         if span is None or span.where is None:
             return span
-        if span.file not in docs:
-            try:
-                docs[span.file] = load(read(span.file), span.file)
-            except JobsubError:  # read fast, refused now: keep what is known
-                docs[span.file] = None
         json_path, key = span.where
-        doc = docs[span.file]
-        if doc is None:
-            return Span(span.file, span.line, span.column)
-        return position(doc, json_path, span.file, key=key)
+        return position(docs[span.file], json_path, span.file, key=key)
 
-    return [d if not _pending(d) else
-            dataclasses.replace(d, span=fix(d.span),
-                                notes=tuple((fix(s), m) for s, m in d.notes))
-            for d in diagnostics]
+    out = [d if not any(s.where is not None for s in _spans(d)) else
+           dataclasses.replace(d, span=fix(d.span),
+                               notes=tuple((fix(s), m) for s, m in d.notes))
+           for d in diagnostics
+           if not any(s.where is not None and docs[s.file] is None for s in _spans(d))]
+    return [*refused, *out]
 
 
-def _pending(d: Diagnostic) -> bool:
-    return (d.span is not None and d.span.where is not None) or \
-        any(s.where is not None for s, _ in d.notes)
+def _spans(d: Diagnostic) -> list[Span]:
+    return [s for s in (d.span, *(s for s, _ in d.notes)) if s is not None]
 
 
 def _node_span(node: Any, path: str) -> Span:

@@ -83,3 +83,17 @@ def test_positions_are_looked_up_only_when_a_message_needs_them(tmp_path, monkey
                           cmdline=None, sink=sink)
     [error] = sink.errors
     assert (error.span.line, error.span.column) == (2, 35) and len(loads) == 1
+
+
+def test_a_document_only_the_fast_loader_reads_is_reported_where_ruamel_stops(tmp_path):
+    """libyaml reads a tab inside a plain key; ruamel does not: the lookup of the message's
+    position meets ruamel's refusal, which is then the (located) message. Found by the
+    manifest fuzzer."""
+    make_executable(tmp_path / "run.sh")
+    (tmp_path / "tab.yaml").write_text("n\tme: x\njobs:\n  a: {executable: run.sh}\n")
+    sink = Sink()
+    pipeline.compile_path(str(tmp_path / "tab.yaml"), env={}, cwd=str(tmp_path),
+                          cmdline=None, sink=sink)
+    [error] = sink.errors
+    assert error.message.startswith("YAML syntax: found character '\\t'")
+    assert (error.span.line, error.span.column) == (1, 2)
