@@ -143,6 +143,7 @@ class _Builder:
         self.dagman_paths: list[tuple[str, tuple, str, str]] = []
         self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
         self._start: tuple[dict, dict, dict, dict] | None = None
+        self._start_options: dict[str, Any] = {}
         #: executable as written -> its checked path (each file is looked at once)
         self._executables: dict[str, str] = {}
         self._used_templates: set[str] = set()
@@ -283,33 +284,42 @@ class _Builder:
              data: Mapping[str, Any]) -> _Job:
         if self._start is None:  # what every job starts from, combined once
             self._start = _combine([({}, base, {}, {}), defaults_layer])
+            self._start_options = {k: v for k, v in self._start[1].items() if v is not False}
         layers = [self._start]
         for template, at in _extends(body, ("jobs", name)):
             layer = self._template(template, data, (), at)
             if layer is not None:
                 layers.append(layer)
-        layers.append(self._layer(body, ("jobs", name)))
+        own = self._layer(body, ("jobs", name))
+        layers.append(own)
         settings, options, spans, origin = _combine(layers)
-        options = {k: v for k, v in options.items() if v is not False}
-        self._memory_retry(name, settings, options, origin)
+        if len(layers) == 2 and not own[1]:
+            # No template, no option of its own: the one shared dict (its spec key is
+            # computed once for all such jobs, see SpecTable.intern).
+            options = self._start_options
+        else:
+            options = {k: v for k, v in options.items() if v is not False}
+        options = self._memory_retry(name, settings, options, origin)
         return _Job(name, settings, options, spans, origin)
 
-    def _memory_retry(self, name: str, settings: dict, options: dict, origin: dict) -> None:
-        """`retry: {count, memory: {factor, max}}` is `memory_retry: COUNT:FACTOR:MAX`."""
+    def _memory_retry(self, name: str, settings: dict, options: dict, origin: dict) -> dict:
+        """`retry: {count, memory: {factor, max}}` is `memory_retry: COUNT:FACTOR:MAX`; the
+        options with it (a copy: `options` may be shared)."""
         retry = settings.get("retry")
         if not isinstance(retry, Mapping) or not isinstance(retry.get("memory"), Mapping):
-            return
+            return options
         memory = retry["memory"]
         where = (*origin.get("retry", ("jobs", name, "retry")), "memory")
         if "memory_retry" in options:
             self.sink.error(f"job {name} sets memory_retry and retry: memory", self.locate(
                 where, key=True), "keep one of them")
-            return
+            return options
         text = f"{retry['count']}:{_text(memory.get('factor', 2))}:{_text(memory.get('max', ''))}"
         try:
-            options["memory_retry"] = BY_DEST["memory_retry"].convert(text, self.ctx)
+            return {**options, "memory_retry": BY_DEST["memory_retry"].convert(text, self.ctx)}
         except UnitError as err:
             self.sink.error(f"retry: memory: {err}", self.locate(where))
+            return options
 
     def _check_templates(self, data: Mapping[str, Any]) -> None:
         for name in data.get("templates") or {}:

@@ -60,10 +60,15 @@ class SpecTable:
 
     specs: list[JobSpec] = field(default_factory=list)
     _by_key: dict[tuple, str] = field(default_factory=dict)
+    #: the last options mapping seen and its canonical form: a front end that hands the
+    #: same (unchanging) mapping to job after job has it frozen once
+    _last: tuple[Any, tuple] = (None, ())
 
     def intern(self, executable: str, options: Mapping[str, Any], name: str,
                span: Span | None, queue: QueueFrom | None = None) -> str:
-        key = (os.path.normpath(executable), canonical(options),
+        if self._last[0] is not options:
+            self._last = (options, canonical(options))
+        key = (os.path.normpath(executable), self._last[1],
                None if queue is None else (tuple(queue.names), tuple(map(tuple, queue.rows))))
         found = self._by_key.get(key)
         if found is None:
