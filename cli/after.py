@@ -21,9 +21,12 @@ from .args import command_parser
 from .common import pool_arguments, pool_of
 
 
-def _subject_argument(p: argparse.ArgumentParser) -> None:
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A command on one submission, named by a job id or the folder a DAG ran in."""
+    p = command_parser(prog, description)
     p.add_argument("id", help="a DAG's job id (or a node's), a job id, or the folder a DAG "
                               "ran in")
+    return p
 
 
 def _subject(args):
@@ -33,12 +36,11 @@ def _subject(args):
 
 
 def status_main(argv: list[str]) -> int:
-    p = command_parser(
-        prog="jobsub status",
-        description="How far along a DAG (or job) is: nodes done, running, idle, held, "
-                    "failed and waiting, per job group and in total. Exit status: 0 "
-                    "succeeded, 1 failed, 3 running, 4 something is held.")
-    _subject_argument(p)
+    p = _parser(
+        "jobsub status",
+        "How far along a DAG (or job) is: nodes done, running, idle, held, "
+        "failed and waiting, per job group and in total. Exit status: 0 "
+        "succeeded, 1 failed, 3 running, 4 something is held.")
     p.add_argument("--watch", nargs="?", type=float, const=10.0, metavar="SECONDS",
                    help="redraw every SECONDS (default 10) until the DAG ends; one line per "
                         "change when not on a terminal")
@@ -94,13 +96,12 @@ def _watch(args, subject) -> int:
 
 
 def analyze_main(argv: list[str]) -> int:
-    p = command_parser(
-        prog="jobsub analyze",
-        description="What failed and why: every failed, held or never-to-run node, with "
-                    "its cause, a hint, the end of its stderr and the line of the workflow "
-                    "that made it; the failures grouped by cause; the command to run next. "
-                    "Exit status as jobsub status.")
-    _subject_argument(p)
+    p = _parser(
+        "jobsub analyze",
+        "What failed and why: every failed, held or never-to-run node, with "
+        "its cause, a hint, the end of its stderr and the line of the workflow "
+        "that made it; the failures grouped by cause; the command to run next. "
+        "Exit status as jobsub status.")
     p.add_argument("--all", action="store_true", help="list every node, not five per cause")
     p.add_argument("--lines", type=int, default=20, metavar="N",
                    help="lines of each failed job's stderr to show (default 20)")
@@ -122,11 +123,11 @@ COMMANDS = {"status": status_main, "analyze": analyze_main}
 
 def rescue_main(argv: list[str]) -> int:
     p = command_parser(
-        prog="jobsub rescue",
-        description="Run a failed (or removed) DAG again from DAGMan's rescue DAG: the nodes "
-                    "that finished are kept, the rest run. The workflow is compiled again "
-                    "from its file (more memory, for instance, takes effect); an edit that "
-                    "would make a done node's name mean other work is refused.")
+        "jobsub rescue",
+        "Run a failed (or removed) DAG again from DAGMan's rescue DAG: the nodes "
+        "that finished are kept, the rest run. The workflow is compiled again "
+        "from its file (more memory, for instance, takes effect); an edit that "
+        "would make a done node's name mean other work is refused.")
     p.add_argument("id", help="the DAG's job id (or a node's)")
     p.add_argument("--workflow", metavar="FILE",
                    help="compile this file instead of the one the DAG was compiled from")
@@ -187,12 +188,11 @@ COMMANDS["rescue"] = rescue_main
 
 
 def report_main(argv: list[str]) -> int:
-    p = command_parser(
-        prog="jobsub report",
-        description="One self-contained HTML page for a submitted DAG: its graph coloured by "
-                    "state, status per job group, failures by cause and node by node, and a "
-                    "timeline of each job group. Exit status as jobsub status.")
-    _subject_argument(p)
+    p = _parser(
+        "jobsub report",
+        "One self-contained HTML page for a submitted DAG: its graph coloured by state, "
+        "status per job group, failures by cause and node by node, and a timeline of each "
+        "job group. Exit status as jobsub status.")
     p.add_argument("-o", "--output", metavar="FILE", default=None,
                    help="the page to write (default: ID.html)")
     pool_arguments(p)

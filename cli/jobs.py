@@ -20,6 +20,15 @@ from .args import command_parser
 from .common import entry, pool_arguments, pool_of
 
 
+def _parser(prog: str, description: str,
+            ids: str = "job ids: CLUSTER[.PROC][@SCHEDD], comma lists"):
+    """A command on jobs: ids positionally or with jobsub_lite's -J/--jobid."""
+    p = command_parser(prog, description)
+    p.add_argument("ids", nargs="*", help=ids)
+    p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
+    return p
+
+
 def _everywhere(pool, args) -> list:
     """The schedds a command without job ids asks: the one named, else all the site's."""
     return [pool.schedd(args.schedd)] if args.schedd else pool.schedds()
@@ -49,9 +58,7 @@ def _answers(command: str, results: list) -> tuple[list, list[str]]:
 # --- q -------------------------------------------------------------------------------------
 
 def q_main(argv: list[str]) -> int:
-    p = command_parser(prog="jobsub q", description="Jobs in the queue, as jobsub_q.")
-    p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")
-    p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
+    p = _parser("jobsub q", "Jobs in the queue, as jobsub_q.")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--user", help="jobs of this owner (default: you, $USER)")
     who.add_argument("--all", action="store_true", help="everyone's jobs")
@@ -97,10 +104,7 @@ def q_main(argv: list[str]) -> int:
 # --- hold / release / rm --------------------------------------------------------------------
 
 def _act_main(verb: str, argv: list[str]) -> int:
-    p = command_parser(prog=f"jobsub {verb}",
-                                description=f"{verb.capitalize()} jobs, as jobsub_{verb}.")
-    p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")
-    p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
+    p = _parser(f"jobsub {verb}", f"{verb.capitalize()} jobs, as jobsub_{verb}.")
     p.add_argument("--constraint", help="every job matching this ClassAd constraint")
     p.add_argument("--user", help="every job of this owner")
     p.add_argument("--reason", help="recorded with the action")
@@ -152,11 +156,8 @@ def rm_main(argv: list[str]) -> int:
 # --- fetchlog -------------------------------------------------------------------------------
 
 def fetchlog_main(argv: list[str]) -> int:
-    p = command_parser(prog="jobsub fetchlog",
-                                description="A job's (or a whole DAG's) logs and submit files "
-                                            "from the schedd; -d and -L outputs put in place.")
-    p.add_argument("ids", nargs="*", help="the job id")
-    p.add_argument("-J", "--jobid", action="append", help="the job id (jobsub_lite spelling)")
+    p = _parser("jobsub fetchlog", "A job's (or a whole DAG's) logs and submit files from the "
+                "schedd; -d and -L outputs put in place.", ids="the job id")
     p.add_argument("--destdir", "--dest-dir", "--unzipdir", dest="destdir", metavar="DIR",
                    help="copy the files into DIR instead of writing ID.tgz")
     pool_arguments(p)
@@ -188,11 +189,8 @@ def _fetch_one(schedd, job, destdir: str | None) -> int:
 # --- wait -----------------------------------------------------------------------------------
 
 def wait_main(argv: list[str]) -> int:
-    p = command_parser(prog="jobsub wait",
-                                description="Wait until jobs are done; exit 0 if all "
-                                            "completed with exit code 0.")
-    p.add_argument("ids", nargs="*", help="job ids: CLUSTER[.PROC][@SCHEDD], comma lists")
-    p.add_argument("-J", "--jobid", action="append", help="a job id (jobsub_lite spelling)")
+    p = _parser("jobsub wait", "Wait until jobs are done; exit 0 if all completed with exit "
+                "code 0.")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long")
     p.add_argument("--fetch", action="store_true",
                    help="then fetch each finished job's files, as jobsub fetchlog does "

@@ -22,9 +22,8 @@ def _write(text: str, out: str | None) -> None:
 
 
 def schema_main(argv: list[str]) -> int:
-    p = command_parser(prog="jobsub schema",
-                                description="Print a JSON Schema: the manifest's (default), "
-                                            "the IR's or the site configuration's.")
+    p = command_parser("jobsub schema", "Print a JSON Schema: the manifest's (default), the "
+                       "IR's or the site configuration's.")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--ir", action="store_true", help="the IR printed by --emit-ir")
     which.add_argument("--site", action="store_true", help="the site configuration file")
@@ -51,10 +50,8 @@ def _report(sink: Sink, paths: list[str]) -> None:
 
 
 def convert_main(argv: list[str]) -> int:
-    p = command_parser(prog="jobsub convert",
-                                description="Print the YAML manifest equivalent to a "
-                                            "dagnabbit file (compiling either gives the "
-                                            "same DAG).")
+    p = command_parser("jobsub convert", "Print the YAML manifest equivalent to a dagnabbit "
+                       "file (compiling either gives the same DAG).")
     p.add_argument("file", help="the dagnabbit file")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     args = p.parse_args(argv)
@@ -76,8 +73,7 @@ def convert_main(argv: list[str]) -> int:
 
 
 def fmt_main(argv: list[str]) -> int:
-    p = command_parser(prog="jobsub fmt",
-                                description="Lay manifests out one way, keeping comments.")
+    p = command_parser("jobsub fmt", "Lay manifests out one way, keeping comments.")
     p.add_argument("files", nargs="+", help="manifests to format in place")
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 and name the files that are not formatted")
