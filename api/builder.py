@@ -5,7 +5,6 @@ Every diagnostic points at the line of the program that made the part it is abou
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import re
@@ -24,18 +23,21 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 def _caller() -> Span:
     """Where the user's code called into this package (file, line, column)."""
     frame = sys._getframe(1)
-    while frame is not None and _ours(frame.f_code.co_filename):
+    while frame is not None:
+        name = frame.f_code.co_filename
+        ours = _OURS.get(name)
+        if ours is None:
+            ours = _OURS[name] = os.path.dirname(os.path.abspath(name)) == _HERE
+        if not ours:
+            break
         frame = frame.f_back
     if frame is None:
         return Span("<python>")
     return Span(frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
 
 
-@functools.lru_cache(maxsize=256)
-def _ours(filename: str) -> bool:
-    return os.path.dirname(os.path.abspath(filename)) == _HERE
-
-
+#: file name -> whether it is a module of this package (the caller is the first that is not)
+_OURS: dict[str, bool] = {}
 #: code object -> its instructions' source positions (Python 3.11+), read once per code
 #: object: a program adding a million jobs from one loop asks for the same table each time.
 _POSITIONS: dict[Any, list] = {}
@@ -55,13 +57,15 @@ def _column(code: Any, lasti: int) -> int:
 def _plain(value: Any) -> Any:
     """A Python value as the manifest's data: mappings, lists (from any iterable but text),
     paths as text; scalars as they are (the schema says what fits where)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
     if isinstance(value, Job):
         return value.name
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, str | bytes | int | float | bool) or value is None:
+    if isinstance(value, bytes):
         return value
     if isinstance(value, Iterable):
         return [_plain(v) for v in value]

@@ -184,25 +184,48 @@ class _Builder:
     # -- ${VAR} -----------------------------------------------------------------------------
 
     def _expand(self, value: Any, where: tuple) -> Any:
-        if isinstance(value, str):
-            if "$" not in value:  # most values: nothing to expand
-                return value
+        """`value` with $VARs from the environment; a copy (lists and mappings rebuilt).
+        The JSON path of a value is made only for a message about it."""
+        path = list(where)
 
-            def undefined(var: str, _offset: int, _length: int) -> None:
-                self.sink.warning(f"${var} is not set in the environment; kept as written",
-                                  self.locate(where), f"export {var} before compiling, or "
-                                  f"write \\${var} to keep it literally")
-            try:
-                return expand_string(value, self.env, undefined)
-            except JobsubError as err:
-                self.sink.error(err.diagnostics[0].message, self.locate(where),
-                                err.diagnostics[0].hint)
-                return value
-        if isinstance(value, dict | Mapping):
-            return {k: self._expand(v, (*where, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._expand(v, (*where, i)) for i, v in enumerate(value)]
-        return value
+        def walk(v: Any) -> Any:
+            # Text leaves are handled inline: they are most of a big document's values.
+            if isinstance(v, dict | Mapping):
+                out = {}
+                for k, x in v.items():
+                    if type(x) is str:
+                        out[k] = x if "$" not in x else self._expand_text(x, (*path, k))
+                    else:
+                        path.append(k)
+                        out[k] = walk(x)
+                        path.pop()
+                return out
+            if isinstance(v, list):
+                items = []
+                for i, x in enumerate(v):
+                    if type(x) is str:
+                        items.append(x if "$" not in x else self._expand_text(x, (*path, i)))
+                    else:
+                        path.append(i)
+                        items.append(walk(x))
+                        path.pop()
+                return items
+            if isinstance(v, str):
+                return v if "$" not in v else self._expand_text(v, tuple(path))
+            return v
+        return walk(value)
+
+    def _expand_text(self, value: str, where: tuple) -> str:
+        def undefined(var: str, _offset: int, _length: int) -> None:
+            self.sink.warning(f"${var} is not set in the environment; kept as written",
+                              self.locate(where), f"export {var} before compiling, or "
+                              f"write \\${var} to keep it literally")
+        try:
+            return expand_string(value, self.env, undefined)
+        except JobsubError as err:
+            self.sink.error(err.diagnostics[0].message, self.locate(where),
+                            err.diagnostics[0].hint)
+            return value
 
     # -- layers -----------------------------------------------------------------------------
 
@@ -292,12 +315,17 @@ class _Builder:
                 layers.append(layer)
         own = self._layer(body, ("jobs", name))
         layers.append(own)
-        settings, options, spans, origin = _combine(layers)
-        if len(layers) == 2 and not own[1]:
-            # No template, no option of its own: the one shared dict (its spec key is
-            # computed once for all such jobs, see SpecTable.intern).
+        if len(layers) == 2 and not own[1] and not (own[0].get("vars") and
+                                                    self._start[0].get("vars")):
+            # No template, no option of its own: the start layer and the job's own keys
+            # side by side, and the one shared options dict (its spec key is computed once
+            # for all such jobs, see SpecTable.intern).
+            start = self._start
+            settings, spans = {**start[0], **own[0]}, start[2]
+            origin = {**start[3], **own[3]}
             options = self._start_options
         else:
+            settings, options, spans, origin = _combine(layers)
             options = {k: v for k, v in options.items() if v is not False}
         options = self._memory_retry(name, settings, options, origin)
         return _Job(name, settings, options, spans, origin)
@@ -731,6 +759,8 @@ def _classad(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # most values; the rest as YAML wrote them
+        return value
     from jobsub.compiler.frontends.yamlsource import written
 
     return written(value)
