@@ -20,9 +20,12 @@ from .results import Compiled
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _caller() -> Span:
-    """Where the user's code called into this package (file, line, column)."""
-    frame = sys._getframe(1)
+def _caller(depth: int = 2) -> Span:
+    """Where the user's code called into this package (file, line, column). `depth`: where
+    it usually is (2: the caller of the method calling this), so that no frame between is
+    materialised (f_back makes a frame object each time); the frames of this package are
+    skipped in any case."""
+    frame = sys._getframe(depth)
     while frame is not None:
         name = frame.f_code.co_filename
         ours = _OURS.get(name)
@@ -229,7 +232,7 @@ class Workflow:
         for item in items:
             if isinstance(item, Group):
                 item.nested = True
-        group = Group(kind, list(items), _caller())
+        group = Group(kind, list(items), _caller(3))
         self._groups.append(group)
         return group
 
