@@ -184,32 +184,41 @@ class _Builder:
     # -- ${VAR} -----------------------------------------------------------------------------
 
     def _expand(self, value: Any, where: tuple) -> Any:
-        """`value` with $VARs from the environment; a copy (lists and mappings rebuilt).
-        The JSON path of a value is made only for a message about it."""
+        """`value` with $VARs from the environment; what changed is copied, nothing is
+        changed in place. The JSON path of a value is made only for a message about it."""
         path = list(where)
 
         def walk(v: Any) -> Any:
-            # Text leaves are handled inline: they are most of a big document's values.
+            # Copy on write: a mapping or list comes back as itself when nothing in it
+            # changed (most of a big document), else as a new one. Text leaves inline.
             if isinstance(v, dict | Mapping):
-                out = {}
+                out = None
                 for k, x in v.items():
                     if type(x) is str:
-                        out[k] = x if "$" not in x else self._expand_text(x, (*path, k))
+                        new = x if "$" not in x else self._expand_text(x, (*path, k))
                     else:
                         path.append(k)
-                        out[k] = walk(x)
+                        new = walk(x)
                         path.pop()
-                return out
+                    if new is not x and out is None:
+                        out = dict(v)
+                    if out is not None:
+                        out[k] = new
+                return v if out is None else out
             if isinstance(v, list):
-                items = []
+                items = None
                 for i, x in enumerate(v):
                     if type(x) is str:
-                        items.append(x if "$" not in x else self._expand_text(x, (*path, i)))
+                        new = x if "$" not in x else self._expand_text(x, (*path, i))
                     else:
                         path.append(i)
-                        items.append(walk(x))
+                        new = walk(x)
                         path.pop()
-                return items
+                    if new is not x:
+                        if items is None:
+                            items = list(v)
+                        items[i] = new
+                return v if items is None else items
             if isinstance(v, str):
                 return v if "$" not in v else self._expand_text(v, tuple(path))
             return v
