@@ -97,8 +97,8 @@ def where(_word: Word) -> Span:
 
 
 def parse_command(argv: list[str], extra: Iterable[Option], env, sink: Sink, *,
-                  interleaved: bool) -> Parsed:
-    parser = FlagParser([*OPTIONS, *extra])
+                  interleaved: bool, command: str = "jobsub_submit") -> Parsed:
+    parser = FlagParser([*OPTIONS, *extra], help_command=f"{command} --help")
     return parser.parse(command_words(argv), where, Context(env), sink,
                         executable_required=False, interleaved=interleaved)
 

@@ -27,9 +27,10 @@ def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
         print(format_text(d, lines), file=sys.stderr)
 
 
-def parse_command(argv: list[str], extra, *, interleaved: bool):
+def parse_command(argv: list[str], extra, *, interleaved: bool, command: str):
     sink = Sink()
-    parsed = cli_args.parse_command(argv, extra, os.environ, sink, interleaved=interleaved)
+    parsed = cli_args.parse_command(argv, extra, os.environ, sink, interleaved=interleaved,
+                                    command=command)
     if sink.errors:
         print_diagnostics(sink.sorted(), [])
         raise UsageError

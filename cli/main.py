@@ -61,7 +61,8 @@ Run `jobsub compile --help` for the job options, `jobsub q --help` and so on for
 
 
 def cmd_compile(argv: list[str]) -> int:
-    parsed = parse_command(argv, cli_args.COMPILE_FLAGS, interleaved=True)
+    parsed = parse_command(argv, cli_args.COMPILE_FLAGS, interleaved=True,
+                           command="jobsub compile")
     values = dict(parsed.values)
     if values.pop("help", False):
         print(cli_args.options_help("jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]",
@@ -81,7 +82,8 @@ def cmd_compile(argv: list[str]) -> int:
 
 
 def cmd_check(argv: list[str]) -> int:
-    parsed = parse_command(argv, cli_args.CHECK_FLAGS, interleaved=True)
+    parsed = parse_command(argv, cli_args.CHECK_FLAGS, interleaved=True,
+                           command="jobsub check")
     values = dict(parsed.values)
     if values.pop("help", False):
         print(cli_args.options_help(
@@ -148,9 +150,15 @@ def jobsub_submit(argv: list[str]) -> int:
     if "resume" in values:
         return _resume(values, parsed)
     if parsed.executable is None:
-        print("jobsub_submit: no executable given; end the options with file://EXE [ARGS...]",
-              file=sys.stderr)
+        if values.get("dag"):
+            print("jobsub_submit: --dag needs the DAG file: --dag file://DAGFILE",
+                  file=sys.stderr)
+        else:
+            print("jobsub_submit: no executable given; end the options with file://EXE "
+                  "[ARGS...]", file=sys.stderr)
         raise UsageError
+    _split_value(parser, words, parsed, sink)
+    _job_arguments(parser, parsed, sink)
     out_dir = values.pop("out", None)
     no_submit = values.pop("no_submit", False)
     # A folder jobsub chose itself is scratch: gone once its files are with the schedd.
@@ -198,6 +206,45 @@ def jobsub_submit(argv: list[str]) -> int:
     return submit(wf, out_dir, settings, site.site, tokens_used[0] if tokens_used else None,
                    source=paths[0] if paths else None, scratch=scratch,
                    record={"compile": compiled_with} if dag else None)
+
+
+def _job_arguments(parser, parsed, sink: Sink) -> None:
+    """After file://EXE every word is the job's; a word that is one of jobsub's own options
+    there was surely meant for jobsub (`file://x.sh --no-submit` would submit for real), so
+    it is refused unless a `--` right after the executable says the rest is the job's (the
+    `--` itself is not passed on)."""
+    if parsed.arguments and parsed.arguments[0].text == "--":
+        parsed.arguments = parsed.arguments[1:]
+        return
+    for word in parsed.arguments:
+        if parser.option_word(word.text):
+            exe = parsed.executable.text
+            sink.error(f"{word.text} after the executable would be an argument of the job",
+                       cli_args.where(word),
+                       f"options go before {exe}; use -- to pass it to the job: "
+                       f"{exe} -- {word.text}")
+    if sink.errors:
+        print_diagnostics(sink.sorted(), [])
+        raise UsageError
+
+
+def _split_value(parser, words, parsed, sink: Sink) -> None:
+    """`--memory 2 GB`: the option took `2`, and `GB` stood where file://EXE goes."""
+    from jobsub.compiler.options.table import Context
+
+    exe = parsed.executable
+    if exe.text.startswith("file://"):
+        return
+    index = next(i for i, w in enumerate(words) if w is exe)
+    option = parser.split_value(words, index, Context(os.environ))
+    if option is not None:
+        value = words[index - 1].text
+        sink.error(f"{option.text} took {value!r} as its value, so {exe.text!r} stood where "
+                   "file://EXE goes", cli_args.where(exe),
+                   f"write the value as one word: {option.text} {value}{exe.text} (or quote "
+                   "it)")
+        print_diagnostics(sink.sorted(), [])
+        raise UsageError
 
 
 def _resume(values: dict, parsed) -> int:

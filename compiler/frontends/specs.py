@@ -31,6 +31,8 @@ def local_path(url: str, span: Span, sink: Sink, base_dir: str, what: str,
             hint = f"put options before the {what}"
         elif what == "executable" and url.lower().endswith(WORKFLOW_SUFFIXES):
             hint = f"a workflow is submitted with --dag file://{url}"
+        elif url.startswith("file:"):  # file:/bin/a.sh: one slash too few
+            hint = f"write file://{url[len('file:'):]}"
         else:
             hint = f"write file://{url}"
         sink.error(f"{what} must be a file:// URL: {url!r}", span, hint)

@@ -59,8 +59,9 @@ class Parsed:
 class FlagParser:
     """Built once from a table; `parse` is called for every line."""
 
-    def __init__(self, options: Iterable[Option]):
+    def __init__(self, options: Iterable[Option], help_command: str = "jobsub_submit --help"):
         self.options = tuple(options)
+        self.help_command = help_command
         self.by_flag: dict[str, Option] = {}
         for opt in self.options:
             for flag in opt.flags:
@@ -95,9 +96,35 @@ class FlagParser:
         return next(v for f, v in opt.choices.items() if _norm(f) == normalised_flag)
 
     def suggest(self, flag: str) -> str | None:
+        if flag.startswith("-") and not flag.startswith("--") and len(flag) > 2 and \
+                _norm("-" + flag) in self.by_flag:
+            return "-" + flag  # -memory: a long option written with one dash
         spellings = [f for o in self.options for f in o.flags]
         close = difflib.get_close_matches(flag, spellings, n=1, cutoff=0.6)
         return close[0] if close else None
+
+    def split_value(self, words: list[Word], index: int, ctx: Context) -> Word | None:
+        """The option word whose value was cut in two at words[index] (`--memory 2 GB`:
+        `--memory` took `2`, and `2GB` is a value it takes), else None."""
+        i = 0
+        while i < index:
+            if words[i].text == "--":
+                return None
+            opt, _name, _inline, width = self._classify(words, i)
+            if width == 2 and i + 2 == index and opt is not None and opt.convert:
+                try:
+                    opt.convert(words[i + 1].text + words[index].text, Context(ctx.env))
+                except (UnitError, ValueError):
+                    return None
+                return words[i]
+            i += width
+        return None
+
+    def option_word(self, text: str) -> bool:
+        """Whether `text` is one of the options' own spellings, exactly (`_` or `-`; with
+        `=VALUE` for a long one): after the executable it was surely meant for jobsub."""
+        name = text.partition("=")[0] if text.startswith("--") else text
+        return _norm(name) in self.by_flag
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -175,6 +202,10 @@ class FlagParser:
              sink: Sink, out: Parsed) -> int:
         opt, name, inline, width = self._classify(words, i)
         span = where(words[i])
+        text = words[i].text
+        if not text.startswith("--") and len(text) > 2 and self.suggest(text) == "-" + text:
+            sink.error(f"unknown option {text}", span, f"long options take two dashes: -{text}")
+            return i + (2 if self._looks_like_value(words, i) else 1)
         if opt is None:
             self._unknown(name, span, self._lookup(name)[1], sink)
             return i + width
@@ -238,7 +269,7 @@ class FlagParser:
             return
         guess = self.suggest(name)
         sink.error(f"unknown option {name}", span,
-                   f"did you mean {guess}?" if guess else "see `jobsub_submit --help`")
+                   f"did you mean {guess}?" if guess else f"see `{self.help_command}`")
 
     @staticmethod
     def _store(opt: Option, value: Any, span: Span, out: Parsed) -> None:

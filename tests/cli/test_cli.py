@@ -117,12 +117,50 @@ def test_emit_ir(work, capsys):
 
 def test_jobsub_submit_single_job(work, capsys):
     assert jobsub_submit_main(["-G", "exp", "-N", "3", "--no-submit", "-o", "js",
-                               "file://a.sh", "x y", "--memory"]) == 0
+                               "file://a.sh", "--", "x y", "--memory"]) == 0
     assert "Submission files are in: js" in capsys.readouterr().out
     sub = (work / "js" / "simple.sub").read_text()
     assert 'arguments               = "\'x y\' --memory"' in sub
     assert "queue 3" in sub
     assert not os.path.exists(work / "js" / "simple.dag")
+
+
+def test_a_jobsub_option_after_the_executable_is_refused_not_passed(work, capsys):
+    """`file:///usr/bin/printenv --no-submit` made --no-submit an argument and submitted
+    for real; now it is refused (nothing written), and `--` passes it on."""
+    assert jobsub_submit_main(["-G", "g", "-o", "x", "file://a.sh", "--no-submit"]) == 2
+    err = capsys.readouterr().err
+    assert "--no-submit after the executable would be an argument of the job" in err
+    assert "use -- to pass it to the job: file://a.sh -- --no-submit" in err
+    assert not os.path.exists(work / "x")
+    assert jobsub_submit_main(["-G", "g", "-n", "-o", "x", "file://a.sh", "--", "--no-submit",
+                               "--"]) == 0
+    assert 'arguments               = "--no-submit --"' in (work / "x" / "simple.sub").read_text()
+
+
+@pytest.mark.parametrize("argv, message, hint", [
+    (["--memory", "2", "GB", "file://a.sh"],
+     "--memory took '2' as its value, so 'GB' stood where file://EXE goes",
+     "write the value as one word: --memory 2GB"),
+    (["-memory", "2GB", "file://a.sh"], "unknown option -memory",
+     "long options take two dashes: --memory"),
+    (["file:a.sh"], "executable must be a file:// URL: 'file:a.sh'", "write file://a.sh"),
+    (["-n", "-o", "x", "w.yaml"], "executable must be a file:// URL: 'w.yaml'",
+     "a workflow is submitted with --dag file://w.yaml"),
+])
+def test_the_trial_users_mistakes_get_the_right_hint(work, capsys, argv, message, hint):
+    code = jobsub_submit_main(["-G", "g", "-n", *argv])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and message in err and hint in err, err
+
+
+def test_usage_hints_name_the_command_used(work, capsys):
+    assert jobsub_submit_main(["-G", "g", "-n", "--dag"]) == 2
+    assert "--dag needs the DAG file: --dag file://DAGFILE" in capsys.readouterr().err
+    assert main(["compile", "-q", "x.yaml"]) == 2
+    assert "see `jobsub compile --help`" in capsys.readouterr().err
+    assert main(["check", "-q", "x.yaml"]) == 2
+    assert "see `jobsub check --help`" in capsys.readouterr().err
 
 
 def test_jobsub_submit_max_concurrent_makes_a_dag(work):

@@ -63,12 +63,13 @@ def work(pool_cwd):
 
 
 def test_single_job_values(work, capsys):
-    """jobsub_submit's command line: inline `arguments` and `environment`."""
+    """jobsub_submit's command line: inline `arguments` (after `--`: some are jobsub's own
+    option spellings) and `environment`."""
     values = [*HOSTILE, EMPTY]
     env = [f"-e=V{i}={v}" for i, v in enumerate(values)]
     _job, got_back = submit_wait_fetch(
         capsys, work / "fetched", "submit", "-o", "out", *env, "-e", f"NENV={len(values)}",
-        *[f"-f={n}" for n in FILE_NAMES], "file://report.sh", *values)
+        *[f"-f={n}" for n in FILE_NAMES], "file://report.sh", "--", *values)
     [stdout] = got_back.glob("*.out")
     got = parse_report(stdout.read_text())
     assert got["argc"] == len(values)
