@@ -20,10 +20,10 @@ from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Sink, Span
 from jobsub.compiler.base.limits import EXPANDED_EXTRA, EXPANSION, MAX_YAML_DEPTH
 
 
-def load(text: str, path: str) -> Any:
+def load(text: str, path: str, *, keep_quotes: bool = False) -> Any:
     """The document, as ruamel round-trip containers (dict/list subclasses with positions).
     Every key is text: a manifest's names and option keys are, and code reading it may rely
-    on that."""
+    on that. `keep_quotes`: strings remember how they were quoted (for `jobsub fmt`)."""
     from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.reader import ReaderError
 
@@ -32,6 +32,7 @@ def load(text: str, path: str) -> Any:
         raise JobsubError(f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep "
                           "here", Span(path, *deep), _GRAPH_HINT)
     yaml = _yaml("rt")
+    yaml.preserve_quotes = keep_quotes
     try:
         doc = yaml.load(text)
     except GraphError as err:

@@ -21,7 +21,7 @@ def format_manifest(text: str, path: str) -> str:
 
     from jobsub.compiler.frontends import yamlsource
 
-    doc = yamlsource.load(text, path)
+    doc = yamlsource.load(text, path, keep_quotes=True)
     if not isinstance(doc, CommentedMap):
         raise JobsubError("a manifest is a mapping at the top", Span(path, 1, 1))
     order = [k for k in TOP_ORDER if k in doc] + [k for k in doc if k not in TOP_ORDER]
@@ -41,4 +41,16 @@ def format_manifest(text: str, path: str) -> str:
     yaml.preserve_quotes = True
     out = io.StringIO()
     yaml.dump(doc, out)
-    return out.getvalue()
+    return _without_trailing_blanks(out.getvalue())
+
+
+def _without_trailing_blanks(text: str) -> str:
+    """ruamel leaves a blank where it folds a long flow list; lines end without one unless
+    the blank is data (inside a block scalar), which the reloaded document would show."""
+    from ruamel.yaml import YAML
+
+    stripped = "".join(line.rstrip() + "\n" for line in text.splitlines())
+    if stripped == text:
+        return text
+    safe = YAML(typ="safe")
+    return stripped if safe.load(stripped) == safe.load(text) else text

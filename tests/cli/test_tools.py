@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from jobsub.cli.main import main
 from tests.helpers import make_executable
+
+ROOT = Path(__file__).resolve().parents[2]
 
 MESSY = """\
 # top comment
@@ -80,3 +83,27 @@ def test_pre_commit_hooks_name_real_commands():
         program, command, *_ = hook["entry"].split()
         assert program == "jobsub" and command in COMMANDS
         assert hook["language"] == "python"
+        files = re.compile(hook["files"])
+        for example in (ROOT / "examples").glob("*.yaml"):  # the documented glob finds them
+            assert files.search(f"examples/{example.name}"), (hook["id"], example.name)
+        for other in (".github/workflows/ci.yml", "config.yaml", ".pre-commit-config.yaml"):
+            assert not files.search(other), (hook["id"], other)
+        assert files.search("workflows/prod/reco.yaml") and files.search("x/a.jobsub.yml")
+
+
+def test_fmt_check_passes_on_the_projects_examples(capsys):
+    """The examples are laid out as `jobsub fmt` lays them out (CI can run --check on
+    them); the quoting people chose is kept and no line ends in a blank."""
+    examples = sorted(str(p) for p in (ROOT / "examples").glob("*.yaml"))
+    assert main(["fmt", "--check", *examples]) == 0, capsys.readouterr()
+
+
+def test_fmt_keeps_quotes_and_writes_no_trailing_blanks(tmp_path):
+    from jobsub.compiler.tools.fmt import format_manifest
+
+    text = ("jobs:\n  a:\n    executable: a.sh\n    arguments: [\"x y\", '$(seed)', plain]\n"
+            f"    vars: {{long: [{', '.join(str(i) for i in range(60))}]}}\n")
+    out = format_manifest(text, "m.yaml")
+    assert "[\"x y\", '$(seed)', plain]" in out
+    assert not [line for line in out.splitlines() if line != line.rstrip()], out
+    assert format_manifest(out, "m.yaml") == out
