@@ -22,4 +22,17 @@ from .results import Compiled, compile
 from .runs import Run, submit
 
 __all__ = ["Compiled", "Diagnostic", "Job", "JobsubError", "Run", "Span", "Workflow",
-           "compile", "submit"]
+           "__version__", "compile", "submit"]
+
+
+def __getattr__(name: str):
+    """`jobsub.__version__`, read from the installed distribution only when asked (every
+    command imports this package; most never need it)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("jobsub")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            return "0+unknown"
+    raise AttributeError(f"module 'jobsub' has no attribute {name!r}")

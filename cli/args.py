@@ -30,6 +30,7 @@ def _format(text: str, _ctx: Context) -> str:
 
 
 HELP = Option("help", ("-h", "--help"), Kind.FLAG, help="Show this help and exit.")
+VERSION = Option("version", ("--version",), Kind.FLAG, help="Show jobsub's version and exit.")
 OUT = Option("out", ("-o", "--output-dir"), Kind.VALUE, metavar="DIR",
              help="Folder to write (replaced atomically if jobsub wrote it before).")
 EMIT_IR = Option("emit_ir", ("--emit-ir",), Kind.FLAG,
@@ -73,9 +74,10 @@ CHECK_COLLECTOR = Option("collector", ("--collector",), Kind.VALUE, metavar="HOS
                          help="With --pool: the pool's collector (default: "
                               "$JOBSUB_COLLECTOR, the site file, the local configuration).")
 
-COMPILE_FLAGS = (HELP, OUT, EMIT_IR, SITE_CONFIG, CONDOR_VERSION)
-CHECK_FLAGS = (HELP, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION, POOL_CHECK, CHECK_COLLECTOR)
-SUBMIT_FLAGS = (HELP, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG,
+COMPILE_FLAGS = (HELP, VERSION, OUT, EMIT_IR, SITE_CONFIG, CONDOR_VERSION)
+CHECK_FLAGS = (HELP, VERSION, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION, POOL_CHECK,
+               CHECK_COLLECTOR)
+SUBMIT_FLAGS = (HELP, VERSION, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG,
                 CONDOR_VERSION, VERBOSE, DEBUG, RESUME)
 #: What every command on jobs (q, rm, fetchlog, status, ...) takes besides its own arguments:
 #: the same entries as jobsub_submit's, so a flag means one thing everywhere.
@@ -120,10 +122,31 @@ class HelpStyle(argparse.HelpFormatter):
         return text
 
 
+def version_line() -> str:
+    import jobsub
+
+    return f"jobsub {jobsub.__version__}"
+
+
+class VersionAction(argparse.Action):
+    """--version for argparse commands, the version looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kw):
+        super().__init__(option_strings, dest=dest, nargs=0,
+                         help="Show jobsub's version and exit.", **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_line())
+        parser.exit()
+
+
 def command_parser(prog: str, description: str, usage: str | None = None,
                    add_help: bool = True) -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog=prog, description=description, usage=usage,
-                                   add_help=add_help, formatter_class=HelpStyle)
+    p = argparse.ArgumentParser(prog=prog, description=description, usage=usage,
+                                add_help=add_help, formatter_class=HelpStyle)
+    if add_help:
+        p.add_argument("--version", action=VersionAction)
+    return p
 
 
 def _typed(option: Option, env):

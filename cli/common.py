@@ -19,12 +19,24 @@ class UsageError(Exception):
     """Bad command line: exit 2."""
 
 
+#: Diagnostics printed as text before the rest are only counted (JSON output has them all).
+MAX_PRINTED = 50
+
+
 def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
     from jobsub.compiler.base.sources import source_lines
 
     lines = source_lines(files)
-    for d in diags:
+    for d in diags[:MAX_PRINTED]:
         print(format_text(d, lines), file=sys.stderr)
+    if len(diags) > MAX_PRINTED:
+        rest = diags[MAX_PRINTED:]
+        errors = sum(d.severity == "error" for d in rest)
+        print(f"jobsub: ... and {len(rest)} more ({errors} error(s), "
+              f"{len(rest) - errors} other); `jobsub check --format json FILE` lists them all",
+              file=sys.stderr)
+
+
 
 
 def parse_command(argv: list[str], extra, *, interleaved: bool, command: str):

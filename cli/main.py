@@ -64,6 +64,9 @@ def cmd_compile(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.COMPILE_FLAGS, interleaved=True,
                            command="jobsub compile")
     values = dict(parsed.values)
+    if values.pop("version", False):
+        print(cli_args.version_line())
+        return 0
     if values.pop("help", False):
         print(cli_args.options_help("jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]",
                                     cli_args.COMPILE_FLAGS))
@@ -85,6 +88,9 @@ def cmd_check(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.CHECK_FLAGS, interleaved=True,
                            command="jobsub check")
     values = dict(parsed.values)
+    if values.pop("version", False):
+        print(cli_args.version_line())
+        return 0
     if values.pop("help", False):
         print(cli_args.options_help(
             "jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]",
@@ -142,6 +148,9 @@ def jobsub_submit(argv: list[str]) -> int:
         print_diagnostics(sink.sorted(), [])
         raise UsageError
     values = dict(parsed.values)
+    if values.pop("version", False):
+        print(cli_args.version_line())
+        return 0
     if values.pop("help", False):
         print(cli_args.options_help("jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
                                     "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
@@ -285,9 +294,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] in ("help", "-h", "--help"):
         print(USAGE)
         return 0
+    if argv[0] == "--version":
+        print(cli_args.version_line())
+        return 0
     command = COMMANDS.get(argv[0])
     if command is None:
-        print(f"jobsub: unknown command {argv[0]!r}\n\n{USAGE}", file=sys.stderr)
+        import difflib
+
+        close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        guess = f"; did you mean `jobsub {close[0]}`?" if close else ""
+        print(f"jobsub: unknown command {argv[0]!r}{guess}\n\n{USAGE}", file=sys.stderr)
         return 2
     return run_guarded(command, argv[1:])
 

@@ -60,3 +60,51 @@ def test_commands_on_jobs_check_a_role_as_jobsub_submit_does(capsys):
     assert "'a b' is not a role name" in capsys.readouterr().err
     assert main(["compile", "--role", "a b", "x.yaml"]) == 2
     assert "'a b' is not a role name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_says_its_version(command, capsys):
+    import jobsub
+
+    try:
+        code = main([command, "--version"])
+    except SystemExit as e:  # argparse's action
+        code = e.code
+    assert code == 0
+    assert capsys.readouterr().out == f"jobsub {jobsub.__version__}\n"
+
+
+def test_the_entry_points_and_the_package_say_the_version(capsys):
+    from importlib.metadata import version
+
+    import jobsub
+    from jobsub.cli.jobs import jobsub_q
+    from jobsub.cli.main import jobsub_submit_main
+
+    assert jobsub.__version__ == version("jobsub")
+    assert main(["--version"]) == 0
+    assert jobsub_submit_main(["--version"]) == 0
+    with pytest.raises(SystemExit) as done:  # argparse's version action
+        jobsub_q(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.splitlines() == [f"jobsub {jobsub.__version__}"] * 3
+
+
+def test_a_mistyped_command_gets_a_suggestion(capsys):
+    assert main(["stauts", "1.0"]) == 2
+    assert "unknown command 'stauts'; did you mean `jobsub status`?" in capsys.readouterr().err
+
+
+def test_at_most_fifty_diagnostics_are_printed_then_counted(tmp_path, capsys):
+    jobs = "".join(f"  j{i}: {{executable: a.sh, memory: lots}}\n" for i in range(70))
+    (tmp_path / "many.yaml").write_text("jobs:\n" + jobs)
+    (tmp_path / "a.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "a.sh").chmod(0o755)
+    assert main(["check", str(tmp_path / "many.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count(": error: ") == 50
+    assert "jobsub: ... and 20 more (20 error(s), 0 other)" in err
+    assert main(["check", "--format", "json", str(tmp_path / "many.yaml")]) == 1
+    import json
+
+    assert len(json.loads(capsys.readouterr().out)) == 70
