@@ -71,8 +71,7 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
     for sub in wf.subdags:
         check_workflow(sub, sink)
 
-    cycle = find_cycle(wf)
-    if cycle:
+    for cycle in find_cycles(wf):
         first = nodes.get(cycle[0])
         sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
                    first.span if first else None,
@@ -154,11 +153,18 @@ def check_policy(wf: Workflow, policy: Policy, sink: Sink) -> None:
 
 
 def find_cycle(wf: Workflow) -> list[str] | None:
-    """Node names on one cycle, in order, or None.
+    """Node names on one cycle, in order, or None."""
+    cycles = find_cycles(wf)
+    return cycles[0] if cycles else None
+
+
+def find_cycles(wf: Workflow) -> list[list[str]]:
+    """One cycle (node names, in order) for each knot of the graph: each set of nodes that
+    depend on each other, so that one run reports every place to mend.
 
     Kahn's algorithm over integer vertices (nodes, then one join vertex per edge) settles the
-    usual acyclic case in one linear pass; only if vertices remain is a cycle among them
-    traced, by a depth-first walk that does not recurse."""
+    usual acyclic case in one linear pass; only if vertices remain are their strongly
+    connected components found and a cycle traced in each, without recursion."""
     index: dict[str, int] = {}
     for i, node in enumerate(wf.nodes):
         index.setdefault(node.name, i)
@@ -185,9 +191,56 @@ def find_cycle(wf: Workflow) -> list[str] | None:
             if indegree[w] == 0:
                 ready.append(w)
     if seen == len(succ):
-        return None
-    loop = _trace_cycle(succ, [v for v, d in enumerate(indegree) if d > 0])
-    return [wf.nodes[v].name for v in loop if v < n]
+        return []
+    left = [v for v, d in enumerate(indegree) if d > 0]
+    loops = [_trace_cycle(succ, knot) for knot in _knots(succ, left)]
+    return [[wf.nodes[v].name for v in loop if v < n] for loop in loops]
+
+
+def _knots(succ: list[list[int]], left: list[int]) -> list[list[int]]:
+    """The strongly connected components among `left` that hold a cycle (Tarjan's
+    algorithm, iterative), in the order of their first vertex."""
+    allowed = set(left)
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    knots: list[list[int]] = []
+    for root in left:
+        if root in index:
+            continue
+        work = [(root, iter(succ[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in allowed:
+                    continue
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                elif w in on_stack:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    component.append(w)
+                    if w == v:
+                        break
+                if len(component) > 1 or v in succ[v]:
+                    knots.append(sorted(component))
+    return sorted(knots)
 
 
 def _trace_cycle(succ: list[list[int]], left: list[int]) -> list[int]:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobsub.compiler.base.diagnostics import Sink, Span
-from jobsub.compiler.ir.check import check_workflow, find_cycle
+from jobsub.compiler.ir.check import check_workflow, find_cycle, find_cycles
 from jobsub.compiler.ir.model import Edge, JobSpec, Node, Workflow
 
 
@@ -86,3 +86,37 @@ def test_find_cycle_agrees_with_graphlib(case):
     if cycle:
         arcs = {(names[p], names[c]) for ps, cs in groups for p in ps for c in cs}
         assert all((a, b) in arcs for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True))
+
+
+def test_every_knot_of_cycles_is_reported_in_one_run():
+    """Two separate cycles (and nodes stuck behind them) give two messages, not one per run."""
+    w = wf(["a", "b", "c", "d", "e", "f"],
+           [(["a"], ["b"]), (["b"], ["a"]), (["b"], ["c"]),
+            (["d"], ["e"]), (["e"], ["f"]), (["f"], ["d"])])
+    assert sorted(messages(w)) == ["dependency cycle: a -> b -> a",
+                                   "dependency cycle: d -> e -> f -> d"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                         max_size=10))))
+def test_one_cycle_per_strongly_connected_knot(case):
+    """As many cycles as the graph has strongly connected components holding a cycle, each
+    a real cycle inside its own component."""
+    n, arcs = case
+    names = [f"n{i}" for i in range(n)]
+    w = wf(names, [([names[p]], [names[c]]) for p, c in arcs])
+    reach = {(p, c) for p, c in arcs}
+    for k, i, j in itertools.product(range(n), repeat=3):  # Warshall: transitive closure
+        if (i, k) in reach and (k, j) in reach:
+            reach.add((i, j))
+    knots = {frozenset(j for j in range(n) if (i, j) in reach and (j, i) in reach)
+             for i in range(n) if (i, i) in reach}
+    cycles = find_cycles(w)
+    assert len(cycles) == len(knots)
+    for cycle in cycles:
+        members = {int(name[1:]) for name in cycle}
+        assert any(members <= knot for knot in knots)
+        pairs = {(names[p], names[c]) for p, c in arcs}
+        assert all((a, b) in pairs for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True))
