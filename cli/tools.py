@@ -53,12 +53,14 @@ def convert_main(argv: list[str]) -> int:
     p = command_parser("jobsub convert", "Print the YAML manifest equivalent to a dagnabbit "
                        "file (compiling either gives the same DAG).")
     p.add_argument("file", help="the dagnabbit file")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE|DIR",
+                   help="write here instead of stdout (into a folder: as NAME.yaml); paths "
+                        "in it are written to resolve from where it is")
     args = p.parse_args(argv)
     from jobsub.compiler.base.conventions import is_manifest
     from jobsub.compiler.base.sources import read_source
     from jobsub.compiler.frontends.dagnabbit import parse_tree
-    from jobsub.compiler.tools.convert import to_manifest
+    from jobsub.compiler.tools.convert import mover, to_manifest
 
     if is_manifest(args.file):
         p.error(f"{args.file} is already a manifest")
@@ -68,7 +70,13 @@ def convert_main(argv: list[str]) -> int:
     if sink.errors or wf is None:
         return 1
     tree = parse_tree(read_source(args.file), args.file, Sink())
-    _write(to_manifest(wf, tree, os.path.basename(args.file)), args.output)
+    if args.output and (os.path.isdir(args.output) or args.output.endswith("/")):
+        stem = os.path.splitext(os.path.basename(args.file))[0]
+        args.output = os.path.join(args.output, f"{stem}.yaml")
+    source_dir = os.path.dirname(os.path.abspath(args.file))
+    out_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else os.getcwd()
+    move = mover(source_dir, out_dir) if out_dir != source_dir else None
+    _write(to_manifest(wf, tree, os.path.basename(args.file), move), args.output)
     return 0
 
 

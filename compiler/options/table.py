@@ -68,6 +68,9 @@ class Option:
     #: comma-separated VALUE also as a list).
     yaml: str | None = None
     yaml_pair: str = "KEY: VALUE"
+    #: The value with each local path (relative to the workflow file's folder) passed
+    #: through a function: how `jobsub convert -o` writes it from another folder.
+    paths: Callable[[Any, Callable[[str], str]], Any] | None = None
 
     @property
     def takes_value(self) -> bool:
@@ -217,6 +220,15 @@ def _tarball(text: str, ctx: Context) -> str:
     return _input_file(text, ctx)
 
 
+def _file_paths(values: list[str], move: Callable[[str], str]) -> list[str]:
+    """-f and --tar_file_name values with their paths moved (dropbox://, tardir:// kept)."""
+    out = []
+    for value in values:
+        prefix = next((p for p in ("dropbox://", "tardir://") if value.startswith(p)), "")
+        out.append(prefix + move(value[len(prefix):]))
+    return out
+
+
 def _email(text: str, _ctx: Context) -> str:
     if not re.fullmatch(r"[^\s@,]+@[^\s@,]+", text):
         raise UnitError(f"{text!r} is not an e-mail address")
@@ -345,22 +357,24 @@ OPTIONS: tuple[Option, ...] = (
            identity=False),
     # --- files ----------------------------------------------------------------------------
     Option("input_file", ("-f",), Kind.APPEND, metavar="FILE", convert=_input_file,
+           paths=_file_paths,
            help="An input file the job finds in $CONDOR_DIR_INPUT: a path read when the job "
                 "starts, or dropbox://PATH, copied when you submit."),
     Option("tar_file_name", ("--tar_file_name", "--tar-file-name"), Kind.APPEND,
-           metavar="dropbox://FILE|tardir://DIR", convert=_tarball,
+           metavar="dropbox://FILE|tardir://DIR", convert=_tarball, paths=_file_paths,
            help="A tarball unpacked for the job in $INPUT_TAR_DIR_LOCAL ($INPUT_TAR_FILE is "
                 "the tarball; _1, _2, ... for more): dropbox://FILE.tgz, or tardir://DIR, "
                 "tarred reproducibly and named by its content."),
     Option("tarball_exclusion_file", ("--tarball-exclusion-file", "--tarball_exclusion_file"),
-           Kind.VALUE, metavar="FILE", convert=_nonempty,
+           Kind.VALUE, metavar="FILE", convert=_nonempty, paths=lambda v, move: move(v),
            help="Patterns (one per line, shell-style, # comments) of paths tardir:// "
                 "leaves out."),
     Option("output_dir", ("-d",), Kind.PAIR, metavar="TAG DIR", schema=_PAIR_SCHEMA,
+           paths=lambda pairs, move: [[tag, move(d)] for tag, d in pairs],
            help="A writable directory $CONDOR_DIR_TAG for the job, copied to DIR when the "
                 "executable ends."),
     Option("log_file", ("-L", "--log-file", "--log_file"), Kind.VALUE, metavar="FILE",
-           convert=_nonempty,
+           convert=_nonempty, paths=lambda v, move: move(v),
            help="Also write the executable's output (stdout and stderr) to FILE."),
     # --- tokens ---------------------------------------------------------------------------
     Option("need_storage_modify", ("--need-storage-modify", "--need_storage_modify"),

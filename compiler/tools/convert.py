@@ -9,7 +9,9 @@ compiling either file gives the same DAG and submit files.
 from __future__ import annotations
 
 import io
+import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jobsub.compiler.base.conventions import script_macro
@@ -18,10 +20,12 @@ from jobsub.compiler.ir.model import Node, Workflow
 from jobsub.compiler.options.table import BY_DEST, OPTIONS, Kind, Scope, defaults
 
 
-def option_yaml(dest: str, value: Any) -> Any:
+def option_yaml(dest: str, value: Any, move: Move | None = None) -> Any:
     """The YAML form of a normalised option value (it converts back to `value`): the
-    option table's own reverse."""
+    option table's own reverse; with `move`, its local paths as seen from another folder."""
     opt = BY_DEST[dest]
+    if move is not None and opt.paths is not None:
+        value = opt.paths(value, move)
     if opt.written is not None:
         return opt.written(value)
     if opt.kind is Kind.PAIR:
@@ -31,7 +35,21 @@ def option_yaml(dest: str, value: Any) -> Any:
     return value
 
 
-def _options_for(spec_options: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+Move = Callable[[str], str]
+
+
+def mover(source_dir: str, out_dir: str) -> Move:
+    """A relative local path of a workflow in `source_dir`, as written from `out_dir`
+    (absolute paths, ~ paths and URLs stay as they are)."""
+    def move(path: str) -> str:
+        if os.path.isabs(path) or path.startswith("~") or "://" in path:
+            return path
+        return os.path.relpath(os.path.join(source_dir, path), out_dir)
+    return move
+
+
+def _options_for(spec_options: dict[str, Any], shared: dict[str, Any],
+                 move: Move | None) -> dict[str, Any]:
     base = defaults()
     out = {}
     for opt in OPTIONS:
@@ -40,7 +58,7 @@ def _options_for(spec_options: dict[str, Any], shared: dict[str, Any]) -> dict[s
         value = spec_options[opt.dest]
         if opt.dest in shared or base.get(opt.dest) == value:
             continue
-        out[opt.dest] = option_yaml(opt.dest, value)
+        out[opt.dest] = option_yaml(opt.dest, value, move)
     return out
 
 
@@ -86,16 +104,18 @@ def literal(value: Any) -> Any:
     return value
 
 
-def _job(node: Node, wf: Workflow, shared: dict[str, Any]) -> dict[str, Any]:
+def _job(node: Node, wf: Workflow, shared: dict[str, Any], move: Move | None
+         ) -> dict[str, Any]:
     spec = wf.spec_by_name()[node.spec]
-    job: dict[str, Any] = {"executable": spec.executable}
+    at = move or (lambda path: path)
+    job: dict[str, Any] = {"executable": at(spec.executable)}
     if node.arguments:
         job["arguments"] = list(node.arguments)
-    job.update(_options_for(spec.options, shared))
+    job.update(_options_for(spec.options, shared, move))
     for script in node.scripts:
         key = script.kind.lower()
-        job[key] = {"script": script.executable, "arguments": list(script.arguments)} \
-            if script.arguments else script.executable
+        job[key] = {"script": at(script.executable), "arguments": list(script.arguments)} \
+            if script.arguments else at(script.executable)
     if node.retry is not None:
         job["retry"] = node.retry.count if node.retry.unless_exit is None else \
             {"count": node.retry.count, "unless_exit": node.retry.unless_exit}
@@ -118,9 +138,9 @@ def _structure(block: Block, names: dict[int, str]) -> list[Any]:
     return items
 
 
-def to_manifest(wf: Workflow, tree: Block, source: str) -> str:
+def to_manifest(wf: Workflow, tree: Block, source: str, move: Move | None = None) -> str:
     """YAML text of the manifest equivalent to the dagnabbit workflow `wf` (parsed as
-    `tree`)."""
+    `tree`); `move` (see mover) when it is written to another folder than the file's."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -139,7 +159,8 @@ def to_manifest(wf: Workflow, tree: Block, source: str) -> str:
     doc = CommentedMap()
     doc["name"] = wf.name
     if shared:
-        doc["defaults"] = literal({dest: option_yaml(dest, v) for dest, v in shared.items()})
+        doc["defaults"] = literal({dest: option_yaml(dest, v, move)
+                                   for dest, v in shared.items()})
     jobs = CommentedMap()
     def flow(items: list) -> CommentedSeq:
         seq = CommentedSeq(items)
@@ -147,7 +168,7 @@ def to_manifest(wf: Workflow, tree: Block, source: str) -> str:
         return seq
 
     for node in wf.nodes:
-        job = CommentedMap(_job(node, wf, shared))
+        job = CommentedMap(_job(node, wf, shared, move))
         if "arguments" in job:
             job["arguments"] = flow(job["arguments"])
         for kind in ("pre", "post", "hold"):
@@ -163,7 +184,8 @@ def to_manifest(wf: Workflow, tree: Block, source: str) -> str:
         doc["serial"] = structure
     doc.yaml_set_start_comment(
         f"Converted from {source} by jobsub convert: compiles to the same DAG.\n"
-        "Paths are relative to the folder of the dagnabbit file.")
+        + ("Paths are relative to this file's folder." if move else
+           "Paths are relative to the folder of the dagnabbit file."))
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
