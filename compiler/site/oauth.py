@@ -76,7 +76,7 @@ def _specs(wf: Workflow) -> Iterator[JobSpec]:
 
 def _unused_token_options(wf: Workflow, sink: Sink) -> None:
     for spec in _specs(wf):
-        for dest in ("need_storage_modify", "need_scope"):
+        for dest in ("role", "need_storage_modify", "need_scope"):
             if spec.options.get(dest):
                 sink.warning(f"job {spec.name}: --{dest.replace('_', '-')} has no effect: the "
                              "site policy gives jobs no tokens", spec.span,

@@ -66,7 +66,18 @@ def place(o: Mapping[str, Any], policy: Policy) -> Placement:
     if asked is not None and overridden:
         out.warnings.append(f"--resource-provides usage_model={asked} is ignored because "
                             f"{overridden} decides the usage models")
+    if overridden in ("--onsite", "--offsite") and not uses_usage_models(policy):
+        out.warnings.append(
+            f"{overridden} asks for usage model {out.usage_models}, but the {policy.name} "
+            "site defines no usage models: unless its slots advertise HAS_usage_model the "
+            "job never runs")
     return out
+
+
+def uses_usage_models(policy: Policy) -> bool:
+    """Whether the site sorts its slots by usage model (jobsub_lite's onsite/offsite): it
+    names an onsite site or gives jobs usage models by default."""
+    return policy.onsite_site is not None or policy.usage_models.default is not None
 
 
 def blocked_sites(o: Mapping[str, Any]) -> list[str]:

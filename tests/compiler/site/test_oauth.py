@@ -62,3 +62,13 @@ def test_storage_modify_paths_are_normalised_before_the_containment_check():
                                       "/pnfs/fermilab/users/testuser//x/../y"], [], POLICY)
     assert "storage.modify:/fermilab/users/testuser/out" in scopes
     assert "storage.modify:/fermilab/users/testuser/y" in scopes
+
+
+def test_role_on_a_site_without_tokens_is_a_warning(tmp_path):
+    from tests.helpers import compile_text, make_executable
+
+    make_executable(tmp_path / "a.sh")
+    _, _, sink = compile_text(tmp_path, "jobsub_submit --role Production file://a.sh\n",
+                              site="local")
+    assert any("--role has no effect: the site policy gives jobs no tokens" in d.message
+               for d in sink.warnings)

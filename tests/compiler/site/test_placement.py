@@ -82,3 +82,14 @@ def test_local_policy_asks_for_nothing():
     assert place({}, local).usage_models is None and place({}, local).sites == []
     assert place({"site": ["X"]}, local).usage_models is None
     assert container({}, local).image is None
+
+
+@pytest.mark.parametrize("flag", ["onsite", "offsite"])
+def test_onsite_or_offsite_on_a_site_without_usage_models_is_a_warning(flag):
+    """A personal pool's slots advertise no HAS_usage_model: the job would never run, and
+    nothing said so."""
+    from jobsub.compiler.site.policy import LOCAL
+
+    [warning] = place({flag: True}, LOCAL).warnings
+    assert f"--{flag} asks for usage model" in warning and "defines no usage models" in warning
+    assert place({flag: True}, FERMILAB).warnings == []
