@@ -72,8 +72,9 @@ class Run:
             return plan
         out = Path(folder) if folder is not None else Path(cache_dir())
         plan.compiled.write(out)
-        plan.run = _spool(plan.compiled, out, self.collector, None, self.site,
-                          plan.record, plan.workflow)
+        site = plan.record["compile"].get("site_config") or self.site  # as it was compiled
+        plan.run = _spool(plan.compiled, out, self.collector, None, site, plan.record,
+                          plan.workflow)
         return plan
 
     def fetch(self, destdir: str | os.PathLike | None = None) -> Path:
