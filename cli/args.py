@@ -164,8 +164,10 @@ def add_options(group, options: Iterable[Option], env=os.environ) -> None:
     checked by the same converters, described by the same help."""
     for o in options:
         help_text = o.help.replace("%", "%%")
-        if o.kind is Kind.CHOICE:
-            group.add_argument(*o.flags[::2], dest=o.dest, action="store_const", const=None,
+        if o.kind is Kind.CHOICE:  # one spelling of each (--mail_never = --mail-never)
+            shown = dict.fromkeys(f.replace("_", "-") if f.startswith("--") else f
+                                  for f in o.flags)
+            group.add_argument(*shown, dest=o.dest, action="store_const", const=None,
                                help=help_text)
         elif o.kind is Kind.FLAG:
             group.add_argument(*o.flags, dest=o.dest, action="store_true", help=help_text)

@@ -62,6 +62,17 @@ def lifetime(text: str) -> int:
     return seconds(text)
 
 
+def count_or_zero(text: str) -> int:
+    """A whole number, 0 or more (--maxConcurrent 0: no limit)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise UnitError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise UnitError(f"{text!r}: the number must be 0 (no limit) or more")
+    return _positive(value, text, "number") if value else 0
+
+
 def count(text: str) -> int:
     """A positive whole number (cpus, gpus, -N, --maxConcurrent)."""
     try:

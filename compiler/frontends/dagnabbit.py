@@ -449,7 +449,7 @@ def compile_text(text: str, path: str, *, env: Mapping[str, str], base_dir: str,
     builder.element(tree)
     if not builder.nodes and not sink.errors:
         sink.error("no jobs in file", Span(path, 1, 1), "add a jobsub_submit line")
-    max_jobs = (cmdline or {}).get("max_concurrent")
+    max_jobs = (cmdline or {}).get("max_concurrent") or None  # 0: no limit
     return Workflow(name=name or workflow_stem(path), source=path, base_dir=base_dir, kind="dag",
                     specs=builder.specs.specs, nodes=builder.nodes, edges=builder.edges,
                     settings=DagSettings(max_jobs_submitted=max_jobs))

@@ -685,7 +685,8 @@ class _Builder:
     def _settings(self, data: Mapping[str, Any]) -> DagSettings:
         dag = data.get("dag") or {}
         settings = DagSettings(
-            max_jobs_submitted=self.cmdline.get("max_concurrent") or dag.get("maxjobs"),
+            max_jobs_submitted=(dag.get("maxjobs") if "max_concurrent" not in self.cmdline
+                                else self.cmdline["max_concurrent"] or None),  # 0: no limit
             max_idle=dag.get("maxidle"), max_pre=dag.get("maxpre"),
             max_post=dag.get("maxpost"),
             jobstate_log=dag.get("jobstate_log"),

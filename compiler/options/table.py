@@ -346,11 +346,12 @@ OPTIONS: tuple[Option, ...] = (
            help="Do not ask for a container image."),
     # --- notification ---------------------------------------------------------------------
     Option("mail", ("--mail_never", "--mail-never", "--mail_on_error", "--mail-on-error",
-                    "--mail_always", "--mail-always"), Kind.CHOICE, default="never",
-           choices={"--mail_never": "never", "--mail-never": "never",
+                    "--mail_always", "--mail-always", "-Q"), Kind.CHOICE, default="never",
+           choices={"--mail_never": "never", "--mail-never": "never", "-Q": "never",
                     "--mail_on_error": "on_error", "--mail-on-error": "on_error",
                     "--mail_always": "always", "--mail-always": "always"},
-           help="When HTCondor e-mails about the job: never (default), on_error, always.",
+           help="When HTCondor e-mails about the job: never (default; -Q as jobsub_lite), "
+                "on_error, always.",
            identity=False),
     Option("email_to", ("--email-to", "--email_to"), Kind.VALUE, metavar="ADDRESS",
            convert=_email, help="Where job e-mail goes.",
@@ -385,10 +386,10 @@ OPTIONS: tuple[Option, ...] = (
            convert=_nonempty, help="An extra scope the job's token needs."),
     # --- DAG-wide -------------------------------------------------------------------------
     Option("max_concurrent", ("--maxConcurrent", "--max-concurrent", "--max_concurrent"),
-           Kind.VALUE, metavar="N", convert=_wrap(units.count), scope=Scope.WORKFLOW,
-           schema=_SIZE_SCHEMA,
-           help="At most N jobs of the DAG in the queue at once. With -N and no --dag, "
-                "the N copies run as a DAG.",
+           Kind.VALUE, metavar="N", convert=_wrap(units.count_or_zero), scope=Scope.WORKFLOW,
+           schema={**_SIZE_SCHEMA, "minimum": 0},
+           help="At most N jobs of the DAG in the queue at once (0: no limit, as jobsub_lite). "
+                "With -N and no --dag, the N copies run as a DAG.",
            identity=False),
 )
 

@@ -245,3 +245,24 @@ def test_an_output_folder_name_too_long_is_said_before_anything_is_written(work,
     assert "the output folder's name (xxx" in err and "is 250 bytes long" in err
     assert "hint: choose a shorter name with -o" in err and "Traceback" not in err
     assert sorted(p.name for p in work.iterdir()) == ["a.sh", "w.dagnabbit"]
+
+
+def test_jobsub_lite_spellings_q_and_unlimited_max_concurrent(work, capsys):
+    """-Q is --mail_never; --maxConcurrent 0 means no limit (jobsub_lite), so -N copies
+    stay one cluster and a DAG gets no DAGMAN_MAX_JOBS_SUBMITTED."""
+    assert jobsub_submit_main(["-G", "g", "-Q", "-N", "3", "--maxConcurrent", "0", "-n", "-o",
+                               "q", "file://a.sh"]) == 0
+    sub = (work / "q" / "simple.sub").read_text()
+    assert "queue 3" in sub and "notification            = Never" in sub
+    assert "no effect" not in capsys.readouterr().err
+    (work / "w.dagnabbit").write_text(GOOD)
+    assert jobsub_submit_main(["--dag", "-n", "-o", "d", "-G", "g", "--maxConcurrent", "0",
+                               "file://w.dagnabbit"]) == 0
+    assert not list((work / "d").glob("*.config"))
+
+
+@pytest.mark.parametrize("flag", ["--dd-percentage", "--dd_extra_dataset", "--project_name"])
+def test_sam_dataset_options_are_refused_with_the_reason(work, capsys, flag):
+    assert jobsub_submit_main(["-G", "g", "-n", flag, "x", "file://a.sh"]) == 2
+    err = capsys.readouterr().err
+    assert f"jobsub_lite option {flag} is not supported" in err and "SAM" in err
