@@ -100,10 +100,15 @@ class FlagParser:
             return None
         return next(v for f, v in opt.choices.items() if _norm(f) == normalised_flag)
 
+    def _single_dash_long(self, flag: str) -> bool:
+        """`-memory`: a long option written with one dash (a table lookup: this runs for
+        every short-option word of every line)."""
+        return (flag.startswith("-") and not flag.startswith("--") and len(flag) > 2
+                and _norm("-" + flag) in self.by_flag)
+
     def suggest(self, flag: str) -> str | None:
-        if flag.startswith("-") and not flag.startswith("--") and len(flag) > 2 and \
-                _norm("-" + flag) in self.by_flag:
-            return "-" + flag  # -memory: a long option written with one dash
+        if self._single_dash_long(flag):
+            return "-" + flag
         spellings = [f for o in self.options for f in o.flags]
         close = difflib.get_close_matches(flag, spellings, n=1, cutoff=0.6)
         return close[0] if close else None
@@ -208,7 +213,7 @@ class FlagParser:
         opt, name, inline, width = self._classify(words, i)
         span = where(words[i])
         text = words[i].text
-        if not text.startswith("--") and len(text) > 2 and self.suggest(text) == "-" + text:
+        if self._single_dash_long(text):
             sink.error(f"unknown option {text}", span, f"long options take two dashes: -{text}")
             return i + (2 if self._looks_like_value(words, i) else 1)
         if opt is None:
