@@ -143,7 +143,6 @@ class _Builder:
         self.dagman_paths: list[tuple[str, tuple, str, str]] = []
         self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
         self._start: tuple[dict, dict, dict, dict] | None = None
-        self._start_options: dict[str, Any] = {}
         #: executable as written -> its checked path (each file is looked at once)
         self._executables: dict[str, str] = {}
         self._used_templates: set[str] = set()
@@ -192,36 +191,26 @@ class _Builder:
             # Copy on write: a mapping or list comes back as itself when nothing in it
             # changed (most of a big document), else as a new one. Text leaves inline.
             if isinstance(v, dict | Mapping):
-                out = None
-                for k, x in v.items():
-                    if type(x) is str:
-                        new = x if "$" not in x else self._expand_text(x, (*path, k))
-                    else:
-                        path.append(k)
-                        new = walk(x)
-                        path.pop()
-                    if new is not x and out is None:
-                        out = dict(v)
-                    if out is not None:
-                        out[k] = new
-                return v if out is None else out
-            if isinstance(v, list):
-                items = None
-                for i, x in enumerate(v):
-                    if type(x) is str:
-                        new = x if "$" not in x else self._expand_text(x, (*path, i))
-                    else:
-                        path.append(i)
-                        new = walk(x)
-                        path.pop()
-                    if new is not x:
-                        if items is None:
-                            items = list(v)
-                        items[i] = new
-                return v if items is None else items
-            if isinstance(v, str):
+                items, copy = v.items(), dict
+            elif isinstance(v, list):
+                items, copy = enumerate(v), list
+            elif isinstance(v, str):
                 return v if "$" not in v else self._expand_text(v, tuple(path))
-            return v
+            else:
+                return v
+            out = None
+            for k, x in items:
+                if type(x) is str:
+                    new = x if "$" not in x else self._expand_text(x, (*path, k))
+                else:
+                    path.append(k)
+                    new = walk(x)
+                    path.pop()
+                if new is not x:
+                    if out is None:
+                        out = copy(v)
+                    out[k] = new
+            return v if out is None else out
         return walk(value)
 
     def _expand_text(self, value: str, where: tuple) -> str:
@@ -315,26 +304,17 @@ class _Builder:
     def _job(self, name: str, body: Mapping[str, Any], base: dict, defaults_layer,
              data: Mapping[str, Any]) -> _Job:
         if self._start is None:  # what every job starts from, combined once
-            self._start = _combine([({}, base, {}, {}), defaults_layer])
-            self._start_options = {k: v for k, v in self._start[1].items() if v is not False}
+            settings, options, spans, origin = _combine([({}, base, {}, {}), defaults_layer])
+            self._start = (settings, {k: v for k, v in options.items() if v is not False},
+                           spans, origin)
         layers = [self._start]
         for template, at in _extends(body, ("jobs", name)):
             layer = self._template(template, data, (), at)
             if layer is not None:
                 layers.append(layer)
-        own = self._layer(body, ("jobs", name))
-        layers.append(own)
-        if len(layers) == 2 and not own[1] and not (own[0].get("vars") and
-                                                    self._start[0].get("vars")):
-            # No template, no option of its own: the start layer and the job's own keys
-            # side by side, and the one shared options dict (its spec key is computed once
-            # for all such jobs, see SpecTable.intern).
-            start = self._start
-            settings, spans = {**start[0], **own[0]}, start[2]
-            origin = {**start[3], **own[3]}
-            options = self._start_options
-        else:
-            settings, options, spans, origin = _combine(layers)
+        layers.append(self._layer(body, ("jobs", name)))
+        settings, options, spans, origin = _combine(layers)
+        if options is not self._start[1]:  # a template or the job set options of its own
             options = {k: v for k, v in options.items() if v is not False}
         options = self._memory_retry(name, settings, options, origin)
         return _Job(name, settings, options, spans, origin)
@@ -385,10 +365,11 @@ class _Builder:
             exe_path = self._executables.get(exe)
             if exe_path is None:
                 url = exe if exe.startswith("file://") else f"file://{exe}"
+                said = len(self.sink.diagnostics)
                 exe_path = local_path(url, self._at(job, "executable"), self.sink,
                                       self.base_dir, "executable", self.cwd)
-                if exe_path is not None and not self.sink.warnings:
-                    self._executables[exe] = exe_path
+                if exe_path is not None and len(self.sink.diagnostics) == said:
+                    self._executables[exe] = exe_path  # found as written: no warning to repeat
             arguments = [_text(a) for a in s.get("arguments", [])]
             base_vars = {str(k): _text(v) for k, v in (s.get("vars") or {}).items()}
             items = self._sweep(job)
@@ -737,8 +718,11 @@ def _extends(body: Mapping[str, Any], where: tuple) -> list[tuple[str, tuple]]:
 
 
 def _combine(layers) -> tuple[dict, dict, dict, dict]:
+    """One layer of job keys from several. The options are the first layer's own mapping
+    while no later layer sets any, so that jobs setting none share one (its spec key is
+    frozen once, see SpecTable.intern); nothing here changes a layer."""
     settings: dict[str, Any] = {}
-    options: dict[str, Any] = {}
+    options: dict[str, Any] | None = None
     spans: dict[str, Span] = {}
     origin: dict[str, tuple] = {}
     for s, o, sp, orig in layers:
@@ -747,10 +731,13 @@ def _combine(layers) -> tuple[dict, dict, dict, dict]:
                 settings["vars"] = {**settings["vars"], **value}
             else:
                 settings[key] = value
-        options = merge(options, o)
+        if options is None:
+            options = o
+        elif o:
+            options = merge(options, o)
         spans.update(sp)
         origin.update(orig)
-    return settings, options, spans, origin
+    return settings, options if options is not None else {}, spans, origin
 
 
 def _jobsub_vars(index: int, extra: Mapping[str, str]) -> dict[str, str]:

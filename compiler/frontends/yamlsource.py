@@ -375,27 +375,30 @@ def locate_pending(diagnostics: list[Diagnostic],
     located error instead of the messages that pointed into it."""
     docs: dict[str, Any] = {}
     refused: list[Diagnostic] = []
+    out: list[Diagnostic] = []
     for d in diagnostics:
-        for span in _spans(d):
-            if span.where is not None and span.file not in docs:
+        pending = [s for s in _spans(d) if s.where is not None]
+        for span in pending:
+            if span.file not in docs:
                 try:
                     docs[span.file] = load(read(span.file), span.file)
                 except JobsubError as err:
                     docs[span.file] = None
                     refused += err.diagnostics
-
-    def fix(span: Span | None) -> Span | None:
-        if span is None or span.where is None:
-            return span
-        json_path, key = span.where
-        return position(docs[span.file], json_path, span.file, key=key)
-
-    out = [d if not any(s.where is not None for s in _spans(d)) else
-           dataclasses.replace(d, span=fix(d.span),
-                               notes=tuple((fix(s), m) for s, m in d.notes))
-           for d in diagnostics
-           if not any(s.where is not None and docs[s.file] is None for s in _spans(d))]
+        if not pending:
+            out.append(d)
+        elif all(docs[s.file] is not None for s in pending):
+            out.append(dataclasses.replace(d, span=_looked_up(d.span, docs),
+                                           notes=tuple((_looked_up(s, docs), m)
+                                                       for s, m in d.notes)))
     return [*refused, *out]
+
+
+def _looked_up(span: Span | None, docs: dict[str, Any]) -> Span | None:
+    if span is None or span.where is None:
+        return span
+    json_path, key = span.where
+    return position(docs[span.file], json_path, span.file, key=key)
 
 
 def _spans(d: Diagnostic) -> list[Span]:
