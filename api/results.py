@@ -34,6 +34,11 @@ class Compiled:
     recorded: dict | None = None
 
     @property
+    def token(self) -> str | None:
+        """The token file submitting hands to the schedd's credd (None: no OAuth lines)."""
+        return self.token_files[0] if self.token_files else None
+
+    @property
     def errors(self) -> list[Diagnostic]:
         return Sink(self.diagnostics).errors
 
@@ -161,8 +166,6 @@ def compile_record(options: Mapping[str, Any], condor_version: str | None,
     return {"options": dict(options), "condor_version": condor_version,
             "site_config": os.path.abspath(site_config) if site_config and
             os.path.exists(site_config) else site_config}
-
-
 
 
 def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],

@@ -114,9 +114,8 @@ def _spool(compiled: Compiled, folder: Path, collector: str | None, schedd: str 
     settings = PoolSettings.resolve(collector, schedd, site=loaded)
     wf = compiled.workflow
     spooled = submission_folder(wf, folder, source)
-    token = compiled.token_files[0] if compiled.token_files else None
     done, _warning = record_submission(pool_for(wf, settings), wf, spooled, loaded,
-                                       token=token, record=record)
+                                       token=compiled.token, record=record)
     return Run(done.job_id, done.again, collector, site)
 
 
@@ -185,7 +184,9 @@ def plan_rescue(subject, *, workflow: str | os.PathLike | None = None,
     compiled = compile_with(workflow, dict(how.get("options") or {}), Sink(),
                             site=how.get("site_config"),
                             condor_version=how.get("condor_version"),
-                            obtain_tokens=obtain_tokens).check()
+                            obtain_tokens=obtain_tokens)
+    if compiled.errors:  # every diagnostic, warnings too, as a compile prints them
+        raise JobsubError(diagnostics=compiled.diagnostics)
     wf = compiled.workflow
     new = parse(compiled.text(MAP_FILE), os.path.dirname(os.path.abspath(workflow)))
     with subjects.files(subject) as folder:

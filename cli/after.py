@@ -179,9 +179,8 @@ def _rescue(args, planned) -> int:
         return 1
     site = load_site(planned.record["compile"].get("site_config"))
     settings = PoolSettings.resolve(args.collector, args.schedd, site=site)
-    token = compiled.token_files[0] if compiled.token_files else None
-    return submit(compiled.workflow, out_dir, settings, site, token, source=planned.workflow,
-                  scratch=True, record=planned.record)
+    return submit(compiled.workflow, out_dir, settings, site, compiled.token,
+                  source=planned.workflow, scratch=True, record=planned.record)
 
 
 COMMANDS["rescue"] = rescue_main

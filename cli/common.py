@@ -37,8 +37,6 @@ def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
               file=sys.stderr)
 
 
-
-
 def parse_command(argv: list[str], extra, *, interleaved: bool, command: str):
     sink = Sink()
     parsed = cli_args.parse_command(argv, extra, os.environ, sink, interleaved=interleaved,

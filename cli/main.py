@@ -60,16 +60,23 @@ Run `jobsub compile --help` for the job options, `jobsub q --help` and so on for
 
 
 
+def _answered(values: dict, usage: str, flags) -> bool:
+    """--version or --help on a command read with the option table's parser: printed, and
+    nothing else to do (both are taken out of `values`)."""
+    version, asked_help = values.pop("version", False), values.pop("help", False)
+    if version:
+        print(cli_args.version_line())
+    elif asked_help:
+        print(cli_args.options_help(usage, flags))
+    return version or asked_help
+
+
 def cmd_compile(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.COMPILE_FLAGS, interleaved=True,
                            command="jobsub compile")
     values = dict(parsed.values)
-    if values.pop("version", False):
-        print(cli_args.version_line())
-        return 0
-    if values.pop("help", False):
-        print(cli_args.options_help("jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]",
-                                    cli_args.COMPILE_FLAGS))
+    if _answered(values, "jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]",
+                 cli_args.COMPILE_FLAGS):
         return 0
     if len(parsed.positionals) != 1:
         print("jobsub compile: give exactly one workflow file", file=sys.stderr)
@@ -88,13 +95,8 @@ def cmd_check(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.CHECK_FLAGS, interleaved=True,
                            command="jobsub check")
     values = dict(parsed.values)
-    if values.pop("version", False):
-        print(cli_args.version_line())
-        return 0
-    if values.pop("help", False):
-        print(cli_args.options_help(
-            "jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]",
-            cli_args.CHECK_FLAGS))
+    if _answered(values, "jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]",
+                 cli_args.CHECK_FLAGS):
         return 0
     fmt = values.pop("format", "text")
     strict = values.pop("strict", False)
@@ -148,13 +150,9 @@ def jobsub_submit(argv: list[str]) -> int:
         print_diagnostics(sink.sorted(), [])
         raise UsageError
     values = dict(parsed.values)
-    if values.pop("version", False):
-        print(cli_args.version_line())
-        return 0
-    if values.pop("help", False):
-        print(cli_args.options_help("jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
-                                    "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
-                                    "       jobsub_submit --resume ID", cli_args.SUBMIT_FLAGS))
+    if _answered(values, "jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
+                         "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
+                         "       jobsub_submit --resume ID", cli_args.SUBMIT_FLAGS):
         return 0
     if "resume" in values:
         return _resume(values, parsed)

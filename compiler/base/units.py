@@ -64,22 +64,22 @@ def lifetime(text: str) -> int:
 
 def count_or_zero(text: str) -> int:
     """A whole number, 0 or more (--maxConcurrent 0: no limit)."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise UnitError(f"{text!r} is not a whole number") from None
+    value = _whole(text)
     if value < 0:
         raise UnitError(f"{text!r}: the number must be 0 (no limit) or more")
     return _positive(value, text, "number") if value else 0
 
 
 def count(text: str) -> int:
-    """A positive whole number (cpus, gpus, -N, --maxConcurrent)."""
+    """A positive whole number (cpus, gpus, -N)."""
+    return _positive(_whole(text), text, "number")
+
+
+def _whole(text: str) -> int:
     try:
-        value = int(text, 10)
+        return int(text, 10)
     except ValueError:
         raise UnitError(f"{text!r} is not a whole number") from None
-    return _positive(value, text, "number")
 
 
 #: The largest count, size (MB, KB) or duration (s) HTCondor reads as a whole number: a C
