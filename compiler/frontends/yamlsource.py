@@ -203,8 +203,17 @@ def _yaml(kind: str):
 
 
 def load_plain(text: str) -> Any:
-    """Plain data, quickly (libyaml when available), guarded as `load` is; None for a
-    document `load` would report on (it says where)."""
+    """Plain data, quickly (ryaml where it reads as ruamel does, else libyaml when
+    available), guarded as `load` is; None for a document `load` would report on (it says
+    where)."""
+    from jobsub.compiler.frontends.yamlfast import read
+
+    doc = read(text)
+    return doc if doc is not None else ruamel_plain(text)
+
+
+def ruamel_plain(text: str) -> Any:
+    """load_plain's reading by ruamel's safe loader (libyaml's parser when available)."""
     if _too_deep(text) is not None:
         return None
     try:

@@ -1,0 +1,120 @@
+"""A fast first reading of a YAML file, for manifests of 100,000 jobs.
+
+ruamel.yaml defines what a manifest means, but its constructor and resolver are Python,
+about 15 us a value: 18 s for a 100,000-job file. ryaml runs the same parser as ruamel's C
+loader (libyaml, ported to Rust) and builds the Python objects natively, 15x faster. The
+two agree on the structure; they differ only on some plain scalars (ruamel reads `0x1F`,
+`1_000`, `1.10` or `2001-12-14` as numbers and dates and keeps the text, ryaml does not)
+and on what they refuse. So ryaml's reading is taken only where it must equal ruamel's:
+the text holds no anchor, alias, tag, directive or character ruamel refuses, no plain word
+ruamel would read as anything but text, a boolean, null or a whole number written the way
+Python writes it, and the document holds no float, no key that is not text and nothing
+deeper than half the nesting limit. Anything else returns None, and the caller reads the
+file with ruamel, which reports or reads it exactly. tests/compiler/frontends/
+test_yamlfast.py checks the agreement on random documents.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from jobsub.compiler.base.limits import MAX_YAML_DEPTH
+
+#: Where ruamel might read a plain word other than ryaml does: a word (after a space, a
+#: flow bracket, a comma or a colon) that starts like a number, a date, `<<` or `=`.
+#: (A leading character class, not a look-behind: Python's re scans it 2x faster.)
+_NUMBERLIKE = re.compile(r"[\s\[{,:]([-+.0-9<=][^\s\[\]{},]*)")
+#: The characters that start a tag, an anchor, an alias or a directive, which ryaml
+#: handles its own way; found first, then looked at in context (they are rare).
+_MARKS = re.compile(r"[!&*%]")
+_CANONICAL_INT = re.compile(r"0|-?[1-9][0-9]*")
+_PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+_INT_TAG = "tag:yaml.org,2002:int"
+_DEEPEST = MAX_YAML_DEPTH // 2
+
+
+def read(text: str) -> Any | None:
+    """The document as plain dicts, lists and scalars, if ruamel would read it the same
+    way (numbers exactly as `yamlsource.load_plain` gives them); else None."""
+    try:
+        import ryaml
+    except ImportError:  # not installed (a Python without its wheel): ruamel reads all
+        return None
+    if _refused_by_ruamel(text) or _marked(text):
+        return None
+    if any(_read_otherwise(word) for word in _NUMBERLIKE.findall("\n" + text)):
+        return None
+    try:
+        doc = ryaml.loads(text)
+    except Exception:  # ruamel says what is wrong, and where
+        return None
+    return doc if _plain(doc) else None
+
+
+def _refused_by_ruamel(text: str) -> bool:
+    from ruamel.yaml.reader import Reader
+
+    return Reader.NON_PRINTABLE.search(text) is not None
+
+
+def _marked(text: str) -> bool:
+    """Whether the text has a tag, anchor or alias (`!`, `&`, `*` starting a word) or a
+    directive (`%` starting a line). Inside quotes or comments too: ruamel then reads it."""
+    for m in _MARKS.finditer(text):
+        at = m.start()
+        before = text[at - 1] if at else "\n"
+        if before == "\n" or (m.group() != "%" and before in " \t\r[{,"):
+            return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _read_otherwise(word: str) -> bool:
+    """Whether ruamel might read `word`, or a part of it between colons and hashes (it may
+    be a key, or be cut there in a flow), as other than ryaml does."""
+    return any(_risky(part) for part in {word, *re.split("[:#]", word)} if part)
+
+
+def _risky(word: str) -> bool:
+    tag = str(_resolver().resolve(_scalar(), word, (True, False)))
+    if tag in _PLAIN_TAGS:
+        return False
+    return not (tag == _INT_TAG and _CANONICAL_INT.fullmatch(word))
+
+
+@lru_cache(maxsize=1)
+def _resolver():
+    from ruamel.yaml.resolver import VersionedResolver
+
+    return VersionedResolver(version=(1, 2))
+
+
+def _scalar() -> type:
+    from ruamel.yaml.nodes import ScalarNode
+
+    return ScalarNode
+
+
+def _plain(doc: Any) -> bool:
+    """Whether `doc` holds only text keys, and text, booleans, nulls and whole numbers in
+    mappings and lists nested at most _DEEPEST levels."""
+    stack: list[tuple[Any, int]] = [([doc], 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _DEEPEST:
+            return False
+        if type(node) is dict:
+            if any(type(key) is not str for key in node):
+                return False
+            values = node.values()
+        else:
+            values = node
+        for value in values:
+            kind = type(value)
+            if kind is dict or kind is list:
+                stack.append((value, depth + 1))
+            elif kind is not str and kind is not int and kind is not bool and value is not None:
+                return False
+    return True

@@ -1,0 +1,140 @@
+"""The fast reader either reads a document exactly as ruamel does (same values, same types,
+numbers with the same text) or declines; it never reads one differently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+
+from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.frontends import yamlfast
+from jobsub.compiler.frontends.yamlsource import load, ruamel_plain, written
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def same(fast, ruamel) -> bool:
+    """Equal values of equal kinds all the way down (ruamel's round-trip containers and
+    scalars are subclasses), numbers by the text a job gets."""
+    if isinstance(fast, dict):
+        return (isinstance(ruamel, dict) and list(fast) == list(ruamel)
+                and all(same(fast[k], ruamel[k]) for k in fast))
+    if isinstance(fast, list):
+        return (isinstance(ruamel, list) and len(fast) == len(ruamel)
+                and all(same(x, y) for x, y in zip(fast, ruamel, strict=True)))
+    if isinstance(fast, bool) or fast is None:
+        return fast is ruamel
+    if isinstance(fast, int):
+        return (isinstance(ruamel, int) and not isinstance(ruamel, bool)
+                and written(fast) == written(ruamel) and fast == ruamel)
+    return type(fast) is str and isinstance(ruamel, str) and fast == ruamel
+
+
+def agrees(text: str) -> bool:
+    """The fast reading is None or ruamel's: the one `jobsub` takes when it needs positions
+    (round trip), which reads a little more than its C loader (`[http://x]`)."""
+    fast = yamlfast.read(text)
+    if fast is None:
+        return True
+    try:
+        return same(fast, load(text, "t.yaml"))
+    except JobsubError:
+        return False
+
+
+def test_a_large_plain_manifest_is_read_fast():
+    text = "name: big\ndefaults: {memory: 1GB, expected_lifetime: 2h}\njobs:\n" + "".join(
+        f"  j{i}: {{executable: job.sh, arguments: [--item, j{i}x, 42, -7], after: [j{i - 1}]}}\n"
+        for i in range(1, 200))
+    fast = yamlfast.read(text)
+    assert fast is not None
+    assert same(fast, ruamel_plain(text)) and agrees(text)
+    assert fast["jobs"]["j5"]["arguments"] == ["--item", "j5x", 42, -7]
+
+
+@pytest.mark.parametrize("text", [
+    "a: [0x1F,2]\n",            # a number ruamel keeps the text of, inside a flow list
+    "a: {b: 1_000}\n",
+    "1_000: x\n",                # a key ruamel reads as a number
+    "a: 1.10\n",
+    "a: -0\n",
+    "a: +5\n",
+    "a: 010\n",
+    "a: .inf\n",
+    "a: -.5e3\n",                # text to ruamel, a float to ryaml
+    "a: 2001-12-14\n",
+    "b: {<<: {c: 1}}\n",
+    "a: &x [1]\nb: *x\n",
+    "a: !!binary aGVsbG8=\n",
+    "%YAML 1.2\n---\na: 1\n",
+    "a: 1\na: 2\n",              # ruamel refuses duplicates
+    "jobs:\n  a: {x: 1}\n# caf\x7f\n",  # ruamel refuses the character
+    "1: x\n",
+    "null: x\n",
+    "a: 123456789012345678901234567890\n",
+    "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]"
+    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+])
+def test_it_declines_what_ruamel_reads_its_own_way(text):
+    assert yamlfast.read(text) is None
+
+
+@pytest.mark.parametrize("path", sorted(
+    [*ROOT.glob("examples/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")]), ids=str)
+def test_every_yaml_file_of_the_project_reads_alike(path):
+    assert agrees(path.read_text(errors="replace"))
+
+
+WORDS = ["a", "job.sh", "--item", "1GB", "2h", "yes", "on", "true", "TRUE", "tRue", "null",
+         "~", "Null", "0", "7", "-7", "42", "-0", "+5", "010", "0o17", "0x1F", "0b101", "1_000",
+         "1.10", "1.", ".5", "1e3", "-.5e3", ".inf", "-.Inf", ".nan", "nan", "inf",
+         "2001-12-14", "12:30", "1:20:30", "<<", "=", "a b", "x#y", "1#2", "-", "--", "1-",
+         "9223372036854775807", "18446744073709551616", "'1.10'", '"0x1F"', "'yes'", '"a\\tb"',
+         "''", "a:b", "a:1", "http://x", "*.root", "&x", "!t", "%d"]
+SAFE = ["a", "job.sh", "--item", "1GB", "2h", "yes", "true", "tRue", "~", "0", "7", "-7",
+        "nan", "12:30", "a b", "x#y", "1#2", "--", "1-", "'1.10'", '"0x1F"', "''", "a:1"]
+KEYS = ["a", "b", "jobs", "'7'", "c d", "0x1F", "1_000", "7", "true", "<<"]
+# mostly words it reads, so that many documents are read fast and compared
+scalar = st.one_of(*[st.sampled_from(SAFE)] * 6, st.sampled_from(WORDS))
+key = st.one_of(*[st.sampled_from(KEYS[:5])] * 6, st.sampled_from(KEYS))
+
+
+def flow(depth: int) -> st.SearchStrategy[str]:
+    if depth == 0:
+        return scalar
+    inner = flow(depth - 1)
+    return st.one_of(
+        scalar,
+        st.lists(inner, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+        st.lists(st.tuples(key, inner), max_size=3).map(
+            lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"),
+        st.lists(inner, max_size=3).map(lambda xs: "[" + ",".join(xs) + "]"))
+
+
+@st.composite
+def documents(draw) -> str:
+    lines = []
+    for k in draw(st.lists(key, min_size=1, max_size=5)):
+        if draw(st.booleans()):
+            lines.append(f"{k}: {draw(flow(2))}")
+        else:
+            lines.append(f"{k}:")
+            lines += [f"  - {v}" for v in draw(st.lists(flow(1), min_size=1, max_size=3))]
+        if draw(st.booleans()):
+            lines.append(f"# {draw(scalar)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_random_documents_include_ones_read_fast():
+    """Else the test below could not fail."""
+    find(documents(), lambda text: yamlfast.read(text) is not None and "{" in text
+         and "[" in text and "- " in text, settings=settings(max_examples=2000))
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents())
+def test_random_documents_read_alike_or_not_at_all(text):
+    assert agrees(text), text
