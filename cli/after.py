@@ -19,6 +19,7 @@ from jobsub.runtime.overview import current_status as _status
 
 from .args import command_parser
 from .common import pool_arguments, pool_of
+from .voice import voice_of_args
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -135,52 +136,42 @@ def rescue_main(argv: list[str]) -> int:
                    help="say what would run again; submit nothing")
     p.add_argument("--json", action="store_true",
                    help="one JSON object: {rescue_of, rescue_file, done, to_run, failed, "
-                        "job_id} (the rest of the output goes to stderr)")
+                        "job_id, cluster, schedd, diagnostics, ...} and nothing else")
     pool_arguments(p)
     args = p.parse_args(argv)
     from jobsub.runs import plan_rescue
 
     planned = plan_rescue(_subject(args), workflow=args.workflow, obtain_tokens=not args.dry_run)
-    if not args.json:
-        return _rescue(args, planned)
-    import contextlib
-    import io
-
-    said = io.StringIO()
-    with contextlib.redirect_stdout(said):
-        code = _rescue(args, planned)
-    text = said.getvalue()
-    sys.stderr.write(text)
-    job = next((ln.split()[3] for ln in text.splitlines() if ln.startswith("Use job id ")),
-               None)
-    print(json.dumps({**planned.as_json(), "job_id": job}, indent=2))
-    return code
+    return _rescue(args, planned, voice_of_args(args))
 
 
-def _rescue(args, planned) -> int:
+def _rescue(args, planned, voice) -> int:
     from jobsub.compiler.site.config import load_site
     from jobsub.runtime.pool import PoolSettings
 
     from .compiling import cache_dir, deliver, submit
 
     failed = planned.failed
-    print(f"{planned.rescue_of}: {planned.rescue_file} keeps {planned.done} done node(s); "
-          f"{planned.to_run} will run"
-          + (f" (failed before: {', '.join(failed[:10])}{' ...' if len(failed) > 10 else ''})"
-             if failed else ""))
+    voice.say(f"{planned.rescue_of}: {planned.rescue_file} keeps {planned.done} done "
+              f"node(s); {planned.to_run} will run"
+              + (f" (failed before: {', '.join(failed[:10])}"
+                 f"{' ...' if len(failed) > 10 else ''})" if failed else ""))
     if args.dry_run:
+        voice.document({**planned.as_json(), "job_id": None})
         return 0
     compiled = planned.compiled
     out_dir = cache_dir()
     from jobsub.compiler.base.diagnostics import Sink
 
-    if not deliver(Sink(compiled.diagnostics), [planned.workflow], compiled.workflow,
-                   compiled.files, out_dir, False):
+    summary = deliver(Sink(compiled.diagnostics), [planned.workflow], compiled.workflow,
+                      compiled.files, out_dir, False, voice)
+    if summary is None:
         return 1
     site = load_site(planned.record["compile"].get("site_config"))
     settings = PoolSettings.resolve(args.collector, args.schedd, site=site)
     return submit(compiled.workflow, out_dir, settings, site, compiled.token,
-                  source=planned.workflow, scratch=True, record=planned.record)
+                  source=planned.workflow, scratch=True, voice=voice, record=planned.record,
+                  summary={**summary, **planned.as_json()})
 
 
 COMMANDS["rescue"] = rescue_main

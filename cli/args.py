@@ -43,8 +43,14 @@ DAG = Option("dag", ("--dag",), Kind.FLAG,
 NO_SUBMIT = Option("no_submit", ("-n", "--no-submit", "--no_submit"), Kind.FLAG,
                    help="Write the submit files and print where; do not submit.")
 VERBOSE = Option("verbose", ("--verbose",), Kind.VALUE, metavar="N", convert=_verbosity,
-                 help="More output (accepted for jobsub_lite compatibility).")
+                 help="N > 0: also say, on stderr, what jobsub decides on the way (the "
+                      "site, every file, the schedd, the constraint sent).")
+VERBOSE_FLAG = Option("verbose_flag", ("-v",), Kind.FLAG, help="Same as --verbose 1.")
 DEBUG = Option("debug", ("--debug",), Kind.FLAG, help="Same as --verbose 1.")
+QUIET = Option("quiet", ("-q", "--quiet"), Kind.FLAG,
+               help="Only warnings, errors and what a script reads (a submission's job id).")
+JSON = Option("json", ("--json",), Kind.FLAG,
+              help="One JSON document on stdout (diagnostics inside it) instead of text.")
 COLLECTOR = Option("collector", ("--collector", "--pool"), Kind.VALUE, metavar="HOST[:PORT]",
                    help="Collector to find the site's schedds through (default: "
                         "$JOBSUB_COLLECTOR, the site file, then the local HTCondor "
@@ -74,15 +80,17 @@ CHECK_COLLECTOR = Option("collector", ("--collector",), Kind.VALUE, metavar="HOS
                          help="With --pool: the pool's collector (default: "
                               "$JOBSUB_COLLECTOR, the site file, the local configuration).")
 
-COMPILE_FLAGS = (HELP, VERSION, OUT, EMIT_IR, SITE_CONFIG, CONDOR_VERSION)
+#: How much a command says (cli/voice.py).
+VOICE_FLAGS = (QUIET, VERBOSE_FLAG, VERBOSE, DEBUG)
+COMPILE_FLAGS = (HELP, VERSION, OUT, EMIT_IR, JSON, SITE_CONFIG, CONDOR_VERSION, *VOICE_FLAGS)
 CHECK_FLAGS = (HELP, VERSION, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION, POOL_CHECK,
-               CHECK_COLLECTOR)
-SUBMIT_FLAGS = (HELP, VERSION, OUT, EMIT_IR, DAG, NO_SUBMIT, COLLECTOR, SCHEDD, SITE_CONFIG,
-                CONDOR_VERSION, VERBOSE, DEBUG, RESUME)
+               CHECK_COLLECTOR, *VOICE_FLAGS)
+SUBMIT_FLAGS = (HELP, VERSION, OUT, EMIT_IR, DAG, NO_SUBMIT, JSON, COLLECTOR, SCHEDD,
+                SITE_CONFIG, CONDOR_VERSION, RESUME, *VOICE_FLAGS)
 #: What every command on jobs (q, rm, fetchlog, status, ...) takes besides its own arguments:
 #: the same entries as jobsub_submit's, so a flag means one thing everywhere.
 POOL_FLAGS = (BY_DEST["group"], BY_DEST["role"], BY_DEST["subgroup"], COLLECTOR, SCHEDD,
-              SITE_CONFIG, VERBOSE, DEBUG)
+              SITE_CONFIG, VERBOSE_FLAG, VERBOSE, DEBUG)
 
 
 def command_words(argv: list[str]) -> list[Word]:
@@ -110,7 +118,7 @@ class HelpStyle(argparse.HelpFormatter):
     they do indented under it."""
 
     def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=6,
+        super().__init__(prog, max_help_position=5,
                          width=min(100, shutil.get_terminal_size().columns))
 
     def _format_action_invocation(self, action: argparse.Action) -> str:

@@ -15,6 +15,7 @@ from jobsub.results import collector_paused
 from jobsub.runs import cache_dir  # noqa: F401 (the CLI's folder for a submission)
 
 from .common import print_diagnostics
+from .voice import QUIET, Voice
 
 
 @dataclass
@@ -66,23 +67,36 @@ def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool 
     return compiled.workflow, compiled.files
 
 
-def report_written(out_dir: str, wf, files) -> None:
+def written_summary(out_dir: str, wf, files) -> dict:
+    """What a compile wrote, as `--json` gives it."""
+    from jobsub.compiler.emit.plan import top_file
+
+    return {"output": out_dir, "top_file": top_file(wf), "kind": wf.kind,
+            "nodes": len(wf.nodes), "dependencies": len(wf.edges),
+            "files": sorted(f.path for f in files),
+            "copied": sorted(f.path for f in files if f.source is not None)}
+
+
+def report_written(out_dir: str, wf, files, voice: Voice) -> None:
     from jobsub.compiler.emit.plan import top_file
 
     top = top_file(wf)
     subs = [f.path for f in files if f.path.endswith(".sub")]
     copied = [f.path for f in files if f.source is not None]
     if wf.kind == "dag":
-        print(f"wrote {out_dir}/{top} ({len(wf.nodes)} nodes, {len(wf.edges)} dependencies)")
+        voice.say(f"wrote {out_dir}/{top} ({len(wf.nodes)} nodes, {len(wf.edges)} "
+                  "dependencies)")
     else:
-        print(f"wrote {out_dir}/{top}")
+        voice.say(f"wrote {out_dir}/{top}")
     shown = subs if len(subs) <= 10 else [*subs[:10], f"... {len(subs) - 10} more"]
-    print(f"wrote {len(subs)} submit file(s) with their wrappers: {', '.join(shown)}")
-    print(f"copied {len(copied)} executable(s) and script(s) into {out_dir}/files/")
+    voice.say(f"wrote {len(subs)} submit file(s) with their wrappers: {', '.join(shown)}")
+    voice.say(f"copied {len(copied)} executable(s) and script(s) into {out_dir}/files/")
+    for f in sorted(files, key=lambda f: f.path):
+        voice.detail(f"wrote {out_dir}/{f.path}" + (f" (from {f.source})" if f.source else ""))
     if wf.kind == "dag":
-        print(f"to run it: cd {out_dir} && condor_submit_dag {top}")
+        voice.say(f"to run it: cd {out_dir} && condor_submit_dag {top}")
     else:
-        print(f"to run it: cd {out_dir} && condor_submit {top}")
+        voice.say(f"to run it: cd {out_dir} && condor_submit {top}")
 
 
 def print_ir(wf) -> None:
@@ -95,19 +109,29 @@ def print_ir(wf) -> None:
     print()
 
 
-def deliver(sink: Sink, paths: list[str], wf, files, out_dir: str, emit_ir: bool) -> bool:
-    """Print the diagnostics, then the IR or the written folder; False if there were errors."""
-    print_diagnostics(sink.sorted(), paths)
+def deliver(sink: Sink, paths: list[str], wf, files, out_dir: str, emit_ir: bool,
+            voice: Voice) -> dict | None:
+    """The diagnostics, then the IR or the written folder: what was written (`--json`'s
+    summary, diagnostics included), or None if there were errors (printed, as text or as
+    one JSON document)."""
+    diagnostics = sink.sorted()
+    if voice.json:
+        if sink.errors:
+            voice.document({"ok": False, "diagnostics": [d.as_dict() for d in diagnostics]})
+            return None
+    else:
+        print_diagnostics(diagnostics, paths)
     if sink.errors:
-        return False
+        return None
     if emit_ir:
         print_ir(wf)
-        return True
+        return {}
     from jobsub.compiler.emit.output import write_folder
 
     write_folder(out_dir, files)
-    report_written(out_dir, wf, files)
-    return True
+    report_written(out_dir, wf, files, voice)
+    return {"ok": True, **written_summary(out_dir, wf, files),
+            "diagnostics": [d.as_dict() for d in diagnostics]}
 
 
 def default_out(path: str) -> str:
@@ -135,9 +159,11 @@ def pool_check(wf, submit_texts: dict[str, str], pool, sink: Sink, errors: bool)
 
 
 def submit(wf, out_dir: str, settings, site, token: str | None, source: str | None,
-            scratch: bool, record: dict | None = None) -> int:
+           scratch: bool, voice: Voice, record: dict | None = None,
+           summary: dict | None = None) -> int:
     """Spool the compiled folder to one of the site's schedds, record the submission, and
-    (for a folder jobsub chose itself) delete the folder: it is not needed any more."""
+    (for a folder jobsub chose itself) delete the folder: it is not needed any more.
+    `summary`: what compiling wrote (`--json` adds the submission to it)."""
     import shutil
     from pathlib import Path
 
@@ -145,35 +171,49 @@ def submit(wf, out_dir: str, settings, site, token: str | None, source: str | No
 
     folder = submission_folder(wf, Path(out_dir), source)
     pool = pool_for(wf, settings)
-    warn_unmatchable(wf, Path(out_dir), pool, source)
-    print("Submitting job(s).")
+    unmatchable = warn_unmatchable(wf, Path(out_dir), pool, source, voice)
+    voice.say("Submitting job(s).")
     done, warning = record_submission(pool, wf, folder, site, token, record)
+    voice.detail(f"spooled to schedd {done.schedd}" + (f" with token {token}" if token else ""))
     if done.again:
-        print(f"This workflow was already submitted as cluster {done.cluster} by an earlier "
-              "attempt that did not finish; it was not submitted again.")
+        voice.say(f"This workflow was already submitted as cluster {done.cluster} by an "
+                  "earlier attempt that did not finish; it was not submitted again.")
     else:
-        print(f"{done.procs} job(s) submitted to cluster {done.cluster}.")
-    if warning:
+        voice.say(f"{done.procs} job(s) submitted to cluster {done.cluster}.")
+    if warning and not voice.json:
         print(f"jobsub: warning: {warning}", file=sys.stderr)
     if scratch:
         shutil.rmtree(out_dir, ignore_errors=True)
         prune_scratch(Path(out_dir).parent)
-    print(f"Use job id {done.job_id} to retrieve output")
+    if voice.level > QUIET:
+        voice.result(f"Use job id {done.job_id} to retrieve output")
+    else:
+        voice.result(done.job_id)
+    doc = dict(summary or {"ok": True, "diagnostics": []})
+    doc["diagnostics"] = [*doc.get("diagnostics", []), *(d.as_dict() for d in unmatchable)]
+    doc.update(job_id=done.job_id, cluster=done.cluster, procs=done.procs, schedd=done.schedd,
+               already_submitted=done.again, warnings=[warning] if warning else [])
+    if scratch:
+        doc.pop("output", None)  # removed: its files are with the schedd
+    voice.document(doc)
     return 0
 
 
-def warn_unmatchable(wf, folder, pool, source: str | None) -> None:
+def warn_unmatchable(wf, folder, pool, source: str | None, voice: Voice) -> list:
     """A job no slot of the pool can run is said before it waits in the queue forever
     (never a reason not to submit: slots come and go). Best effort: a pool whose slots
     cannot be read (an unreachable collector is reported by the submission itself, some
-    sites keep startd ads to themselves) gets no warning."""
+    sites keep startd ads to themselves) gets no warning. The warnings, also printed unless
+    the output is JSON."""
     sink = Sink()
     try:
         texts = {p.name: p.read_text() for p in folder.glob("*.sub")}
         pool_check(wf, texts, pool, sink, errors=False)
     except JobsubError:
-        return
-    print_diagnostics(sink.sorted(), [source] if source else [])
+        return []
+    if not voice.json:
+        print_diagnostics(sink.sorted(), [source] if source else [])
+    return sink.sorted()
 
 
 SCRATCH_DAYS = 7

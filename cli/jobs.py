@@ -197,6 +197,9 @@ def wait_main(argv: list[str]) -> int:
                         "(ID.tgz here, or under --destdir)")
     p.add_argument("--destdir", metavar="DIR",
                    help="with --fetch: each job's files into DIR/ID/")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object: {ok, outcome (finished, blocked, timed_out), jobs: "
+                        "[{job_id, state, exit_code, signal}], messages}")
     pool_arguments(p)
     args = p.parse_args(argv)
 
@@ -207,7 +210,7 @@ def wait_main(argv: list[str]) -> int:
     if not ids:
         p.error("give the job ids to wait for")
     targets = place(pool_of(args), ids, history=True)
-    tty = sys.stderr.isatty()
+    tty = sys.stderr.isatty() and not args.json
 
     def progress(line: str) -> None:
         if tty:
@@ -218,14 +221,21 @@ def wait_main(argv: list[str]) -> int:
     finally:
         if tty:
             print("\r\033[K", end="", file=sys.stderr)
-    for line in result.lines:
-        print(line)
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        for line in result.lines:
+            print(line)
     status = 0 if result.ok else 1
     if args.fetch:
+        import contextlib
+
         by_name = {s.name: s for s in targets}
-        for job in result.finished:
-            dest = os.path.join(args.destdir, str(job)) if args.destdir else None
-            status |= _fetch_one(by_name[job.schedd], job, dest)
+        # with --json, stdout holds the one document: what fetching says goes to stderr
+        with contextlib.redirect_stdout(sys.stderr if args.json else sys.stdout):
+            for job in result.finished:
+                dest = os.path.join(args.destdir, str(job)) if args.destdir else None
+                status |= _fetch_one(by_name[job.schedd], job, dest)
     return status
 
 

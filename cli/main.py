@@ -28,6 +28,7 @@ from .compiling import (
 )
 from .jobs import COMMANDS as JOB_COMMANDS
 from .tools import COMMANDS as TOOL_COMMANDS
+from .voice import QUIET, Voice, voice_of
 
 USAGE = """\
 usage: jobsub COMMAND [ARGS]
@@ -48,13 +49,16 @@ commands:
   convert FILE.dagnabbit [-o FILE.yaml]             the equivalent YAML manifest
   fmt FILE.yaml... [--check]                        lay manifests out one way
   graph FILE|ID [-o FILE.dot|.svg|.png]             the DAG (coloured by state once it ran)
-  help                                              this text
+  help [COMMAND|TOPIC]                              this text, a command's --help, or a
+                                                    topic: ids, environment, exit-status,
+                                                    output, manifest
 
 jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]    jobsub_lite-compatible single job
 jobsub_submit [JOB OPTIONS] --dag file://DAGFILE     ... or a dagnabbit DAG
 jobsub_q, jobsub_hold, jobsub_release, jobsub_rm, jobsub_fetchlog, jobsub_wait: the same
 as the commands above, under jobsub_lite's names.
-Run `jobsub compile --help` for the job options, `jobsub q --help` and so on for the rest.
+Run `jobsub help compile` for the job options, `jobsub help q` and so on for the rest;
+-q/--quiet, -v/--verbose and --json: `jobsub help output`.
 """
 
 
@@ -84,10 +88,35 @@ def cmd_compile(argv: list[str]) -> int:
     path = parsed.positionals[0].text
     out_dir = values.pop("out", None) or default_out(path)
     emit_ir = values.pop("emit_ir", False)
+    voice = _voice(values, "jobsub compile", emit_ir)
     site = site_target(values)
+    _say_target(voice, site)
     sink = Sink()
     wf, files = compile_one(path, values, sink, site)
-    return 0 if deliver(sink, [path], wf, files, out_dir, emit_ir) else 1
+    summary = deliver(sink, [path], wf, files, out_dir, emit_ir, voice)
+    if summary is None:
+        return 1
+    voice.document(summary)
+    return 0
+
+
+def _voice(values: dict, command: str, emit_ir: bool = False) -> Voice:
+    try:
+        voice = voice_of(values)
+    except ValueError as err:
+        print(f"{command}: {err}", file=sys.stderr)
+        raise UsageError from None
+    if voice.json and emit_ir:
+        print(f"{command}: --emit-ir prints the IR as JSON already; give one of --json and "
+              "--emit-ir", file=sys.stderr)
+        raise UsageError
+    return voice
+
+
+def _say_target(voice: Voice, site) -> None:
+    voice.detail(f"site {site.site.policy.name}"
+                 + (f" (from {site.site.source})" if site.site.source else "")
+                 + f", for HTCondor {site.condor_version or 'the default version'}")
 
 
 
@@ -99,10 +128,12 @@ def cmd_check(argv: list[str]) -> int:
                  cli_args.CHECK_FLAGS):
         return 0
     fmt = values.pop("format", "text")
+    voice = _voice(values, "jobsub check")
     strict = values.pop("strict", False)
     against_pool = values.pop("pool", False)
     collector = values.pop("collector", None)
     site = site_target(values)
+    _say_target(voice, site)
     paths = [w.text for w in parsed.positionals]
     if not paths:
         print("jobsub check: give at least one workflow file", file=sys.stderr)
@@ -127,7 +158,7 @@ def cmd_check(argv: list[str]) -> int:
             print_diagnostics(diags, [path])
     if fmt == "json":
         print(format_json(all_diags))
-    elif not failed:
+    elif not failed and voice.level > QUIET:
         print(f"ok: {len(paths)} file(s) checked", file=sys.stderr)
     return 1 if failed else 0
 
@@ -172,11 +203,11 @@ def jobsub_submit(argv: list[str]) -> int:
     scratch = out_dir is None and not no_submit
     out_dir = out_dir or cache_dir()
     emit_ir = values.pop("emit_ir", False)
+    voice = _voice(values, "jobsub_submit", emit_ir)
     dag = values.pop("dag", False)
     collector, schedd = values.pop("collector", None), values.pop("schedd", None)
     site = site_target(values)
-    for key in ("verbose", "debug"):
-        values.pop(key, None)
+    _say_target(voice, site)
     compiled_with = site.recorded(dict(values))
 
     tokens_used: list[str] = []
@@ -200,19 +231,21 @@ def jobsub_submit(argv: list[str]) -> int:
             if wf and not sink.errors else []
         tokens_used = token_files(tokens)
         paths = []
-    if not deliver(sink, paths, wf, files, out_dir, emit_ir):
+    summary = deliver(sink, paths, wf, files, out_dir, emit_ir, voice)
+    if summary is None:
         return 1
     if emit_ir:
         return 0
-    print(f"Submission files are in: {out_dir}")
+    voice.say(f"Submission files are in: {out_dir}")
     if no_submit:
+        voice.document(summary)
         return 0
     from jobsub.runtime.pool import PoolSettings
 
     settings = PoolSettings.resolve(collector, schedd, site=site.site)
     return submit(wf, out_dir, settings, site.site, tokens_used[0] if tokens_used else None,
-                   source=paths[0] if paths else None, scratch=scratch,
-                   record={"compile": compiled_with} if dag else None)
+                  source=paths[0] if paths else None, scratch=scratch, voice=voice,
+                  record={"compile": compiled_with} if dag else None, summary=summary)
 
 
 def _job_arguments(parser, parsed, sink: Sink) -> None:
@@ -289,9 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print(USAGE, file=sys.stderr)
         return 2
-    if argv[0] in ("help", "-h", "--help"):
+    if argv[0] in ("-h", "--help") or argv == ["help"]:
         print(USAGE)
         return 0
+    if argv[0] == "help":
+        return _help(argv[1:])
     if argv[0] == "--version":
         print(cli_args.version_line())
         return 0
@@ -304,6 +339,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"jobsub: unknown command {argv[0]!r}{guess}\n\n{USAGE}", file=sys.stderr)
         return 2
     return run_guarded(command, argv[1:])
+
+
+def _help(topics: list[str]) -> int:
+    """`jobsub help COMMAND` is COMMAND --help; `jobsub help TOPIC` what commands share."""
+    from .topics import TOPICS
+
+    if len(topics) != 1:
+        print("jobsub help: name one command or topic", file=sys.stderr)
+        return 2
+    name = topics[0]
+    if name in COMMANDS:
+        try:
+            return run_guarded(COMMANDS[name], ["--help"])
+        except SystemExit as done:  # argparse's --help
+            return int(done.code or 0)
+    if name in TOPICS:
+        print(TOPICS[name])
+        return 0
+    import difflib
+
+    close = difflib.get_close_matches(name, [*COMMANDS, *TOPICS], n=1)
+    guess = f"did you mean `jobsub help {close[0]}`? " if close else ""
+    print(f"jobsub help: no command or topic {name!r}; {guess}topics: {', '.join(TOPICS)}; "
+          "commands: `jobsub help`", file=sys.stderr)
+    return 2
 
 
 def jobsub_submit_main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 from jobsub.compiler.base.diagnostics import JobsubError
 
@@ -35,10 +35,33 @@ SPOOL_GRACE_S = 300.0
 
 
 @dataclass
+class Ended:
+    """How one named job ended."""
+
+    job_id: str
+    state: str  # completed | exited (non-zero) | signalled | removed
+    exit_code: int | None = None
+    signal: int | None = None
+
+    def line(self) -> str:
+        return {"completed": f"{self.job_id} completed",
+                "removed": f"{self.job_id} was removed",
+                "signalled": f"{self.job_id} was killed by signal {self.signal}"}.get(
+            self.state, f"{self.job_id} finished with exit code {self.exit_code}")
+
+
+@dataclass
 class Result:
     ok: bool
     lines: list[str]
     finished: list[JobId]  # named jobs that finished with output in the spool (--fetch)
+    ended: list[Ended] = field(default_factory=list)
+    outcome: str = "finished"  # or blocked (held), timed_out
+
+    def as_json(self) -> dict:
+        return {"ok": self.ok, "outcome": self.outcome,
+                "jobs": [asdict(e) for e in self.ended],
+                "messages": [] if self.outcome == "finished" else self.lines}
 
 
 def _reason(ad) -> str:
@@ -163,14 +186,14 @@ def wait(targets: dict[Schedd, list[JobId]], timeout: float | None = None,
         if progress:
             progress(_progress_line([ad for ads in snaps for ad in ads]))
         if blocked:
-            return Result(False, blocked, [])
+            return Result(False, blocked, [], outcome="blocked")
         if not live:
             break
         elapsed = time.monotonic() - started
         if timeout is not None and elapsed >= timeout:
             counts = _progress_line([ad for ads in snaps for ad in ads])
             return Result(False, [f"timed out after {timeout:g} s; still in the queue: "
-                                  f"{counts}"], [])
+                                  f"{counts}"], [], outcome="timed_out")
         # Back off while waiting long, but never sleep past the deadline.
         time.sleep(delay if timeout is None else max(0.0, min(delay, timeout - elapsed)))
         delay = min(delay * 1.5, 10.0)
@@ -192,7 +215,8 @@ def _check_known(targets: dict[Schedd, list[JobId]]) -> list[str]:
 def _outcome(targets: dict[Schedd, list[JobId]]) -> Result:
     """How each named job ended: from the queue (a finished spooled job waits there for
     its output to be fetched) or the history."""
-    lines, ok, finished = [], True, []
+    ended: list[Ended] = []
+    finished: list[JobId] = []
     for schedd, ids in targets.items():
         constraint = any_of(ids)
         ads = [ad for ad in schedd.call("querying the queue", schedd.schedd.query, constraint,
@@ -212,15 +236,13 @@ def _outcome(targets: dict[Schedd, list[JobId]]) -> Result:
         for ad in sorted([*ads, *gone], key=lambda a: (a["ClusterId"], a["ProcId"])):
             job = f"{ad['ClusterId']}.{ad['ProcId']}@{schedd.name}"
             if ad.get("JobStatus") == COMPLETED and ad.get("ExitCode") == 0:
-                lines.append(f"{job} completed")
+                ended.append(Ended(job, "completed", 0))
             elif ad.get("JobStatus") == REMOVED:
-                ok = False
-                lines.append(f"{job} was removed")
+                ended.append(Ended(job, "removed"))
             elif ad.get("ExitBySignal") is True:
-                ok = False
-                lines.append(f"{job} was killed by signal {ad.get('ExitSignal')}")
+                ended.append(Ended(job, "signalled", signal=ad.get("ExitSignal")))
             else:
-                ok = False
-                lines.append(f"{job} finished with exit code {ad.get('ExitCode')}")
+                ended.append(Ended(job, "exited", ad.get("ExitCode")))
         finished += [j for j in ids if _named_in(j, ads)]
-    return Result(ok, lines, finished)
+    return Result(all(e.state == "completed" for e in ended), [e.line() for e in ended],
+                  finished, ended)

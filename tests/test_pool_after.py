@@ -8,6 +8,7 @@ no slot satisfies; a single job's failure is analyzed too."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -141,16 +142,24 @@ def test_check_pool_names_the_clause_no_slot_satisfies(pool, work, capsys):
     code, out, err = run_cli(capsys, "check", "failures.yaml", "--pool")
     assert code == 0, err
     # submit warns (and submits: slots come and go)
-    code, out, err = run_cli(capsys, "submit", "--dag", "--onsite", "file://failures.yaml")
+    code, out, err = run_cli(capsys, "submit", "-q", "--dag", "--onsite",
+                             "file://failures.yaml")
     assert code == 0 and "warning: job good: no slot of the pool can run it" in err
-    assert run_cli(capsys, "rm", submitted_id(out))[0] == 0
+    job = out.strip()  # quiet: the job id alone
+    assert re.fullmatch(r"\d+\.0@\S+", job), out
+    assert run_cli(capsys, "rm", job)[0] == 0
 
 
 def test_a_single_jobs_failure(pool, work, capsys):
-    code, out, err = run_cli(capsys, "submit", "file://bin/fail.sh", "3")
+    code, out, err = run_cli(capsys, "submit", "--json", "file://bin/fail.sh", "3")
     assert code == 0, err
-    job = submitted_id(out)
-    assert run_cli(capsys, "wait", job, "--timeout", "120")[0] == 1
+    submitted = json.loads(out)
+    job = submitted["job_id"]
+    assert job == f"{submitted['cluster']}.0@{submitted['schedd']}" and submitted["procs"] == 1
+    code, out, err = run_cli(capsys, "wait", "--json", job, "--timeout", "120")
+    assert code == 1
+    assert json.loads(out) == {"ok": False, "outcome": "finished", "messages": [], "jobs": [
+        {"job_id": job, "state": "exited", "exit_code": 3, "signal": None}]}
     code, report = _json(capsys, "analyze", job)
     assert code == 1
     [problem] = report["problems"]

@@ -157,9 +157,9 @@ def test_the_trial_users_mistakes_get_the_right_hint(work, capsys, argv, message
 def test_usage_hints_name_the_command_used(work, capsys):
     assert jobsub_submit_main(["-G", "g", "-n", "--dag"]) == 2
     assert "--dag needs the DAG file: --dag file://DAGFILE" in capsys.readouterr().err
-    assert main(["compile", "-q", "x.yaml"]) == 2
+    assert main(["compile", "-Z", "x.yaml"]) == 2
     assert "see `jobsub compile --help`" in capsys.readouterr().err
-    assert main(["check", "-q", "x.yaml"]) == 2
+    assert main(["check", "-Z", "x.yaml"]) == 2
     assert "see `jobsub check --help`" in capsys.readouterr().err
 
 

@@ -25,7 +25,7 @@ def _entries(text: str) -> dict[str, str]:
         if re.match(r"  -", line):
             flags = line.strip()
             entries[flags] = ""
-        elif flags and line.startswith("      "):
+        elif flags and line.startswith("     "):
             entries[flags] += " " + line.strip()
         else:
             flags = None
