@@ -18,7 +18,7 @@ from jobsub.runtime.overview import analysis as _analysis
 from jobsub.runtime.overview import current_status as _status
 
 from .args import command_parser
-from .common import pool_arguments, pool_of
+from .common import Command, pool_arguments, pool_of
 from .voice import voice_of_args
 
 
@@ -36,7 +36,7 @@ def _subject(args):
     return find(lambda: pool_of(args), args.id)
 
 
-def status_main(argv: list[str]) -> int:
+def status_parser() -> argparse.ArgumentParser:
     p = _parser(
         "jobsub status",
         "How far along a DAG (or job) is: nodes done, running, idle, held, "
@@ -49,7 +49,10 @@ def status_main(argv: list[str]) -> int:
                    help="read DAGMan's files even while it runs (exact, slower)")
     p.add_argument("--json", action="store_true", help="one JSON object")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def status_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     subject = _subject(args)
     if args.watch is not None:
         return _watch(args, subject)
@@ -96,7 +99,7 @@ def _watch(args, subject) -> int:
             live.stop()
 
 
-def analyze_main(argv: list[str]) -> int:
+def analyze_parser() -> argparse.ArgumentParser:
     p = _parser(
         "jobsub analyze",
         "What failed and why: every failed, held or never-to-run node, with "
@@ -108,7 +111,10 @@ def analyze_main(argv: list[str]) -> int:
                    help="lines of each failed job's stderr to show (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def analyze_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     subject = _subject(args)
     analysis = _analysis(subject, args.lines)
     from jobsub.runtime.analyze import format_analysis
@@ -119,10 +125,11 @@ def analyze_main(argv: list[str]) -> int:
 
 
 
-COMMANDS = {"status": status_main, "analyze": analyze_main}
+COMMANDS = {"status": Command(status_parser, status_run),
+            "analyze": Command(analyze_parser, analyze_run)}
 
 
-def rescue_main(argv: list[str]) -> int:
+def rescue_parser() -> argparse.ArgumentParser:
     p = command_parser(
         "jobsub rescue",
         "Run a failed (or removed) DAG again from DAGMan's rescue DAG: the nodes "
@@ -138,7 +145,10 @@ def rescue_main(argv: list[str]) -> int:
                    help="one JSON object: {rescue_of, rescue_file, done, to_run, failed, "
                         "job_id, cluster, schedd, diagnostics, ...} and nothing else")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def rescue_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runs import plan_rescue
 
     planned = plan_rescue(_subject(args), workflow=args.workflow, obtain_tokens=not args.dry_run)
@@ -174,10 +184,11 @@ def _rescue(args, planned, voice) -> int:
                   summary={**summary, **planned.as_json()})
 
 
+rescue_main = Command(rescue_parser, rescue_run)
 COMMANDS["rescue"] = rescue_main
 
 
-def report_main(argv: list[str]) -> int:
+def report_parser() -> argparse.ArgumentParser:
     p = _parser(
         "jobsub report",
         "One self-contained HTML page for a submitted DAG: its graph coloured by state, "
@@ -186,7 +197,10 @@ def report_main(argv: list[str]) -> int:
     p.add_argument("-o", "--output", metavar="FILE", default=None,
                    help="the page to write (default: ID.html)")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def report_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runtime import report
 
     subject = _subject(args)
@@ -202,4 +216,4 @@ def report_main(argv: list[str]) -> int:
     return analysis.status.exit_status()
 
 
-COMMANDS["report"] = report_main
+COMMANDS["report"] = Command(report_parser, report_run)

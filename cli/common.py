@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Sink, format_text
 
@@ -27,14 +28,61 @@ def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
     from jobsub.compiler.base.sources import source_lines
 
     lines = source_lines(files)
+    paint = _painter()
     for d in diags[:MAX_PRINTED]:
-        print(format_text(d, lines), file=sys.stderr)
+        text = format_text(d, lines)
+        if paint is None:
+            print(text, file=sys.stderr)
+        else:
+            paint(text)
     if len(diags) > MAX_PRINTED:
         rest = diags[MAX_PRINTED:]
         errors = sum(d.severity == "error" for d in rest)
         print(f"jobsub: ... and {len(rest)} more ({errors} error(s), "
               f"{len(rest) - errors} other); `jobsub check --format json FILE` lists them all",
               file=sys.stderr)
+
+
+#: Styles of the parts of a diagnostic (rich's style names).
+_STYLES = (("error:", "bold red"), ("warning:", "bold yellow"), ("note:", "bold blue"),
+           ("hint:", "cyan"))
+
+
+def _painter() -> Callable[[str], None] | None:
+    """Diagnostics in colour on a terminal: rich decides (NO_COLOR, TERM=dumb and
+    FORCE_COLOR are its rules); None when stderr is not a terminal, without importing it."""
+    if not (sys.stderr.isatty() or os.environ.get("FORCE_COLOR")):
+        return None
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    if console.no_color or console.color_system is None:
+        return None
+
+    def paint(diagnostic: str) -> None:
+        text = Text(diagnostic)
+        for at, line in _lines_at(diagnostic):
+            if line.lstrip().startswith("^"):  # the caret under the source line
+                text.stylize("bold green", at, at + len(line))
+                continue
+            # the line's first severity word (a message may hold such words too)
+            found = [(line.find(word), word, style) for word, style in _STYLES
+                     if word in line]
+            if found:
+                where, word, style = min(found)
+                if at == 0:
+                    text.stylize("bold", 0, where)  # FILE:LINE:COL
+                text.stylize(style, at + where, at + where + len(word))
+        console.print(text)
+    return paint
+
+
+def _lines_at(text: str):
+    at = 0
+    for line in text.split("\n"):
+        yield at, line
+        at += len(line) + 1
 
 
 def parse_command(argv: list[str], extra, *, interleaved: bool, command: str):
@@ -86,6 +134,31 @@ def pool_of(args):
 
     site = load_site(args.site_config)
     return Pool(PoolSettings.resolve(args.collector, args.schedd, site=site), group_of(args))
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command parsed by argparse: its parser (also what `jobsub completion` reads) and
+    what it does with the parsed arguments (`p` to report a usage error as argparse does)."""
+
+    parser: Callable[[], argparse.ArgumentParser]
+    run: Callable[[argparse.Namespace, argparse.ArgumentParser], int]
+
+    def __call__(self, argv: list[str]) -> int:
+        p = self.parser()
+        return self.run(p.parse_args(argv), p)
+
+
+@dataclass(frozen=True)
+class TableCommand:
+    """A command parsed by the option table's parser (compile, check, submit): `parser` is
+    an argparse mirror of its flags, for completion; `main` parses and runs."""
+
+    parser: Callable[[], argparse.ArgumentParser]
+    main: Callable[[list[str]], int]
+
+    def __call__(self, argv: list[str]) -> int:
+        return self.main(argv)
 
 
 def entry(fn: Callable[[list[str]], int]) -> Callable[..., int]:

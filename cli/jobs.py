@@ -10,6 +10,8 @@ answers (a schedd that fails is named, and the exit status is 1).
 
 from __future__ import annotations
 
+import argparse
+import functools
 import json
 import os
 import sys
@@ -17,7 +19,7 @@ import sys
 from jobsub.compiler.base.conventions import current_user
 
 from .args import command_parser
-from .common import entry, pool_arguments, pool_of
+from .common import Command, entry, pool_arguments, pool_of
 
 
 def _parser(prog: str, description: str,
@@ -57,7 +59,7 @@ def _answers(command: str, results: list) -> tuple[list, list[str]]:
 
 # --- q -------------------------------------------------------------------------------------
 
-def q_main(argv: list[str]) -> int:
+def q_parser() -> argparse.ArgumentParser:
     p = _parser("jobsub q", "Jobs in the queue, as jobsub_q.")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--user", help="jobs of this owner (default: you, $USER)")
@@ -67,8 +69,10 @@ def q_main(argv: list[str]) -> int:
     p.add_argument("--history", action="store_true", help="finished jobs, from the history")
     p.add_argument("--json", action="store_true", help="one JSON array")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
 
+
+def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runtime import fanout, queue
     from jobsub.runtime.jobids import parse_ids
     from jobsub.runtime.targets import place
@@ -103,13 +107,16 @@ def q_main(argv: list[str]) -> int:
 
 # --- hold / release / rm --------------------------------------------------------------------
 
-def _act_main(verb: str, argv: list[str]) -> int:
+def act_parser(verb: str) -> argparse.ArgumentParser:
     p = _parser(f"jobsub {verb}", f"{verb.capitalize()} jobs, as jobsub_{verb}.")
     p.add_argument("--constraint", help="every job matching this ClassAd constraint")
     p.add_argument("--user", help="every job of this owner")
     p.add_argument("--reason", help="recorded with the action")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def act_run(args: argparse.Namespace, p: argparse.ArgumentParser, *, verb: str) -> int:
 
     from jobsub.runtime import fanout
     from jobsub.runtime.actions import act
@@ -141,28 +148,22 @@ def _act_main(verb: str, argv: list[str]) -> int:
     return 1 if problems else 0
 
 
-def hold_main(argv: list[str]) -> int:
-    return _act_main("hold", argv)
-
-
-def release_main(argv: list[str]) -> int:
-    return _act_main("release", argv)
-
-
-def rm_main(argv: list[str]) -> int:
-    return _act_main("rm", argv)
+def _act(verb: str) -> Command:
+    return Command(functools.partial(act_parser, verb), functools.partial(act_run, verb=verb))
 
 
 # --- fetchlog -------------------------------------------------------------------------------
 
-def fetchlog_main(argv: list[str]) -> int:
+def fetchlog_parser() -> argparse.ArgumentParser:
     p = _parser("jobsub fetchlog", "A job's (or a whole DAG's) logs and submit files from the "
                 "schedd; -d and -L outputs put in place.", ids="the job id")
     p.add_argument("--destdir", "--dest-dir", "--unzipdir", dest="destdir", metavar="DIR",
                    help="copy the files into DIR instead of writing ID.tgz")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
 
+
+def fetchlog_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runtime.targets import place
 
     ids = _ids(args)
@@ -188,7 +189,7 @@ def _fetch_one(schedd, job, destdir: str | None) -> int:
 
 # --- wait -----------------------------------------------------------------------------------
 
-def wait_main(argv: list[str]) -> int:
+def wait_parser() -> argparse.ArgumentParser:
     p = _parser("jobsub wait", "Wait until jobs are done; exit 0 if all completed with exit "
                 "code 0.")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long")
@@ -201,8 +202,10 @@ def wait_main(argv: list[str]) -> int:
                    help="one JSON object: {ok, outcome (finished, blocked, timed_out), jobs: "
                         "[{job_id, state, exit_code, signal}], messages}")
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
 
+
+def wait_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runtime.targets import place
     from jobsub.runtime.wait import wait
 
@@ -239,15 +242,16 @@ def wait_main(argv: list[str]) -> int:
     return status
 
 
-COMMANDS = {"q": q_main, "hold": hold_main, "release": release_main, "rm": rm_main,
-            "fetchlog": fetchlog_main, "wait": wait_main}
+COMMANDS = {"q": Command(q_parser, q_run), "hold": _act("hold"), "release": _act("release"),
+            "rm": _act("rm"), "fetchlog": Command(fetchlog_parser, fetchlog_run),
+            "wait": Command(wait_parser, wait_run)}
 
 
 
 
-jobsub_q = entry(q_main)
-jobsub_hold = entry(hold_main)
-jobsub_release = entry(release_main)
-jobsub_rm = entry(rm_main)
-jobsub_fetchlog = entry(fetchlog_main)
-jobsub_wait = entry(wait_main)
+jobsub_q = entry(COMMANDS["q"])
+jobsub_hold = entry(COMMANDS["hold"])
+jobsub_release = entry(COMMANDS["release"])
+jobsub_rm = entry(COMMANDS["rm"])
+jobsub_fetchlog = entry(COMMANDS["fetchlog"])
+jobsub_wait = entry(COMMANDS["wait"])

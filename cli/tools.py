@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -9,6 +10,7 @@ import sys
 from jobsub.compiler.base.diagnostics import Sink
 
 from .args import command_parser
+from .common import Command, pool_arguments, pool_of, print_diagnostics
 
 
 def _write(text: str, out: str | None) -> None:
@@ -21,13 +23,16 @@ def _write(text: str, out: str | None) -> None:
     os.replace(tmp, out)
 
 
-def schema_main(argv: list[str]) -> int:
+def schema_parser() -> argparse.ArgumentParser:
     p = command_parser("jobsub schema", "Print a JSON Schema: the manifest's (default), the "
                        "IR's or the site configuration's.")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--ir", action="store_true", help="the IR printed by --emit-ir")
     which.add_argument("--site", action="store_true", help="the site configuration file")
-    args = p.parse_args(argv)
+    return p
+
+
+def schema_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.schemas import load
 
     name = "ir" if args.ir else "site" if args.site else "manifest"
@@ -44,19 +49,21 @@ def _load(path: str, sink: Sink):
 
 
 def _report(sink: Sink, paths: list[str]) -> None:
-    from .common import print_diagnostics
 
     print_diagnostics(sink.sorted(), paths)
 
 
-def convert_main(argv: list[str]) -> int:
+def convert_parser() -> argparse.ArgumentParser:
     p = command_parser("jobsub convert", "Print the YAML manifest equivalent to a dagnabbit "
                        "file (compiling either gives the same DAG).")
     p.add_argument("file", help="the dagnabbit file")
     p.add_argument("-o", "--output", metavar="FILE|DIR",
                    help="write here instead of stdout (into a folder: as NAME.yaml); paths "
                         "in it are written to resolve from where it is")
-    args = p.parse_args(argv)
+    return p
+
+
+def convert_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.compiler.base.conventions import is_manifest
     from jobsub.compiler.base.sources import read_source
     from jobsub.compiler.frontends.dagnabbit import parse_tree
@@ -80,12 +87,15 @@ def convert_main(argv: list[str]) -> int:
     return 0
 
 
-def fmt_main(argv: list[str]) -> int:
+def fmt_parser() -> argparse.ArgumentParser:
     p = command_parser("jobsub fmt", "Lay manifests out one way, keeping comments.")
     p.add_argument("files", nargs="+", help="manifests to format in place")
     p.add_argument("--check", action="store_true",
                    help="change nothing; exit 1 and name the files that are not formatted")
-    args = p.parse_args(argv)
+    return p
+
+
+def fmt_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.compiler.base.sources import read_source
     from jobsub.compiler.tools.fmt import format_manifest
 
@@ -102,7 +112,7 @@ def fmt_main(argv: list[str]) -> int:
     return 1 if args.check and unformatted else 0
 
 
-def graph_main(argv: list[str]) -> int:
+def graph_parser() -> argparse.ArgumentParser:
     p = command_parser(
         prog="jobsub graph",
         description="Draw a workflow's DAG: from its file, or from a submitted DAG (its id, "
@@ -121,10 +131,12 @@ def graph_main(argv: list[str]) -> int:
                           "a few hundred nodes)")
     how.add_argument("--by-node", dest="by_group", action="store_false",
                      help="one box per node, however many")
-    from .common import pool_arguments
 
     pool_arguments(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def graph_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runtime import pictures
 
     fmt = args.format or (os.path.splitext(args.output)[1].lstrip(".").lower()
@@ -171,7 +183,6 @@ def _submitted_map(args):
     from jobsub.runtime import dagstate
     from jobsub.runtime import subject as subjects
 
-    from .common import pool_of
 
     subject = subjects.find(lambda: pool_of(args), args.source)
     with subjects.files(subject) as folder:
@@ -183,5 +194,7 @@ def _submitted_map(args):
     return nodemap, {n.name: n.state for n in dag.nodes if n.dag == nodemap.top.dag}
 
 
-COMMANDS = {"schema": schema_main, "convert": convert_main, "fmt": fmt_main,
-            "graph": graph_main}
+COMMANDS = {"schema": Command(schema_parser, schema_run),
+            "convert": Command(convert_parser, convert_run),
+            "fmt": Command(fmt_parser, fmt_run),
+            "graph": Command(graph_parser, graph_run)}

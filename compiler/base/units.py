@@ -52,7 +52,7 @@ def seconds(text: str) -> int:
 
 
 def lifetime(text: str) -> int:
-    """`--expected-lifetime`: short, medium, long, or a duration."""
+    """`--expected-lifetime` and `--timeout`: short, medium, long, or a duration."""
     named = LIFETIMES.get(text.strip().lower())
     if named is not None:
         return named

@@ -88,6 +88,7 @@ def render_wrapper(wf: Workflow, spec: JobSpec, names: Names, policy: Policy) ->
             executable_name_sh=shlex.quote(exe),
             experiment=shlex.quote(o.get("group") or ""), grid_user=shlex.quote(wf.user or ""),
             timeout=o.get("timeout"), copy_command=policy.copy_command,
+            cleaned=cleaned_environment(o),
             inputs=names.files.inputs, tarballs=tarballs, outputs=names.files.outputs,
             log_file=names.files.log_file,
             outputs_tar=(outputs_tar(shlex.quote(names.stem or spec.name), '"$CLUSTER"',
@@ -95,6 +96,19 @@ def render_wrapper(wf: Workflow, spec: JobSpec, names: Names, policy: Policy) ->
                          if packs_outputs(names.files, policy) else None))
     except Unrepresentable as err:
         raise JobsubError(f"job {spec.name}: {err}", spec.span) from None
+
+
+#: What jobsub_lite's wrapper unsets so the worker's compiler and locale settings do not
+#: reach the job.
+CLEANED_ENVIRONMENT = ("LC_CTYPE", "CPATH", "LIBRARY_PATH")
+
+
+def cleaned_environment(options: dict) -> list[str]:
+    """The variables the wrapper unsets: none with --no-env-cleanup, never one -e sets."""
+    if options.get("no_env_cleanup"):
+        return []
+    kept = {name for name, _value in options.get("environment") or []}
+    return [name for name in CLEANED_ENVIRONMENT if name not in kept]
 
 
 def packs_outputs(files: JobFiles, policy: Policy) -> bool:
@@ -308,8 +322,7 @@ def _placement(o: dict[str, Any], policy: Policy
         clauses.append(SITE_CLAUSE)
     if o.get("blocklist"):
         attrs.append(("Blacklist_Sites", quoting.classad_string(",".join(o["blocklist"]))))
-        clauses.append("(isUndefined(target.GLIDEIN_Site) || "
-                       "!stringListIMember(target.GLIDEIN_Site,my.Blacklist_Sites))")
+        clauses.append(BLOCKLIST_CLAUSE)
     for key, value in where.provides:
         attrs.append((f"DESIRED_{key}", quoting.classad_string(value)))
     if image.image:
@@ -329,5 +342,9 @@ def _placement(o: dict[str, Any], policy: Policy
 OS_CLAUSE = "(isUndefined(DesiredOS) || stringListsIntersect(toUpper(DesiredOS),IFOS_installed))"
 USAGE_CLAUSE = ("(stringListsIntersect(toUpper(target.HAS_usage_model), "
                 "toUpper(my.DESIRED_usage_model)))")
+#: As jobsub_lite writes it: a slot that does not say its site (GLIDEIN_Site) could be at
+#: a blocked one, so it is not matched either.
+BLOCKLIST_CLAUSE = ("((isUndefined(target.GLIDEIN_Site) == FALSE) && "
+                    "(!stringListIMember(target.GLIDEIN_Site,my.Blacklist_Sites)))")
 SITE_CLAUSE = ("((isUndefined(target.GLIDEIN_Site) == FALSE) && "
                "(stringListIMember(target.GLIDEIN_Site,my.DESIRED_Sites)))")

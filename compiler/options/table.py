@@ -287,10 +287,10 @@ OPTIONS: tuple[Option, ...] = (
            help="A job held or killed for using more memory than it asked for runs again "
                 "with FACTOR (default 2) times more, up to N times and at most MAX "
                 "(e.g. 3:2:16GB). In a DAG, a killed job is rerun by the node's retry."),
-    Option("timeout", ("--timeout",), Kind.VALUE, metavar="TIME", convert=_wrap(units.seconds),
+    Option("timeout", ("--timeout",), Kind.VALUE, metavar="TIME", convert=_wrap(units.lifetime),
            schema=_SIZE_SCHEMA, written=units.write_seconds,
-           help="Kill the user executable if it still runs after NUMBER[s|m|h|d]; "
-                "a bare number is seconds. IR: seconds.",
+           help="Kill the user executable if it still runs after NUMBER[s|m|h|d] (a bare "
+                "number is seconds) or short (3h), medium (8h), long (85200s). IR: seconds.",
            identity=False),
     # --- job environment and submit-file additions ----------------------------------------
     Option("environment", ("-e", "--environment"), Kind.APPEND, metavar="VAR[=VAL]",
@@ -298,6 +298,10 @@ OPTIONS: tuple[Option, ...] = (
            yaml="mapping", yaml_pair="NAME: value (null: the submitter's value)",
            help="Set VAR in the job's environment: -e VAR=VAL, or -e VAR to pass the "
                 "submitter's value."),
+    Option("no_env_cleanup", ("--no-env-cleanup", "--no_env_cleanup"), Kind.FLAG,
+           help="Keep LC_CTYPE, CPATH and LIBRARY_PATH in the job's environment (by default "
+                "the wrapper unsets them, as jobsub_lite's does, unless -e names them).",
+           identity=False),
     Option("lines", ("-l", "--lines"), Kind.APPEND, metavar="LINE", convert=_submit_line,
            help="A line to add to the submit file verbatim, e.g. '+Attr=\"value\"'."),
     Option("append_condor_requirements",

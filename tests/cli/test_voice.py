@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -105,3 +106,20 @@ def test_help_topics_and_commands(capsys):
     assert "did you mean `jobsub help environment`?" in capsys.readouterr().err
     assert main(["help"]) == 0
     assert "help [COMMAND|TOPIC]" in capsys.readouterr().out
+
+
+def test_diagnostics_are_coloured_on_a_terminal_only(work, capsys, monkeypatch):
+    (work / "w.dagnabbit").write_text("<serial>\njobsub_submit --memroy 2GB file://a.sh\n")
+    assert main(["compile", "w.dagnabbit"]) == 1
+    plain = capsys.readouterr().err
+    assert "\x1b[" not in plain  # not a terminal: no colour
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert main(["compile", "w.dagnabbit"]) == 1
+    coloured = capsys.readouterr().err
+    assert "\x1b[1;31merror:\x1b[0m unknown option --memroy" in coloured
+    assert "\x1b[36mhint:\x1b[0m did you mean --memory?" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain  # the same text, painted
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["compile", "w.dagnabbit"]) == 1
+    assert capsys.readouterr().err == plain

@@ -24,9 +24,11 @@ from tests.helpers import compile_file
 FILES = Path(__file__).parent.parent.parent / "data" / "files"
 
 
-def sandbox_run(out: Path, sub: str, sandbox: Path) -> subprocess.CompletedProcess:
+def sandbox_run(out: Path, sub: str, sandbox: Path,
+                worker_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the first node of the DAG in `out` (its submit file `sub`) as DAGMan and HTCondor
-    would start it: the node's VARS are macros of the submit file."""
+    would start it: the node's VARS are macros of the submit file; `worker_env`: what the
+    worker's own environment adds."""
     desc = htcondor2.Submit((out / sub).read_text())
     [dag] = out.glob("*.dag")
     vars_line = next(ln for ln in dag.read_text().splitlines() if ln.startswith("VARS"))
@@ -37,8 +39,8 @@ def sandbox_run(out: Path, sub: str, sandbox: Path) -> subprocess.CompletedProce
         src = Path(item.strip()) if os.path.isabs(item.strip()) else out / item.strip()
         shutil.copy(src, sandbox / src.name)
     shutil.copy(out / desc["executable"], sandbox / desc["executable"])
-    desc["Cluster"], desc["Process"] = "7", "0"
-    env = {"PATH": os.environ["PATH"]}
+    desc["Cluster"], desc["Process"], desc["DAGManJobId"] = "7", "0", "6"
+    env = {"PATH": os.environ["PATH"], **(worker_env or {})}
     env.update(decode_environment(desc.expand("environment")))
     return subprocess.run(["sh", f"./{desc['executable']}",
                            *decode_arguments(desc.expand("arguments"))],
@@ -171,3 +173,32 @@ def test_missing_input_stops_before_the_executable(tmp_path):
     assert proc.returncode == 1
     assert "input files could not be put in place" in proc.stderr
     assert "to stdout" not in proc.stdout
+
+
+ENV_SH = """#!/bin/sh
+env | grep -E '^(CPATH|LC_CTYPE|LIBRARY_PATH|JOBSUBJOBID|JOBSUBPARENTJOBID)=' | sort
+"""
+
+
+@pytest.mark.parametrize("options, kept", [
+    ("", []),
+    ("-e LC_CTYPE=C.UTF-8", ["LC_CTYPE=C.UTF-8"]),  # -e names it: the job gets it
+    ("--no-env-cleanup", ["CPATH=/opt/include", "LC_CTYPE=C", "LIBRARY_PATH=/opt/lib"]),
+])
+def test_the_workers_compiler_and_locale_settings_stay_out(tmp_path, options, kept):
+    """As jobsub_lite's wrapper; and in a DAG the job knows its DAGMan job's id."""
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "env.sh").write_text(ENV_SH)
+    (work / "env.dagnabbit").write_text(f"jobsub_submit {options} file://env.sh\n")
+    _wf, files, sink = compile_file(work / "env.dagnabbit")
+    assert not sink.errors, [d.message for d in sink.errors]
+    write_folder(str(tmp_path / "out"), files)
+    ad = tmp_path / "job.ad"
+    ad.write_text('GlobalJobId = "schedd.example#78.0#1700000000"\n')
+    proc = sandbox_run(tmp_path / "out", "stage_1.sub", tmp_path / "sandbox", {
+        "CPATH": "/opt/include", "LC_CTYPE": "C", "LIBRARY_PATH": "/opt/lib",
+        "_CONDOR_JOB_AD": str(ad)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == sorted([
+        *kept, "JOBSUBJOBID=78.0@schedd.example", "JOBSUBPARENTJOBID=6.0@schedd.example"])

@@ -47,3 +47,11 @@ def test_merge_accumulates_lists_and_clears_conflicts():
     base = {"environment": [["A", "1"]], "memory": 1, "onsite": True}
     assert merge(base, {"environment": [["B", "2"]], "memory": 2, "site": ["X"]}) == {
         "environment": [["A", "1"], ["B", "2"]], "memory": 2, "site": ["X"]}
+
+
+def test_timeout_takes_jobsub_lites_named_lengths():
+    from jobsub.compiler.options.table import BY_DEST, Context
+
+    convert = BY_DEST["timeout"].convert
+    assert [convert(t, Context({})) for t in ("short", "Medium", "long", "90m", "45")] == \
+        [3 * 3600, 8 * 3600, 85200, 5400, 45]

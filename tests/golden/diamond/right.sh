@@ -11,14 +11,23 @@ PROCESS=${PROCESS:-0}
 JOBSUBJOBSECTION=${JOBSUBJOBSECTION:-$PROCESS}
 export CLUSTER PROCESS JOBSUBJOBSECTION
 
-# JOBSUBJOBID (1234.0@schedd) from the job ad's GlobalJobId (schedd#1234.0#time).
+# JOBSUBJOBID (1234.0@schedd) from the job ad's GlobalJobId (schedd#1234.0#time); in a DAG,
+# JOBSUBPARENTJOBID is the DAGMan job's (the id jobsub submit printed).
 if [ -r "${_CONDOR_JOB_AD:-}" ]; then
     gid=$(sed -n 's/^GlobalJobId = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
     schedd=${gid%%#*}
     rest=${gid#*#}
     JOBSUBJOBID="${rest%%#*}@${schedd}"
     export JOBSUBJOBID
+    if [ -n "${DAGMANJOBID:-}" ]; then
+        JOBSUBPARENTJOBID="${DAGMANJOBID}.0@${schedd}"
+        export JOBSUBPARENTJOBID
+    fi
 fi
+
+# As jobsub_lite's wrapper: the worker's compiler and locale settings stay out of the job
+# (--no-env-cleanup keeps them; -e NAME sets one).
+unset LC_CTYPE CPATH LIBRARY_PATH
 
 # The one output file HTCondor brings back: outputs go back by -d, not by file transfer.
 : > .empty_file
