@@ -118,18 +118,19 @@ def compile(source: str | os.PathLike, *, text: str | None = None,
 def compile_with(source: str | os.PathLike, cmdline: Mapping[str, Any], sink: Sink, *,
                  text: str | None = None, site: str | None = None, policy=None,
                  condor_version: str | None = None, env: Mapping[str, str] | None = None,
-                 obtain_tokens: bool = False) -> Compiled:
+                 obtain_tokens: bool | str = False, global_pool: str | None = None) -> Compiled:
     """jobsub.compile with options already read by the option table (the command line's,
     or those a submission's record kept); `sink` may hold their errors. `policy`: the
-    site's, when the caller has loaded the site file already."""
+    site's, when the caller has loaded the site file already; `global_pool`: the pool of
+    the site's (or $JOBSUB_POOL_MAP's) that --global-pool named."""
     from jobsub.compiler.pipeline import compile_path
-    from jobsub.compiler.site.config import load_site
+    from jobsub.compiler.site.config import load_site, with_pool
 
     path = os.fspath(source)
     env = dict(os.environ if env is None else env)
     tokens = None
     try:
-        policy = policy or load_site(site).policy
+        policy = policy or with_pool(load_site(site), global_pool, env).policy
         tokens = token_source(policy, env, obtain_tokens)
         with collector_paused():
             wf, files = (None, []) if sink.errors else compile_path(
@@ -140,14 +141,15 @@ def compile_with(source: str | os.PathLike, cmdline: Mapping[str, Any], sink: Si
         wf, files = None, []
     sources = {path: text.splitlines()} if text is not None else _lines(sink.diagnostics)
     recorded = None if text is not None or sink.errors else \
-        compile_record(cmdline, condor_version, site)
+        compile_record(cmdline, condor_version, site, global_pool)
     return Compiled(wf, sink.sorted(), [] if sink.errors else files, sources,
                     token_files(tokens), recorded)
 
 
-def token_source(policy, env: Mapping[str, str], obtain: bool):
+def token_source(policy, env: Mapping[str, str], obtain: bool | str):
     """The user's tokens, as the compile step asks for them (None: the site gives jobs
-    none)."""
+    none); `obtain`: run htgettoken when none fits, or "managed" (a service keeps them: a
+    missing one is an error)."""
     if policy.tokens is None:
         return None
     from jobsub.runtime.credentials import LocalTokens
@@ -160,12 +162,13 @@ def token_files(tokens) -> list[str]:
 
 
 def compile_record(options: Mapping[str, Any], condor_version: str | None,
-                   site_config: str | None) -> dict:
+                   site_config: str | None, global_pool: str | None = None) -> dict:
     """What compiling needs besides the workflow file (the command line's options, the
-    HTCondor version, the site file), as a submission's record keeps it for a rescue."""
+    HTCondor version, the site file and pool), as a submission's record keeps it for a
+    rescue."""
     return {"options": dict(options), "condor_version": condor_version,
             "site_config": os.path.abspath(site_config) if site_config and
-            os.path.exists(site_config) else site_config}
+            os.path.exists(site_config) else site_config, "global_pool": global_pool}
 
 
 def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],

@@ -184,7 +184,7 @@ def plan_rescue(subject, *, workflow: str | os.PathLike | None = None,
     compiled = compile_with(workflow, dict(how.get("options") or {}), Sink(),
                             site=how.get("site_config"),
                             condor_version=how.get("condor_version"),
-                            obtain_tokens=obtain_tokens)
+                            obtain_tokens=obtain_tokens, global_pool=how.get("global_pool"))
     if compiled.errors:  # every diagnostic, warnings too, as a compile prints them
         raise JobsubError(diagnostics=compiled.diagnostics)
     wf = compiled.workflow

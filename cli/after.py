@@ -156,7 +156,7 @@ def rescue_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
 
 
 def _rescue(args, planned, voice) -> int:
-    from jobsub.compiler.site.config import load_site
+    from jobsub.compiler.site.config import load_site, with_pool
     from jobsub.runtime.pool import PoolSettings
 
     from .compiling import cache_dir, deliver, submit
@@ -177,7 +177,8 @@ def _rescue(args, planned, voice) -> int:
                       compiled.files, out_dir, False, voice)
     if summary is None:
         return 1
-    site = load_site(planned.record["compile"].get("site_config"))
+    how = planned.record["compile"]
+    site = with_pool(load_site(how.get("site_config")), how.get("global_pool"), os.environ)
     settings = PoolSettings.resolve(args.collector, args.schedd, site=site)
     return submit(compiled.workflow, out_dir, settings, site, compiled.token,
                   source=planned.workflow, scratch=True, voice=voice, record=planned.record,

@@ -80,17 +80,55 @@ CHECK_COLLECTOR = Option("collector", ("--collector",), Kind.VALUE, metavar="HOS
                          help="With --pool: the pool's collector (default: "
                               "$JOBSUB_COLLECTOR, the site file, the local configuration).")
 
+def _auth_methods(text: str, ctx: Context) -> list[str]:
+    from .lite import auth_methods
+
+    return auth_methods(text)
+
+
+def _skip_check(text: str, _ctx: Context) -> str:
+    if text != "rcds":
+        raise UnitError(f"{text!r}: the one check jobsub_lite can skip is rcds")
+    return text
+
+
+GLOBAL_POOL = Option("global_pool", ("--global-pool", "--global_pool"), Kind.VALUE,
+                     metavar="NAME", help="Use another pool of the site: its collector and "
+                     "its site for --onsite, from the site file's pools: or $JOBSUB_POOL_MAP "
+                     "(default: $JOBSUB_GLOBAL_POOL).")
+SUPPORT_EMAIL = Option("support_email", ("--support-email", "--support_email"), Kind.FLAG,
+                       help="Say whom to ask for help (the site file's support:) and exit.")
+AUTH_METHODS = Option("auth_methods", ("--auth-methods", "--auth_methods"), Kind.VALUE,
+                      metavar="token[,proxy]", convert=_auth_methods,
+                      help="jobsub_lite's credentials list (default $JOBSUB_AUTH_METHODS): "
+                           "jobsub authenticates with tokens, so it must name token; proxy "
+                           "is accepted and not used (X.509 proxies are not supported).")
+MANAGED_TOKEN = Option("managed_token", ("--managed-token", "--managed_token"), Kind.FLAG,
+                       help="The token is kept fresh by a service (also $JOBSUB_MANAGED_TOKEN):"
+                            " use $BEARER_TOKEN_FILE or the token found, never run htgettoken.")
+SKIP_CHECK = Option("skip_check", ("--skip-check", "--skip_check"), Kind.APPEND,
+                    metavar="rcds", convert=_skip_check,
+                    help="jobsub_lite's skip of the wait for RCDS tarball publishing: accepted; "
+                         "jobsub sends tarballs with the job and never waits for RCDS.")
+JOB_INFO = Option("job_info", ("--job-info", "--job_info"), Kind.APPEND, metavar="SCRIPT",
+                  help="Run SCRIPT JOBID COMMAND-LINE once the job is submitted (also the "
+                       "comma-separated $JOBSUB_EXTRA_JOB_INFO); a script that fails is a "
+                       "warning.")
+#: jobsub_lite's flags of every command (its base parser): accepted by each of ours.
+LITE_FLAGS = (GLOBAL_POOL, SUPPORT_EMAIL, AUTH_METHODS)
+
 #: How much a command says (cli/voice.py).
 VOICE_FLAGS = (QUIET, VERBOSE_FLAG, VERBOSE, DEBUG)
 COMPILE_FLAGS = (HELP, VERSION, OUT, EMIT_IR, JSON, SITE_CONFIG, CONDOR_VERSION, *VOICE_FLAGS)
 CHECK_FLAGS = (HELP, VERSION, FORMAT, STRICT, SITE_CONFIG, CONDOR_VERSION, POOL_CHECK,
                CHECK_COLLECTOR, *VOICE_FLAGS)
 SUBMIT_FLAGS = (HELP, VERSION, OUT, EMIT_IR, DAG, NO_SUBMIT, JSON, COLLECTOR, SCHEDD,
-                SITE_CONFIG, CONDOR_VERSION, RESUME, *VOICE_FLAGS)
+                SITE_CONFIG, CONDOR_VERSION, RESUME, *VOICE_FLAGS, *LITE_FLAGS, MANAGED_TOKEN,
+                SKIP_CHECK, JOB_INFO)
 #: What every command on jobs (q, rm, fetchlog, status, ...) takes besides its own arguments:
 #: the same entries as jobsub_submit's, so a flag means one thing everywhere.
 POOL_FLAGS = (BY_DEST["group"], BY_DEST["role"], BY_DEST["subgroup"], COLLECTOR, SCHEDD,
-              SITE_CONFIG, VERBOSE_FLAG, VERBOSE, DEBUG)
+              SITE_CONFIG, VERBOSE_FLAG, VERBOSE, DEBUG, *LITE_FLAGS)
 
 
 def command_words(argv: list[str]) -> list[Word]:

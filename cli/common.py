@@ -129,10 +129,13 @@ def group_of(args, env=os.environ) -> str | None:
 
 
 def pool_of(args):
-    from jobsub.compiler.site.config import load_site
+    """The pool a command on jobs asks: the site file's (or --global-pool's) collector,
+    unless --collector names one."""
+    from jobsub.compiler.site.config import load_site, with_pool
     from jobsub.runtime.pool import Pool, PoolSettings
 
-    site = load_site(args.site_config)
+    site = with_pool(load_site(args.site_config), getattr(args, "global_pool", None),
+                     os.environ)
     return Pool(PoolSettings.resolve(args.collector, args.schedd, site=site), group_of(args))
 
 
@@ -146,7 +149,15 @@ class Command:
 
     def __call__(self, argv: list[str]) -> int:
         p = self.parser()
-        return self.run(p.parse_args(argv), p)
+        args = p.parse_args(argv)
+        if getattr(args, "support_email", False):  # jobsub_lite's: say it, do nothing else
+            from jobsub.compiler.site.config import load_site
+
+            from .lite import support_line
+
+            print(support_line(load_site(args.site_config)))
+            return 0
+        return self.run(args, p)
 
 
 @dataclass(frozen=True)

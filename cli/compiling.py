@@ -25,26 +25,31 @@ class Target:
     site: Any
     condor_version: str | None
     site_config: str | None = None  # as given, if given
+    global_pool: str | None = None  # as given (or $JOBSUB_GLOBAL_POOL)
 
     def recorded(self, options: dict) -> dict:
         """What compiling needs besides the workflow file, as a submission's record keeps
         it (so that `jobsub rescue` compiles it again the same way)."""
         from jobsub.results import compile_record
 
-        return compile_record(options, self.condor_version, self.site_config)
+        return compile_record(options, self.condor_version, self.site_config,
+                              self.global_pool)
 
 
 def site_target(values: dict) -> Target:
+    """The site file, the pool of it --global-pool names, the HTCondor version: taken out
+    of `values` (what is left are job options)."""
     from jobsub.compiler.ir.versions import parse_version
-    from jobsub.compiler.site.config import load_site
+    from jobsub.compiler.site.config import load_site, with_pool
 
     version = values.pop("condor_version", None)
     parse_version(version)  # a bad version is a usage-time error, before any work
     config = values.pop("site_config", None)
-    return Target(load_site(config), version, config)
+    pool = values.pop("global_pool", None) or os.environ.get("JOBSUB_GLOBAL_POOL") or None
+    return Target(with_pool(load_site(config), pool, os.environ), version, config, pool)
 
 
-def credentials(site: Target, obtain: bool):
+def credentials(site: Target, obtain: bool | str):
     """The user's tokens, when the site gives jobs tokens; `obtain` also runs htgettoken
     when no token fits."""
     from jobsub.results import token_source
@@ -52,7 +57,7 @@ def credentials(site: Target, obtain: bool):
     return token_source(site.site.policy, os.environ, obtain)
 
 
-def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool = False,
+def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool | str = False,
                  tokens_used: list[str] | None = None):
     """IR and planned files of one workflow file (empty list on errors), as the API
     compiles it."""
@@ -61,7 +66,8 @@ def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool 
     with collector_paused(freeze=True):
         compiled = compile_with(path, values, sink, site=site.site_config,
                                 policy=site.site.policy, condor_version=site.condor_version,
-                                env=os.environ, obtain_tokens=obtain)
+                                env=os.environ, obtain_tokens=obtain,
+                                global_pool=site.global_pool)
     if tokens_used is not None:
         tokens_used[:] = compiled.token_files
     return compiled.workflow, compiled.files
@@ -160,10 +166,11 @@ def pool_check(wf, submit_texts: dict[str, str], pool, sink: Sink, errors: bool)
 
 def submit(wf, out_dir: str, settings, site, token: str | None, source: str | None,
            scratch: bool, voice: Voice, record: dict | None = None,
-           summary: dict | None = None) -> int:
+           summary: dict | None = None, after=None) -> int:
     """Spool the compiled folder to one of the site's schedds, record the submission, and
     (for a folder jobsub chose itself) delete the folder: it is not needed any more.
-    `summary`: what compiling wrote (`--json` adds the submission to it)."""
+    `summary`: what compiling wrote (`--json` adds the submission to it); `after(job_id)`:
+    what runs once it is submitted (--job-info), its problems returned as warnings."""
     import shutil
     from pathlib import Path
 
@@ -189,10 +196,15 @@ def submit(wf, out_dir: str, settings, site, token: str | None, source: str | No
         voice.result(f"Use job id {done.job_id} to retrieve output")
     else:
         voice.result(done.job_id)
+    later = after(done.job_id) if after is not None and not done.again else []
+    for line in later:
+        if not voice.json:
+            print(f"jobsub: warning: {line}", file=sys.stderr)
     doc = dict(summary or {"ok": True, "diagnostics": []})
     doc["diagnostics"] = [*doc.get("diagnostics", []), *(d.as_dict() for d in unmatchable)]
     doc.update(job_id=done.job_id, cluster=done.cluster, procs=done.procs, schedd=done.schedd,
-               already_submitted=done.again, warnings=[warning] if warning else [])
+               already_submitted=done.again,
+               warnings=[*([warning] if warning else []), *later])
     if scratch:
         doc.pop("output", None)  # removed: its files are with the schedd
     voice.document(doc)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from jobsub.compiler.base.conventions import current_user
 from jobsub.compiler.base.diagnostics import Diagnostic, Sink, format_json
+from jobsub.compiler.base.units import UnitError
 
 from . import args as cli_args
 from .after import COMMANDS as AFTER_COMMANDS
@@ -168,25 +169,45 @@ def jobsub_submit(argv: list[str]) -> int:
     """jobsub_lite's `jobsub_submit`: options, then file://EXE and its arguments."""
     from jobsub.compiler.frontends.cmdline import job_workflow
     from jobsub.compiler.options.flags import FlagParser
-    from jobsub.compiler.options.table import OPTIONS, Context
+    from jobsub.compiler.options.table import OPTIONS, Context, merge
     from jobsub.compiler.pipeline import build
     from jobsub.results import token_files
+
+    from .lite import env_auth_methods, job_info_scripts, managed, run_job_info, support_line
 
     sink = Sink()
     words = cli_args.command_words(argv)
     parser = FlagParser([*OPTIONS, *cli_args.SUBMIT_FLAGS])
+    from_env = _environment_options(parser, sink)
     parsed = parser.parse(words, cli_args.where, Context(os.environ), sink,
                           executable_required=False)
     if sink.errors:
         print_diagnostics(sink.sorted(), [])
         raise UsageError
-    values = dict(parsed.values)
+    values = merge(from_env, dict(parsed.values))
+    parsed.values = dict(values)  # what the job is made from: the environment's options too
     if _answered(values, "jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
                          "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
                          "       jobsub_submit --resume ID", cli_args.SUBMIT_FLAGS):
         return 0
+    if values.pop("support_email", False):
+        print(support_line(site_target(values).site))
+        return 0
     if "resume" in values:
         return _resume(values, parsed)
+    methods = values.pop("auth_methods", None)
+    if methods is None:
+        try:
+            env_auth_methods(os.environ)
+        except UnitError as err:
+            print(f"jobsub_submit: {err}", file=sys.stderr)
+            raise UsageError from None
+    elif "proxy" in methods:
+        print("jobsub_submit: warning: --auth-methods: proxy is not used; jobsub "
+              "authenticates with tokens only", file=sys.stderr)
+    obtain = "managed" if managed(values.pop("managed_token", False), os.environ) else True
+    skipped = values.pop("skip_check", None)
+    job_info = job_info_scripts(values.pop("job_info", None), os.environ)
     if parsed.executable is None:
         if values.get("dag"):
             print("jobsub_submit: --dag needs the DAG file: --dag file://DAGFILE",
@@ -208,6 +229,10 @@ def jobsub_submit(argv: list[str]) -> int:
     collector, schedd = values.pop("collector", None), values.pop("schedd", None)
     site = site_target(values)
     _say_target(voice, site)
+    if skipped:
+        voice.detail("--skip-check rcds: nothing to skip; jobsub never waits for RCDS")
+    if obtain == "managed":
+        voice.detail("managed token: htgettoken is not run")
     compiled_with = site.recorded(dict(values))
 
     tokens_used: list[str] = []
@@ -220,13 +245,13 @@ def jobsub_submit(argv: list[str]) -> int:
             print("jobsub_submit: --dag takes no arguments after the DAG file", file=sys.stderr)
             raise UsageError
         path = url[len("file://"):]
-        wf, files = compile_one(path, values, sink, site, obtain=True,
+        wf, files = compile_one(path, values, sink, site, obtain=obtain,
                                  tokens_used=tokens_used)
         paths = [path]
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),
                           user=current_user(os.environ), sink=sink)
-        tokens = credentials(site, obtain=True)
+        tokens = credentials(site, obtain=obtain)
         files = build(wf, sink, site.site.policy, site.condor_version, tokens) \
             if wf and not sink.errors else []
         tokens_used = token_files(tokens)
@@ -245,7 +270,31 @@ def jobsub_submit(argv: list[str]) -> int:
     settings = PoolSettings.resolve(collector, schedd, site=site.site)
     return submit(wf, out_dir, settings, site.site, tokens_used[0] if tokens_used else None,
                   source=paths[0] if paths else None, scratch=scratch, voice=voice,
-                  record={"compile": compiled_with} if dag else None, summary=summary)
+                  record={"compile": compiled_with} if dag else None, summary=summary,
+                  after=lambda job_id: run_job_info(job_info, job_id, ["jobsub_submit", *argv]))
+
+
+def _environment_options(parser, sink: Sink) -> dict:
+    """Job options jobsub_lite takes from the environment ($JOBSUB_EXTRA_ENVIRONMENT as -e,
+    $JOBSUB_EXTRA_LINES as -l, comma-separated), read by the same parser; a problem is
+    located at the variable."""
+    from jobsub.compiler.base.diagnostics import Span
+    from jobsub.compiler.options.shellwords import Word
+    from jobsub.compiler.options.table import Context
+
+    from .lite import extra_words
+
+    words, origin = [], {}
+    for var, flag, item in extra_words(os.environ):
+        for text in (flag, item):
+            word = Word(text, len(words), len(words) + 1)
+            origin[id(word)] = var
+            words.append(word)
+    if not words:
+        return {}
+    parsed = parser.parse(words, lambda w: Span(f"${origin[id(w)]}"), Context(os.environ),
+                          sink, executable_required=False)
+    return dict(parsed.values)
 
 
 def _job_arguments(parser, parsed, sink: Sink) -> None:

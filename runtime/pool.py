@@ -47,9 +47,12 @@ class PoolSettings:
     @classmethod
     def resolve(cls, collector: str | None = None, schedd: str | None = None,
                 env: Mapping[str, str] | None = None, site: Site | None = None) -> PoolSettings:
+        """--collector, then the pool --global-pool chose, $JOBSUB_COLLECTOR, the site
+        file's; the schedd likewise (--schedd, $JOBSUB_SCHEDD, the site file's)."""
         env = os.environ if env is None else env
         site = site or Site()
-        return cls(collector or env.get("JOBSUB_COLLECTOR") or site.collector or None,
+        chosen = site.collector if site.pool else None  # --global-pool's
+        return cls(collector or chosen or env.get("JOBSUB_COLLECTOR") or site.collector or None,
                    schedd or env.get("JOBSUB_SCHEDD") or site.schedd or None,
                    site.schedd_constraint)
 

@@ -447,3 +447,29 @@ def test_rm_of_a_finished_job_lets_its_unfetched_output_go(pool, work, capsys):
     assert (code, out) == (0, f"Job {job_id.split('@')[0]} removed (it had ended; what it "
                               "left unfetched is discarded)\n")
     assert _leaves_queue(job_id)
+
+
+def test_job_info_scripts_run_after_the_submission(pool, work, capsys, monkeypatch):
+    make_executable(work / "a.sh")
+    make_executable(work / "info.sh", f"#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$2\" >> "
+                                      f"{work}/info.log\n")
+    make_executable(work / "fails.sh", "#!/bin/sh\nexit 4\n")
+    monkeypatch.setenv("JOBSUB_EXTRA_JOB_INFO", f"{work}/info.sh")
+    code, out, err = run_cli(capsys, "submit", "--job-info", f"{work}/fails.sh", "-o", "o",
+                             "file://a.sh", "first arg")
+    assert code == 0, err
+    job_id = submitted_id(out)
+    assert (work / "info.log").read_text() == \
+        f"{job_id}|jobsub_submit --job-info {work}/fails.sh -o o file://a.sh 'first arg'\n"
+    assert f"warning: --job-info {work}/fails.sh exited with 4" in err
+    assert run_cli(capsys, "rm", job_id)[0] == 0
+
+
+def test_global_pool_asks_that_pools_collector(pool, work, capsys, monkeypatch):
+    collector = htcondor2.param["COLLECTOR_HOST"]
+    monkeypatch.setenv("JOBSUB_POOL_MAP", json.dumps(
+        {"here": {"collector": collector}, "gone": {"collector": "127.0.0.1:9"}}))
+    code, out, err = run_cli(capsys, "q", "--global-pool", "here")
+    assert code == 0 and "total;" in out, err
+    code, out, err = run_cli(capsys, "q", "--global-pool", "gone")
+    assert code == 1 and "127.0.0.1:9" in err, err

@@ -100,12 +100,24 @@ _OURS_FIRST = frozenset({"files", "dropbox", "sub", MARKER, "jobsub.json"})
 _OURS_SUFFIX = (".dag", ".sub", ".sh", ".config")
 
 
+def plain_path_problem(path: str) -> str | None:
+    """Why a DAG command that names a file unquoted (DOT, NODE_STATUS_FILE, JOBSTATE_LOG,
+    CONFIG, a script's DEBUG) cannot name `path`, or None: DAGMan reads the name up to the
+    first blank."""
+    if not path or any(c.isspace() for c in path):
+        return "cannot hold blanks: DAGMan reads this file name up to the first one"
+    return None
+
+
 def dagman_path_problem(path: str) -> str | None:
     """Why DAGMan must not write `path` (relative to the output folder, where DAGMan runs),
     or None. DAGMan follows the path wherever it points, so one that leaves the folder or
     lands on a file jobsub wrote would overwrite something that is not its own."""
     if not path.strip():
         return "is empty"
+    blanks = plain_path_problem(path)
+    if blanks:
+        return blanks
     if os.path.isabs(path) or path.startswith("~"):
         return "is an absolute path; DAGMan's files stay inside the output folder"
     parts = path.replace("\\", "/").split("/")

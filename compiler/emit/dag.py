@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from jobsub.compiler.base import quoting
-from jobsub.compiler.base.conventions import script_macro
+from jobsub.compiler.base.conventions import plain_path_problem, script_macro
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.quoting import Unrepresentable
 from jobsub.compiler.ir.model import Node, Script, Workflow
@@ -36,8 +36,9 @@ def dag_path(path: str) -> str:
 def plain_path(path: str) -> str:
     """A file name on DOT/NODE_STATUS_FILE/JOBSTATE_LOG/CONFIG lines: never quoted."""
     quoting.no_newlines(path, "file name")
-    if any(c.isspace() for c in path) or not path:
-        raise Unrepresentable(f"{path!r}: this DAG command cannot name a path with blanks")
+    problem = plain_path_problem(path)
+    if problem:
+        raise Unrepresentable(f"{path!r} {problem}")
     return path
 
 

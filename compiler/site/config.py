@@ -33,6 +33,11 @@ class Site:
     schedd_constraint: str | None = None
     dagman: str = DAGMAN  # condor_dagman on the schedd hosts
     keep_unfetched_days: float = 10.0
+    support: str | None = None  # whom to ask for help (--support-email)
+    #: other pools --global-pool names: NAME -> {collector, onsite}
+    pools: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    pool: str | None = None  # the one --global-pool chose: its collector beats $JOBSUB_COLLECTOR
 
 
 def find(explicit: str | None, env: Mapping[str, str]) -> str | None:
@@ -77,7 +82,49 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
     sink.check()
     return Site(policy_from(doc), _opt(doc, "collector"), _opt(doc, "schedd"), path,
                 _opt(doc, "schedd_constraint"), _opt(doc, "dagman") or DAGMAN,
-                float(doc.get("keep_unfetched_days") or 10.0))
+                float(doc.get("keep_unfetched_days") or 10.0), _opt(doc, "support"),
+                MappingProxyType({str(k): MappingProxyType({f: str(x) for f, x in v.items()})
+                                  for k, v in (doc.get("pools") or {}).items()}))
+
+
+def with_pool(site: Site, name: str | None, env: Mapping[str, str]) -> Site:
+    """The site with the pool `--global-pool NAME` (default $JOBSUB_GLOBAL_POOL) chose: its
+    collector, and its site for --onsite. Pools are the site file's `pools:` and
+    jobsub_lite's $JOBSUB_POOL_MAP (JSON: {"NAME": {"collector": ..., "onsite": ...}})."""
+    import dataclasses
+    import json
+
+    name = name or env.get("JOBSUB_GLOBAL_POOL") or None
+    if name is None:
+        return site
+    pools = dict(site.pools)
+    text = env.get("JOBSUB_POOL_MAP")
+    if text:
+        try:
+            extra = json.loads(text)
+            if not isinstance(extra, dict) or not all(
+                    isinstance(v, dict) and isinstance(v.get("collector"), str)
+                    for v in extra.values()):
+                raise ValueError("expected {NAME: {collector: HOST, onsite: SITE}}")
+        except ValueError as err:
+            raise JobsubError(f"$JOBSUB_POOL_MAP is not a pool map: {err}", Span(
+                "$JOBSUB_POOL_MAP"), 'write JSON: {"NAME": {"collector": "HOST", '
+                '"onsite": "SITE"}}') from None
+        pools.update(extra)
+    if name not in pools:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(pools), n=1)
+        raise JobsubError(f"--global-pool {name}: no such pool", Span("<command line>"),
+                          (f"did you mean {close[0]}? " if close else "")
+                          + ("pools: " + ", ".join(sorted(pools)) if pools else
+                             "define pools in the site file (pools:) or $JOBSUB_POOL_MAP"))
+    pool = pools[name]
+    policy = site.policy
+    if pool.get("onsite"):
+        policy = dataclasses.replace(policy, onsite_site=str(pool["onsite"]))
+    return dataclasses.replace(site, collector=str(pool["collector"]), policy=policy,
+                               pool=name)
 
 
 #: Site settings that are format strings, and the fields each may use.

@@ -41,6 +41,9 @@ def compile_bytes(work, capsys, data: bytes, name: str = "w.yaml", *extra: str) 
      "w.yaml:3:6: error: character U+007F is not allowed in a YAML file"),
     (b"name: loca\x00\n", "w.yaml:1:11: error: character U+0000 is not allowed"),
     (b"jobs:\n  a: {executable: a.sh}\n# \x82\n", "w.yaml:3:3: error: not a UTF-8 text file"),
+    # a carriage return folds into a blank, which a NODE_STATUS_FILE line cannot hold
+    (b"jobs:\n  a: {executable: a.sh}\ndag:\n  node_status_file: {file: f\ratures.status}\n",
+     "w.yaml:4:28: error: node_status_file 'f atures.status' cannot hold blanks"),
 ])
 def test_manifest_findings(work, capsys, text, message):
     err = compile_bytes(work, capsys, text)

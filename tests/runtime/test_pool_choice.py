@@ -80,3 +80,17 @@ def test_the_site_constraint_carries_the_group_quoted():
         'IsJobsubLite =?= true && stringListIMember("dune\\"x", SupportedVOList)']
     with pytest.raises(JobsubError, match="depend on your group"):
         pool_of(ADS, template).site_ads()
+
+
+def test_the_collector_global_pool_chose_beats_the_environments():
+    from jobsub.compiler.site.config import Site, with_pool
+    from jobsub.runtime.pool import PoolSettings
+
+    site = Site(collector="cm.site.example",
+                pools={"other": {"collector": "cm.other.example"}})
+    env = {"JOBSUB_COLLECTOR": "cm.env.example"}
+    assert PoolSettings.resolve(env=env, site=site).collector == "cm.env.example"
+    chosen = with_pool(site, "other", env)
+    assert PoolSettings.resolve(env=env, site=chosen).collector == "cm.other.example"
+    assert PoolSettings.resolve("cm.cli.example", env=env, site=chosen).collector == \
+        "cm.cli.example"
