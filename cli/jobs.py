@@ -19,7 +19,7 @@ import sys
 from jobsub.compiler.base.conventions import current_user
 
 from .args import command_parser
-from .common import Command, entry, pool_arguments, pool_of
+from .common import Command, entry, group_of, pool_arguments, pool_of
 
 
 def _parser(prog: str, description: str,
@@ -60,14 +60,47 @@ def _answers(command: str, results: list) -> tuple[list, list[str]]:
 # --- q -------------------------------------------------------------------------------------
 
 def q_parser() -> argparse.ArgumentParser:
-    p = _parser("jobsub q", "Jobs in the queue, as jobsub_q.")
+    p = _parser("jobsub q", "Jobs in the queue, as jobsub_q: your own, or with -G GROUP "
+                "every user's jobs of the group (as jobsub_lite); condor_q's filters and "
+                "output forms with one dash or two.",
+                ids="job ids (CLUSTER[.PROC][@SCHEDD], comma lists) or user names")
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--user", help="jobs of this owner (default: you, $USER)")
-    who.add_argument("--all", action="store_true", help="everyone's jobs")
-    p.add_argument("--dag", metavar="ID", help="a DAGMan job and all its node jobs")
-    p.add_argument("--constraint", help="an extra ClassAd constraint")
+    who.add_argument("--user", help="jobs of this owner (default: you, $USER; with -G: "
+                     "every user of the group)")
+    who.add_argument("-me", "--me", action="store_true", help="only your own jobs, also "
+                     "with -G")
+    who.add_argument("--all", "-allusers", "--allusers", action="store_true",
+                     help="everyone's jobs")
+    p.add_argument("--dag", "-dag", metavar="ID", help="a DAGMan job and all its node jobs")
+    p.add_argument("--constraint", "-constraint", help="an extra ClassAd constraint")
     p.add_argument("--history", action="store_true", help="finished jobs, from the history")
-    p.add_argument("--json", action="store_true", help="one JSON array")
+    state = p.add_argument_group("which jobs (condor_q's; several: any of them)")
+    state.add_argument("-hold", "--hold", dest="states", action="append_const", const="held",
+                       help="held jobs (the table then ends each line with why)")
+    state.add_argument("-run", "--run", dest="states", action="append_const",
+                       const="running", help="running jobs")
+    state.add_argument("-idle", "--idle", dest="states", action="append_const", const="idle",
+                       help="idle jobs")
+    form = p.add_argument_group("output (condor_q's; default: jobsub_q's table)")
+    shown = form.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="one JSON array")
+    shown.add_argument("-long", "--long", "-l", action="store_true",
+                       help="every attribute of each job (condor_q -long)")
+    shown.add_argument("-af", "-autoformat", "--autoformat", nargs="+", metavar="EXPR",
+                       dest="autoformat", help="these attributes or expressions, one job a "
+                       "line")
+    shown.add_argument("-format", "--format", nargs=2, action="append", metavar=("FMT", "EXPR"),
+                       dest="format", help="printf FMT of EXPR, repeatable (condor_q -format)")
+    shown.add_argument("-totals", "--totals", action="store_true", help="only the totals line")
+    shown.add_argument("-better-analyze", "--better-analyze", "-analyze", "--analyze",
+                       action="store_true", dest="analyze",
+                       help="for each idle or held job: which clause of its requirements no "
+                            "slot of the pool meets, and how many slots each rules out")
+    form.add_argument("-nobatch", "--nobatch", action="store_true",
+                      help="accepted: the table shows every job on its own line already")
+    p.add_argument("-name", dest="schedd_name", metavar="SCHEDD", help="= --schedd")
+    p.add_argument("--jobsub_server", "--jobsub-server", metavar="URL",
+                   help="accepted and not used (jobsub_lite's, for the old servers)")
     pool_arguments(p)
     return p
 
@@ -77,9 +110,17 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     from jobsub.runtime.jobids import parse_ids
     from jobsub.runtime.targets import place
 
+    if args.schedd_name:
+        if args.schedd and args.schedd != args.schedd_name:
+            p.error("-name and --schedd name different schedds")
+        args.schedd = args.schedd_name
+    from jobsub.runtime.jobids import looks_like_id
+
+    names = [w for w in args.ids if not looks_like_id(w)]  # jobsub_q -G G USER
+    args.ids = [w for w in args.ids if looks_like_id(w)]
     ids = _ids(args)
     dag = parse_ids([args.dag])[0] if args.dag else None
-    user = args.user or (None if (args.all or ids or dag) else current_user())
+    user = names or q_owner(args, ids or dag)
     pool = pool_of(args)
     if dag is not None:
         [(schedd, [dag])] = place(pool, [dag], history=args.history).items()
@@ -88,49 +129,127 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
         groups = place(pool, ids, history=args.history)
     else:
         groups = {s: [] for s in _everywhere(pool, args)}
+    raw = bool(args.long or args.autoformat or args.format or args.analyze)
 
     def ask(item):
         schedd, wanted = item
-        return queue.fetch(schedd, queue.constraint_for(wanted, user, args.group, dag,
-                                                        args.constraint),
-                           history=args.history)
+        constraint = queue.constraint_for(wanted, user, group_of(args), dag, args.constraint,
+                                          args.states or ())
+        if raw:  # (schedd name, ad): what comes back from a fan-out child is pickled
+            return [(schedd.name, ad) for ad in queue.fetch_ads(
+                schedd, constraint, args.history, projection=None)]
+        return queue.fetch(schedd, constraint, history=args.history)
     answers, problems = _answers("q", fanout.each(list(groups.items()), ask))
-    rows = queue.grouped([row for rows in answers for row in rows])
-    if args.json:
-        print(json.dumps([r.as_json() for r in rows], indent=2))
+    found = [item for items in answers for item in items]
+    if raw:
+        problems += _raw_forms(args, pool, found)
     else:
-        print(queue.format_table(rows))
+        rows = queue.grouped(found)
+        if args.json:
+            print(json.dumps([r.as_json() for r in rows], indent=2))
+        else:
+            print(queue.format_table(rows, totals_only=args.totals))
     for line in problems:
         print(line, file=sys.stderr)
     return 1 if problems else 0
 
 
+def q_owner(args, named) -> str | None:
+    """Whose jobs q lists: --user's; yours with -me; everyone's with --all, job ids or
+    --dag; with -G GROUP every user's jobs of the group (jobsub_lite's -allusers with the
+    group constraint); else yours."""
+    if args.user:
+        return args.user
+    if args.me:
+        return current_user()
+    if args.all or named or args.group:
+        return None
+    return current_user()
+
+
+def _raw_forms(args, pool, found: list) -> list[str]:
+    """condor_q's other forms of the ads found; problems as lines."""
+    from jobsub.runtime import adforms
+
+    found = sorted(found, key=lambda f: (f[1].get("ClusterId", 0), f[1].get("ProcId", 0)))
+    ads = [ad for _schedd, ad in found]
+    if args.long:
+        print(adforms.long_form(ads), end="")
+    elif args.autoformat:
+        for line in adforms.autoformat(ads, args.autoformat):
+            print(line)
+    elif args.format:
+        print(adforms.printf(ads, [tuple(pair) for pair in args.format]), end="")
+    else:
+        return _better_analyze(pool, found)
+    return []
+
+
+def _better_analyze(pool, found: list) -> list[str]:
+    """For each job that waits (idle or held): why no slot runs it."""
+    from jobsub.runtime.jobstatus import HELD, IDLE
+    from jobsub.runtime.match import check_queued, slots
+
+    waiting = [(s, ad) for s, ad in found if ad.get("JobStatus") in (IDLE, HELD)]
+    if not waiting:
+        print("no job of these waits (idle or held): nothing to analyze")
+        return []
+    slot_ads = slots(pool)
+    for schedd, ad in waiting:
+        job = f"{ad['ClusterId']}.{ad['ProcId']}@{schedd}"
+        if ad.get("JobStatus") == HELD:
+            print(f"{job}: held: {' '.join(str(ad.get('HoldReason') or '').split())}")
+            continue
+        if ad.get("JobUniverse") == 7:  # the schedd runs it: no slot needed
+            print(f"{job}: a scheduler-universe job (DAGMan): the schedd starts it itself")
+            continue
+        print(f"{job}: {check_queued(job, ad, slot_ads).explain()}")
+    return []
+
+
 # --- hold / release / rm --------------------------------------------------------------------
 
 def act_parser(verb: str) -> argparse.ArgumentParser:
-    p = _parser(f"jobsub {verb}", f"{verb.capitalize()} jobs, as jobsub_{verb}.")
-    p.add_argument("--constraint", help="every job matching this ClassAd constraint")
+    p = _parser(f"jobsub {verb}", f"{verb.capitalize()} jobs, as jobsub_{verb} and condor_{verb}"
+                " take them: ids, a user name (every job of that user), a constraint, -all.",
+                ids="job ids (CLUSTER[.PROC][@SCHEDD], comma lists) or user names")
+    p.add_argument("--constraint", "-constraint", help="every job matching this ClassAd "
+                   "constraint")
     p.add_argument("--user", help="every job of this owner")
-    p.add_argument("--reason", help="recorded with the action")
+    p.add_argument("-all", "--all", action="store_true", dest="all_mine",
+                   help="every job of yours on every schedd of the site")
+    p.add_argument("--reason", "-reason", help="recorded with the action")
+    if verb == "hold":
+        p.add_argument("-subcode", "--subcode", type=int, metavar="N",
+                       help="HoldReasonSubCode recorded with the hold")
+    if verb == "rm":
+        p.add_argument("-forcex", "--forcex", action="store_true",
+                       help="also drop jobs already marked for removal (X) that the schedd "
+                            "still keeps (condor_rm -forcex)")
     pool_arguments(p)
     return p
 
 
 def act_run(args: argparse.Namespace, p: argparse.ArgumentParser, *, verb: str) -> int:
-
     from jobsub.runtime import fanout
     from jobsub.runtime.actions import act
-    from jobsub.runtime.targets import place
+    from jobsub.runtime.jobids import looks_like_id
 
+    names = [w for w in args.ids if not looks_like_id(w)]
+    args.ids = [w for w in args.ids if looks_like_id(w)]
     ids = _ids(args)
-    if not ids and not args.constraint and not args.user:
-        p.error("name the jobs: ids, --constraint or --user")
+    users = list(dict.fromkeys([*names, *([args.user] if args.user else []),
+                                *([current_user()] if args.all_mine else [])]))
+    if not ids and not args.constraint and not users:
+        p.error("name the jobs: ids, a user name, --constraint or -all")
     pool = pool_of(args)
-    groups = place(pool, ids) if ids else {s: [] for s in _everywhere(pool, args)}
+    groups = _act_targets(pool, args, ids)
+    how = {"subcode": getattr(args, "subcode", None),
+           "forcex": getattr(args, "forcex", False)}
 
     def one(item):
         schedd, wanted = item
-        return act(schedd, verb, wanted, args.constraint, args.user, args.reason)
+        return act(schedd, verb, wanted, args.constraint, users, args.reason, **how)
     outcomes, problems = _answers(verb, fanout.each(list(groups.items()), one))
     nothing = 0
     for outcome in outcomes:
@@ -146,6 +265,12 @@ def act_run(args: argparse.Namespace, p: argparse.ArgumentParser, *, verb: str) 
     for line in problems:
         print(line, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _act_targets(pool, args, ids) -> dict:
+    from jobsub.runtime.targets import place
+
+    return place(pool, ids) if ids else {s: [] for s in _everywhere(pool, args)}
 
 
 def _act(verb: str) -> Command:

@@ -418,3 +418,8 @@ def _help(topics: list[str]) -> int:
 def jobsub_submit_main(argv: list[str] | None = None) -> int:
     return run_guarded(jobsub_submit, sys.argv[1:] if argv is None else argv)
 
+
+def jobsub_submit_dag_main(argv: list[str] | None = None) -> int:
+    """jobsub_lite's `jobsub_submit_dag`: jobsub_submit --dag."""
+    return run_guarded(jobsub_submit, ["--dag", *(sys.argv[1:] if argv is None else argv)])
+

@@ -32,32 +32,39 @@ class Outcome:
 
 
 def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = None,
-        user: str | None = None, reason: str | None = None) -> Outcome:
-    """Apply `verb` to the selected jobs of this schedd; every job gets a line."""
+        users: str | list[str] | None = None, reason: str | None = None, *,
+        subcode: int | None = None, forcex: bool = False) -> Outcome:
+    """Apply `verb` to the selected jobs of this schedd (ids, and those of `constraint`
+    and of `users`); every job gets a line. `subcode`: the HoldReasonSubCode of a hold;
+    `forcex`: rm also drops jobs already removed that the schedd still keeps."""
     action_name, done, allowed = VERBS[verb]
+    users = [users] if isinstance(users, str) else list(users or [])
     parts = []
     if ids:
         parts.append(f"({any_of(ids)})")
     if constraint:
         parts.append(f"({constraint})")
-    if user:
-        parts.append(f"Owner == {quote(user)}")
+    if users:
+        parts.append("(" + " || ".join(f"Owner == {quote(u)}" for u in users) + ")")
     if not parts:
         raise JobsubError(f"jobsub {verb}: name the jobs (ids, --constraint or --user)")
     ads = schedd.call("querying the queue", schedd.schedd.query, " && ".join(parts),
                       ["ClusterId", "ProcId", "JobStatus"])
     found = {(ad["ClusterId"], ad["ProcId"]): ad["JobStatus"] for ad in ads
-             if ids or ad["JobStatus"] not in FINISHED}  # ended: only if named
+             if ids or ad["JobStatus"] not in FINISHED
+             or (forcex and ad["JobStatus"] == REMOVED)}  # ended: only if named
     problems = []
     for job in ids:
         if not any(c == job.cluster and (job.proc is None or p == job.proc) for c, p in found):
             problems.append(f"job {job.local()} is not in the queue of schedd {schedd.name}")
     if not found and not ids:
         problems.append(f"no job matches on schedd {schedd.name}")
-    targets, finished = [], []
+    targets, finished, forced = [], [], []
     for (cluster, proc), status in sorted(found.items()):
         if allowed(status):
             targets.append(f"{cluster}.{proc}")
+        elif verb == "rm" and forcex and status == REMOVED:
+            forced.append(f"{cluster}.{proc}")
         elif verb == "rm" and status in FINISHED:
             finished.append(f"{cluster}.{proc}")
         else:
@@ -73,7 +80,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
         action = getattr(schedd.htcondor.JobAction, action_name)
         # (reason, code): the bindings drop a reason given as a plain string
         result = schedd.call(f"{verb} of {len(targets)} job(s)", schedd.schedd.act, action,
-                             targets, (reason or f"by jobsub {verb}", None))
+                             targets, (reason or f"by jobsub {verb}", subcode))
         succeeded = int(result.get("TotalSuccess", 0))
         denied = int(result.get("TotalPermissionDenied", 0))
         if denied:
@@ -82,4 +89,9 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
             messages += [f"Job {t} {done}" for t in targets]
         elif not denied:
             problems.append(f"schedd {schedd.name} acted on {succeeded} of {len(targets)} jobs")
+    if forced:
+        schedd.call(f"rm -forcex of {len(forced)} job(s)", schedd.schedd.act,
+                    schedd.htcondor.JobAction.RemoveX, forced,
+                    (reason or "by jobsub rm -forcex", None))
+        messages += [f"Job {t} removed from the queue (forced)" for t in forced]
     return Outcome(messages, problems)

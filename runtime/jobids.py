@@ -30,6 +30,12 @@ class JobId:
         return f"(ClusterId == {self.cluster} && ProcId == {self.proc})"
 
 
+def looks_like_id(word: str) -> bool:
+    """Whether a command-line word is job ids (a user name is not: it starts with a
+    letter); a word that is neither is reported by parse_ids."""
+    return not word[:1].isalpha()
+
+
 def parse_ids(words: list[str]) -> list[JobId]:
     """Every id in `words` (each may be a comma list), in order, without repeats."""
     out: list[JobId] = []

@@ -154,13 +154,28 @@ def slots(pool: Pool) -> list:
 
 def check(submit: str, text: str, slot_ads: list) -> JobMatch:
     """How the job of submit file `submit` (its `text`) fares against `slot_ads`."""
+    job, requirements = job_ad(text)
+    return check_job(submit, job, requirements, slot_ads)
+
+
+def check_queued(label: str, ad, slot_ads: list) -> JobMatch:
+    """How a job in the queue (its ad) fares against `slot_ads` (`jobsub q -better-analyze`)."""
+    requirements = ad.lookup("Requirements") if "Requirements" in ad else None
+    return check_job(label, ad, str(requirements) if requirements is not None else "true",
+                     slot_ads)
+
+
+def check_job(label: str, job, requirements: str, slot_ads: list) -> JobMatch:
+    """How `job` (an ad) with `requirements` (its expression's text) fares against
+    `slot_ads`: each clause of it, and each slot's own START policy."""
     import classad2
 
-    job, requirements = job_ad(text)
+    submit = label
     own = clauses(requirements)
-    tests = [(c, classad2.ExprTree(c)) for _, c in RESOURCE_CLAUSES
-             if c.split()[-1] in job] + [(c, classad2.ExprTree(c)) for c in own
-                                        if c.lower() != "true"]
+    # each clause once: a queued job's own requirements repeat the resource clauses
+    wanted = dict.fromkeys([c for _, c in RESOURCE_CLAUSES if c.split()[-1] in job]
+                           + [c for c in own if c.lower() != "true"])
+    tests = [(c, classad2.ExprTree(c)) for c in wanted]
     refs = sorted({r for c, _ in tests for r in _refs(job, c)} | set(SHOWN))
     result = JobMatch(submit, len(slot_ads), 0)
     false_on: dict[str, int] = {c: 0 for c, _ in tests}

@@ -7,6 +7,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 
+from .adforms import duration
 from .jobids import JobId, any_of, quote
 from .jobstatus import LETTER, WORD
 from .pool import Schedd
@@ -16,7 +17,6 @@ PROJECTION = ["ClusterId", "ProcId", "Owner", "QDate", "JobStatus", "JobPrio", "
               "Cmd", "Args", "Arguments", "JobsubCmd", "DAGManJobId", "DAGNodeName",
               "RemoteWallClockTime", "JobCurrentStartDate", "EnteredCurrentStatus",
               "ExitCode", "HoldReason", "JobUniverse", "Jobsub_Group", "AcctGroup"]
-HEADER = ("JOBSUBJOBID", "OWNER", "SUBMITTED", "RUNTIME", "ST", "PRIO", "SIZE", "COMMAND")
 
 
 @dataclass
@@ -42,15 +42,23 @@ class Row:
         return data
 
 
-def constraint_for(ids: list[JobId], user: str | None, group: str | None,
-                   dag: JobId | None, extra: str | None) -> str:
+#: condor_q's state filters (-hold, -run, -idle).
+STATES = {"idle": 1, "running": 2, "held": 5}
+
+
+def constraint_for(ids: list[JobId], user: str | list[str] | None, group: str | None,
+                   dag: JobId | None, extra: str | None, states: tuple = ()) -> str:
     parts = []
+    if states:
+        parts.append("(" + " || ".join(f"JobStatus == {STATES[s]}"
+                                       for s in dict.fromkeys(states)) + ")")
     if ids:
         parts.append(f"({any_of(ids)})")
     if dag is not None:
         parts.append(f"(ClusterId == {dag.cluster} || DAGManJobId == {dag.cluster})")
-    if user:
-        parts.append(f"Owner == {quote(user)}")
+    users = [user] if isinstance(user, str) else list(user or [])
+    if users:
+        parts.append("(" + " || ".join(f"Owner == {quote(u)}" for u in users) + ")")
     if group:
         parts.append(f"(Jobsub_Group == {quote(group)} || AcctGroup == {quote('group_' + group)}"
                      f" || AcctGroup == {quote(group)})")
@@ -93,12 +101,17 @@ def _defined(value, kind):
 
 
 def fetch(schedd: Schedd, constraint: str, history: bool = False) -> list[Row]:
+    return [to_row(ad, schedd.name) for ad in fetch_ads(schedd, constraint, history)]
+
+
+def fetch_ads(schedd: Schedd, constraint: str, history: bool = False,
+              projection: list[str] | None = PROJECTION) -> list:
+    """The job ads (every attribute with `projection=None`), from the queue or history."""
+    wanted = projection or []
     if history:
-        ads = schedd.call("reading the job history", schedd.schedd.history, constraint,
-                          PROJECTION)
-    else:
-        ads = schedd.call("querying the queue", schedd.schedd.query, constraint, PROJECTION)
-    return [to_row(ad, schedd.name) for ad in ads]
+        return list(schedd.call("reading the job history", schedd.schedd.history, constraint,
+                                wanted))
+    return list(schedd.call("querying the queue", schedd.schedd.query, constraint, wanted))
 
 
 def grouped(rows: list[Row]) -> list[Row]:
@@ -123,13 +136,6 @@ def grouped(rows: list[Row]) -> list[Row]:
     return out
 
 
-def _runtime(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{days}+{hours:02d}:{minutes:02d}:{secs:02d}"
-
-
 def _depth(row: Row, by_id: dict[str, Row]) -> int:
     depth, seen = 0, set()
     while row.dag and row.dag in by_id and row.dag not in seen:
@@ -139,27 +145,34 @@ def _depth(row: Row, by_id: dict[str, Row]) -> int:
     return depth
 
 
-def format_table(rows: list[Row]) -> str:
+#: jobsub_q's header line, as jobsub_lite prints it above its -format columns.
+HEADER_LINE = ("JOBSUBJOBID                             OWNER       \tSUBMITTED     RUNTIME   "
+               "ST PRIO   SIZE  COMMAND")
+
+
+def format_table(rows: list[Row], totals_only: bool = False) -> str:
+    """jobsub_q's table (its header and -format columns), the totals line last;
+    `totals_only`: the totals line alone (condor_q -totals)."""
+    if totals_only:
+        return totals(rows)
     by_id = {r.jobsubjobid: r for r in rows}
-    lines = [_line(*HEADER)]
+    lines = [HEADER_LINE]
     for r in rows:
         depth = _depth(r, by_id)
         command = ("  " * (depth - 1) + f"|-{r.node} " if depth else "") + r.command
         if r.status == "H" and r.hold_reason:
             command += f"  [held: {' '.join(str(r.hold_reason).split())}]"
-        lines.append(_line(r.jobsubjobid, r.owner,
-                           time.strftime("%m/%d %H:%M", time.localtime(r.submitted)),
-                           _runtime(r.runtime), r.status, str(r.priority),
-                           f"{r.size_mb:.1f}", command))
+        lines.append(_line(r, time.strftime("%m/%d %H:%M", time.localtime(r.submitted)),
+                           command))
     lines.append(totals(rows))
     return "\n".join(lines)
 
 
-def _line(jobid: str, owner: str, submitted: str, runtime: str, st: str, prio: str,
-          size: str, command: str) -> str:
-    """jobsub_q's layout: id padded to 40, owner to 8 and a tab, then the other columns."""
-    return f"{jobid:<40}{owner:<8}\t{submitted:<11}   {runtime:<10} {st:<4} {prio:<4} " \
-           f"{size} {command}".rstrip()
+def _line(r: Row, submitted: str, command: str) -> str:
+    """jobsub_q's -format columns: %-40s id, %-10s\\t owner, %-11s submitted, %T runtime,
+    ' %s ' status, ' %3d ' priority, %6.1f size in MB, then the command."""
+    return (f"{r.jobsubjobid:<40}{r.owner:<10}\t{submitted:<11} {duration(r.runtime)} "
+            f" {r.status}  {r.priority:3d} {r.size_mb:6.1f} {command}").rstrip()
 
 
 def totals(rows: list[Row]) -> str:

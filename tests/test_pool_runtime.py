@@ -473,3 +473,56 @@ def test_global_pool_asks_that_pools_collector(pool, work, capsys, monkeypatch):
     assert code == 0 and "total;" in out, err
     code, out, err = run_cli(capsys, "q", "--global-pool", "gone")
     assert code == 1 and "127.0.0.1:9" in err, err
+
+
+def test_q_takes_condor_qs_filters_and_output_forms(pool, work, capsys):
+    make_executable(work / "sleep.sh", SLEEP)
+    code, out, err = run_cli(capsys, "submit", "-G", "fermilab", "--schedd", pool.schedds[0],
+                             "-o", "held", "file://sleep.sh", "300")
+    held = submitted_id(out)
+    code, out, err = run_cli(capsys, "submit", "-G", "otherexp", "--memory", "64TB",
+                             "--schedd", pool.schedds[1], "-o", "idle", "file://sleep.sh", "1")
+    assert code == 0, err
+    idle = submitted_id(out)
+    assert run_cli(capsys, "hold", held)[0] == 0
+
+    def listed(*argv: str) -> set[str]:
+        code, out, err = run_cli(capsys, "q", "--json", *argv)
+        assert code == 0, err
+        return {r["jobsubjobid"] for r in json.loads(out)} & {held, idle}
+
+    try:
+        assert listed("-hold") == {held} and listed("--idle") == {idle}
+        assert listed("-hold", "-idle") == {held, idle}
+        # -G: every user's jobs of the group; -name: one schedd
+        assert listed("-G", "fermilab") == {held} and listed("-G", "otherexp") == {idle}
+        assert listed("-G", "otherexp", "-me") == {idle}
+        assert listed("-name", pool.schedds[1]) == {idle}
+        cluster = held.split(".")[0]
+        code, out, err = run_cli(capsys, "q", held, "-af", "ClusterId", "Owner", "JobStatus",
+                                 "Jobsub_Group")
+        assert (code, out) == (0, f"{cluster} jobsub 5 fermilab\n"), err
+        code, out, err = run_cli(capsys, "q", idle, "-format", "%d.", "ClusterId",
+                                 "-format", "%d\\n", "ProcId")
+        assert (code, out) == (0, f"{idle.split('@')[0]}\n"), err
+        code, out, err = run_cli(capsys, "q", held, "-long")
+        assert code == 0 and f"ClusterId = {cluster}\n" in out and 'Owner = "jobsub"' in out
+        code, out, err = run_cli(capsys, "q", held, idle, "-totals")
+        assert out == "2 total; 0 completed, 0 removed, 1 idle, 0 running, 1 held, " \
+                      "0 suspended\n", err
+        code, out, err = run_cli(capsys, "q", held, idle, "-better-analyze")
+        assert code == 0, err
+        assert f"{held}: held: by jobsub hold" in out
+        assert f"{idle}: " in out and "RequestMemory" in out, out
+        # condor_hold's -subcode and -reason; condor_rm's user name with -constraint
+        code, out, err = run_cli(capsys, "hold", idle, "-subcode", "7", "-reason", "a test")
+        assert code == 0, err
+        code, out, err = run_cli(capsys, "q", idle, "-af", "HoldReasonSubCode", "HoldReason")
+        assert out == "7 a test (by user jobsub)\n", err  # the schedd adds who held it
+        both = f"ClusterId == {cluster} || ClusterId == {idle.split('.')[0]}"
+        code, out, err = run_cli(capsys, "rm", "jobsub", "-constraint", both)
+        assert code == 0 and out.count("marked for removal") == 2, err
+        code, out, err = run_cli(capsys, "rm", "nosuchuser", "-constraint", both)
+        assert code == 1 and "no job matches" in err
+    finally:
+        run_cli(capsys, "rm", held, idle)

@@ -136,3 +136,12 @@ def test_managed_token_never_runs_htgettoken(work, capsys, monkeypatch):
     monkeypatch.setenv("BEARER_TOKEN_FILE", str(token))
     code, _, err = submit(capsys, "--managed-token", "-q", *argv)
     assert code == 0, err
+
+
+def test_jobsub_submit_dag_is_jobsub_submit_dash_dash_dag(work, capsys):
+    from jobsub.cli.main import jobsub_submit_dag_main
+
+    (work / "w.dagnabbit").write_text("<serial>\njobsub_submit file://a.sh 1\n"
+                                      "jobsub_submit file://a.sh 2\n</serial>\n")
+    assert jobsub_submit_dag_main(["-n", "-q", "-o", "out", "file://w.dagnabbit"]) == 0
+    assert (work / "out" / "w.dag").read_text().count("\nJOB ") == 2
