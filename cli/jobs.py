@@ -59,10 +59,11 @@ def _answers(command: str, results: list) -> tuple[list, list[str]]:
 
 # --- q -------------------------------------------------------------------------------------
 
-def q_parser() -> argparse.ArgumentParser:
-    p = _parser("jobsub q", "Jobs in the queue, as jobsub_q: your own, or with -G GROUP "
+def q_parser(prog: str = "jobsub q", description: str | None = None) -> argparse.ArgumentParser:
+    p = _parser(prog, description or (
+                "Jobs in the queue, as jobsub_q: your own, or with -G GROUP "
                 "every user's jobs of the group (as jobsub_lite); condor_q's filters and "
-                "output forms with one dash or two.",
+                "output forms with one dash or two."),
                 ids="job ids (CLUSTER[.PROC][@SCHEDD], comma lists) or user names")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--user", help="jobs of this owner (default: you, $USER; with -G: "
@@ -135,10 +136,11 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
         schedd, wanted = item
         constraint = queue.constraint_for(wanted, user, group_of(args), dag, args.constraint,
                                           args.states or ())
+        limit = getattr(args, "limit", None)
         if raw:  # (schedd name, ad): what comes back from a fan-out child is pickled
             return [(schedd.name, ad) for ad in queue.fetch_ads(
-                schedd, constraint, args.history, projection=None)]
-        return queue.fetch(schedd, constraint, history=args.history)
+                schedd, constraint, args.history, projection=None, limit=limit)]
+        return queue.fetch(schedd, constraint, history=args.history, limit=limit)
     answers, problems = _answers("q", fanout.each(list(groups.items()), ask))
     found = [item for items in answers for item in items]
     if raw:
@@ -152,6 +154,59 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     for line in problems:
         print(line, file=sys.stderr)
     return 1 if problems else 0
+
+
+def history_parser() -> argparse.ArgumentParser:
+    p = q_parser("jobsub history", "Finished jobs from the history of every schedd of the "
+                 "site (jobsub_history, condor_history): the same table, filters and forms "
+                 "as jobsub q.")
+    dates = p.add_argument_group("when they were submitted (local time, inclusive)")
+    dates.add_argument("--qdate-ge", "--qdate_ge", type=_when, metavar="DATE",
+                       help="on or after YYYY-MM-DD[ hh:mm[:ss]]")
+    dates.add_argument("--qdate-le", "--qdate_le", type=_until, metavar="DATE",
+                       help="on or before YYYY-MM-DD[ hh:mm[:ss]] (a date alone: the whole day)")
+    p.add_argument("-limit", "--limit", "-match", "--match", type=int, metavar="N",
+                   dest="limit", help="at most N jobs from each schedd, the latest first")
+    return p
+
+
+def history_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
+    args.history = True
+    dates = [f"QDate >= {args.qdate_ge}" if args.qdate_ge is not None else None,
+             f"QDate <= {args.qdate_le}" if args.qdate_le is not None else None]
+    wanted = [c for c in (*dates, args.constraint and f"({args.constraint})") if c]
+    args.constraint = " && ".join(wanted) or None
+    return q_run(args, p)
+
+
+_FORMS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+def _parse_when(text: str) -> tuple[int, bool]:
+    """(epoch seconds, whether only a date was given) of a local date and time."""
+    import time
+
+    for form in _FORMS:
+        try:
+            return int(time.mktime(time.strptime(text.strip(), form))), form == "%Y-%m-%d"
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, or "
+                                     "'YYYY-MM-DD hh:mm:ss'")
+
+
+def _when(text: str) -> int:
+    return _parse_when(text)[0]
+
+
+def _until(text: str) -> int:
+    import time
+
+    epoch, date_only = _parse_when(text)
+    if not date_only:
+        return epoch
+    day = time.localtime(epoch)  # the last second of that day, summer time or not
+    return int(time.mktime((day.tm_year, day.tm_mon, day.tm_mday + 1, 0, 0, 0, 0, 0, -1))) - 1
 
 
 def q_owner(args, named) -> str | None:
@@ -369,7 +424,8 @@ def wait_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
 
 COMMANDS = {"q": Command(q_parser, q_run), "hold": _act("hold"), "release": _act("release"),
             "rm": _act("rm"), "fetchlog": Command(fetchlog_parser, fetchlog_run),
-            "wait": Command(wait_parser, wait_run)}
+            "wait": Command(wait_parser, wait_run),
+            "history": Command(history_parser, history_run)}
 
 
 
@@ -380,3 +436,4 @@ jobsub_release = entry(COMMANDS["release"])
 jobsub_rm = entry(COMMANDS["rm"])
 jobsub_fetchlog = entry(COMMANDS["fetchlog"])
 jobsub_wait = entry(COMMANDS["wait"])
+jobsub_history = entry(COMMANDS["history"])

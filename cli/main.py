@@ -39,7 +39,8 @@ commands:
   check FILE... [--format json] [--strict] [--pool] run every check, write nothing
   submit [JOB OPTIONS] [--dag] file://FILE [ARGS]   compile, then submit (= jobsub_submit)
   q [IDS] [--user U|--all] [--dag ID] [--history] [--json]   jobs, as jobsub_q
-  hold|release|rm IDS|--constraint C|--user U       act on jobs
+  history [IDS] [--qdate-ge D] [--qdate-le D] [-limit N]   finished jobs, as jobsub_history
+  hold|release|rm IDS|USER|-constraint C|-all       act on jobs
   fetchlog ID [--destdir D]                         what a job (or DAG) wrote, as ID.tgz
   wait IDS [--timeout S] [--fetch]                  wait; exit 0 if all succeeded
   status ID [--watch [S]] [--json]                  a DAG's progress per job group
@@ -56,8 +57,8 @@ commands:
 
 jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]    jobsub_lite-compatible single job
 jobsub_submit [JOB OPTIONS] --dag file://DAGFILE     ... or a dagnabbit DAG
-jobsub_q, jobsub_hold, jobsub_release, jobsub_rm, jobsub_fetchlog, jobsub_wait: the same
-as the commands above, under jobsub_lite's names.
+jobsub_submit_dag, jobsub_q, jobsub_history, jobsub_hold, jobsub_release, jobsub_rm,
+jobsub_fetchlog, jobsub_wait: the same as the commands above, under jobsub_lite's names.
 Run `jobsub help compile` for the job options, `jobsub help q` and so on for the rest;
 -q/--quiet, -v/--verbose and --json: `jobsub help output`.
 """

@@ -100,18 +100,23 @@ def _defined(value, kind):
     return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
 
-def fetch(schedd: Schedd, constraint: str, history: bool = False) -> list[Row]:
-    return [to_row(ad, schedd.name) for ad in fetch_ads(schedd, constraint, history)]
+def fetch(schedd: Schedd, constraint: str, history: bool = False,
+          limit: int | None = None) -> list[Row]:
+    return [to_row(ad, schedd.name) for ad in fetch_ads(schedd, constraint, history,
+                                                        limit=limit)]
 
 
 def fetch_ads(schedd: Schedd, constraint: str, history: bool = False,
-              projection: list[str] | None = PROJECTION) -> list:
-    """The job ads (every attribute with `projection=None`), from the queue or history."""
+              projection: list[str] | None = PROJECTION, limit: int | None = None) -> list:
+    """The job ads (every attribute with `projection=None`), from the queue or history;
+    at most `limit` (the history's latest first)."""
     wanted = projection or []
+    count = -1 if limit is None else limit
     if history:
         return list(schedd.call("reading the job history", schedd.schedd.history, constraint,
-                                wanted))
-    return list(schedd.call("querying the queue", schedd.schedd.query, constraint, wanted))
+                                wanted, match=count))
+    return list(schedd.call("querying the queue", schedd.schedd.query, constraint, wanted,
+                            limit=count))
 
 
 def grouped(rows: list[Row]) -> list[Row]:

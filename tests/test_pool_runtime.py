@@ -526,3 +526,32 @@ def test_q_takes_condor_qs_filters_and_output_forms(pool, work, capsys):
         assert code == 1 and "no job matches" in err
     finally:
         run_cli(capsys, "rm", held, idle)
+
+
+def test_history_with_dates_limit_and_forms(pool, work, capsys):
+    import time
+
+    make_executable(work / "a.sh")
+    code, out, err = run_cli(capsys, "submit", "-o", "h", "file://a.sh", "history")
+    job_id = submitted_id(out)
+    assert run_cli(capsys, "wait", job_id, "--timeout", "120")[0] == 0
+    assert run_cli(capsys, "fetchlog", job_id, "--destdir", "got")[0] == 0  # it leaves the queue
+    for _ in range(50):  # history lands just after the job leaves the queue
+        code, out, err = run_cli(capsys, "history", job_id, "--json")
+        if json.loads(out):
+            break
+        time.sleep(0.2)
+    [row] = json.loads(out)
+    assert (row["jobsubjobid"], row["status"]) == (job_id, "C")
+    today = time.strftime("%Y-%m-%d")
+    code, out, err = run_cli(capsys, "history", job_id, "--qdate-ge", today, "--qdate-le", today,
+                             "-af", "ClusterId", "ExitCode")
+    assert (code, out) == (0, f"{job_id.split('.')[0]} 0\n"), err
+    code, out, err = run_cli(capsys, "history", job_id, "--qdate-le", "2001-01-01")
+    assert code == 0 and out.splitlines()[-1].startswith("0 total;"), err
+    code, out, err = run_cli(capsys, "history", "-limit", "1", "--json",
+                             "--schedd", job_id.split("@", 1)[1])
+    assert code == 0 and len(json.loads(out)) == 1, err
+    with pytest.raises(SystemExit) as usage:  # argparse: exit status 2
+        run_cli(capsys, "history", "--qdate-ge", "yesterday")
+    assert usage.value.code == 2 and "is not a date" in capsys.readouterr().err

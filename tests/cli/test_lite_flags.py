@@ -145,3 +145,14 @@ def test_jobsub_submit_dag_is_jobsub_submit_dash_dash_dag(work, capsys):
                                       "jobsub_submit file://a.sh 2\n</serial>\n")
     assert jobsub_submit_dag_main(["-n", "-q", "-o", "out", "file://w.dagnabbit"]) == 0
     assert (work / "out" / "w.dag").read_text().count("\nJOB ") == 2
+
+
+def test_history_dates_are_local_and_inclusive():
+    import argparse
+
+    from jobsub.cli.jobs import _until, _when
+
+    assert _until("2026-03-30") - _when("2026-03-30") == 86399  # the whole day
+    assert _until("2026-03-30 10:00") == _when("2026-03-30 10:00:00")
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a date"):
+        _when("30/03/2026")
