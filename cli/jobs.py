@@ -339,6 +339,15 @@ def fetchlog_parser() -> argparse.ArgumentParser:
                 "schedd; -d and -L outputs put in place.", ids="the job id")
     p.add_argument("--destdir", "--dest-dir", "--unzipdir", dest="destdir", metavar="DIR",
                    help="copy the files into DIR instead of writing ID.tgz")
+    p.add_argument("--archive-format", "--archive_format", choices=("tar", "zip"),
+                   default="tar", help="ID.tgz (default) or ID.zip")
+    p.add_argument("--partial", action="store_true",
+                   help="the logs and submitted files only (no outputs tars, nothing put in "
+                        "place), leaving a finished job unfetched; a running job's are what "
+                        "exists so far in any case")
+    p.add_argument("--condor", action="store_true",
+                   help="accepted: jobsub always fetches from the schedd (jobsub_lite's "
+                        "condor_transfer_data path)")
     pool_arguments(p)
     return p
 
@@ -350,13 +359,14 @@ def fetchlog_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     if len(ids) != 1:
         p.error("give exactly one job id")
     [(schedd, [job])] = place(pool_of(args), ids, history=True).items()
-    return _fetch_one(schedd, job, args.destdir)
+    return _fetch_one(schedd, job, args.destdir, args.archive_format, args.partial)
 
 
-def _fetch_one(schedd, job, destdir: str | None) -> int:
+def _fetch_one(schedd, job, destdir: str | None, archive_format: str = "tar",
+               partial: bool = False) -> int:
     from jobsub.runtime.fetchlog import fetch
 
-    fetched = fetch(schedd, job, str(job), destdir)
+    fetched = fetch(schedd, job, str(job), destdir, archive_format, partial)
     if fetched.note:
         print(f"jobsub fetchlog: {fetched.note}", file=sys.stderr)
     print(f"fetched {len(fetched.files)} file(s) of job {job} into {fetched.where}")

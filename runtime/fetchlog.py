@@ -63,12 +63,19 @@ def _constraint(job: JobId) -> str:
         f"ClusterId == {job.cluster} && ProcId == {job.proc}"
 
 
-def fetch(schedd: Schedd, job: JobId, name: str, destdir: str | None) -> Fetched:
+#: --archive-format: the archive's kind and its file name's ending.
+ARCHIVES = {"tar": ".tgz", "zip": ".zip"}
+
+
+def fetch(schedd: Schedd, job: JobId, name: str, destdir: str | None,
+          archive_format: str = "tar", partial: bool = False) -> Fetched:
     """Fetch `job` (a whole cluster when no proc is given) into `destdir`, else `name`.tgz
-    in the current folder."""
+    (or .zip) in the current folder. `partial`: the logs and submitted files only, neither
+    the outputs tars nor their -d/-L outputs, and a finished job stays unfetched (a later
+    whole fetch still has everything); a running job's are always what exists so far."""
     ads = sorted(_query(schedd, _constraint(job)), key=lambda a: a["ProcId"])
     if not ads:
-        return _from_record(schedd, job, name, destdir)
+        return _from_record(schedd, job, name, destdir, archive_format, partial)
     first = ads[0]
     if first.get("DAGManJobId") is not None and first.get("SUBMIT_Iwd") is None:
         dag = f"{int(first['DAGManJobId'])}.0@{schedd.name}"
@@ -84,15 +91,15 @@ def fetch(schedd: Schedd, job: JobId, name: str, destdir: str | None) -> Fetched
             peek(schedd, job, ads, staging)
         else:
             _copy_unspooled(first, ads, staging)
-        result = _collect(schedd, job, first, staging)
+        result = _collect(schedd, job, first, staging, partial)
         archive = staging / ".archive.tgz"
         _write_archive(archive, staging, result.files)
-        if finished and first.get("SUBMIT_Iwd") is not None:
+        if finished and first.get("SUBMIT_Iwd") is not None and not partial:
             records.save_fetched(schedd.name, job.cluster, archive)
             # Kept here now: the job may leave the queue (see submission.leave_in_queue).
             schedd.call("marking the job fetched", schedd.schedd.edit, _constraint(job),
                         FETCHED_ATTR, "true")
-        result.where = _deliver(archive, staging, result.files, name, destdir)
+        result.where = _deliver(archive, staging, result.files, name, destdir, archive_format)
     return result
 
 
@@ -145,12 +152,16 @@ def _copy_unspooled(first, ads: list, staging: Path) -> None:
             shutil.copyfile(full, staging / full.name)
 
 
-def _collect(schedd: Schedd, job: JobId, first, staging: Path) -> Fetched:
-    """Put outputs in place, add the submitted files; what goes into the archive."""
+def _collect(schedd: Schedd, job: JobId, first, staging: Path, partial: bool = False) -> Fetched:
+    """Put outputs in place, add the submitted files; what goes into the archive.
+    `partial`: outputs tars are left out, and nothing is put in place."""
     placed: list[str] = []
     problems: list[str] = []
     tars = sorted(p for p in staging.iterdir() if OUTPUTS_TAR_JOB.search(p.name))
-    if tars:
+    if partial:
+        for tar in tars:
+            tar.unlink()
+    elif tars:
         where = _destinations(schedd, first)
         for tar in sorted(tars, key=lambda p: tuple(map(int, OUTPUTS_TAR_JOB.search(p.name)
                                                          .groups()))):
@@ -274,7 +285,7 @@ def _write_archive(archive: Path, staging: Path, files: list[str]) -> None:
 
 
 def _deliver(archive: Path, staging: Path, files: list[str], name: str,
-             destdir: str | None) -> str:
+             destdir: str | None, archive_format: str = "tar") -> str:
     if destdir:
         dest = Path(destdir)
         dest.mkdir(parents=True, exist_ok=True)
@@ -282,17 +293,29 @@ def _deliver(archive: Path, staging: Path, files: list[str], name: str,
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(staging / rel, dest / rel)
         return str(dest)
-    target = Path(f"{name}.tgz")
+    target = Path(f"{name}{ARCHIVES[archive_format]}")
     partial = target.with_name(target.name + ".part")
     try:
-        shutil.copyfile(archive, partial)
+        if archive_format == "zip":
+            _write_zip(partial, staging, files)
+        else:
+            shutil.copyfile(archive, partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return str(target)
 
 
-def _from_record(schedd: Schedd, job: JobId, name: str, destdir: str | None) -> Fetched:
+def _write_zip(path: Path, staging: Path, files: list[str]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rel in files:
+            archive.write(staging / rel, arcname=rel)
+
+
+def _from_record(schedd: Schedd, job: JobId, name: str, destdir: str | None,
+                 archive_format: str = "tar", partial: bool = False) -> Fetched:
     """The job has left the queue: serve the copy kept when it was fetched, if any."""
     kept = records.fetched_archive(schedd.name, job.cluster)
     if kept is None:
@@ -313,9 +336,10 @@ def _from_record(schedd: Schedd, job: JobId, name: str, destdir: str | None) -> 
                     (staging / member.name).parent.mkdir(parents=True, exist_ok=True)
                     with open(staging / member.name, "wb") as fh:
                         shutil.copyfileobj(tar.extractfile(member), fh)
-        files = [f for f in files if _plain(f)]
+        files = [f for f in files if _plain(f)
+                 and not (partial and OUTPUTS_TAR_JOB.search(f.rsplit("/", 1)[-1]))]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept.stat().st_mtime))
-        where = _deliver(kept, staging, files, name, destdir)
+        where = _deliver(kept, staging, files, name, destdir, archive_format)
     return Fetched(where, files, note=f"the job has left the queue; these are the files "
                                       f"fetched on {when}")
 

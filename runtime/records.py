@@ -4,8 +4,9 @@
 - `submitting/KEY`: the journal of a submission under way (see submission.py); one whose
   submission never finished is kept until the next attempt, or RECORD_DAYS.
 - `jobs/SCHEDD/CLUSTER/`: the record of a submitted job or DAG: `submitted.tgz`, the text
-  files jobsub wrote for it (DAG, submit files, wrappers, DAGMan config, jobsub.json; not
-  the copied executables or dropbox files, which the user has), `job.json` (when, from
+  files jobsub wrote for it (DAG, submit files, wrappers, DAGMan config, jobsub.json) and
+  the jobs' executables up to EXECUTABLE_BYTES each (fetchlog's archive holds them, as
+  jobsub_lite's did; not -f inputs or dropbox files, which the user has), `job.json` (when, from
   which workflow file and folder), once fetched, `fetched.tgz` (what the last `fetchlog`
   brought back), and once a report read a finished submission, `files/` (its files as the
   spool had them, so later reports need no schedd).
@@ -33,6 +34,8 @@ RECORD_DAYS = 30
 MARKER_DONE = ".complete"
 #: Folders of a compiled folder (at any level) that hold the user's data, not jobsub's text.
 _DATA_FOLDERS = frozenset({"files", "dropbox"})
+#: An executable larger than this (a whole binary) is not kept in the record.
+EXECUTABLE_BYTES = 16 << 20
 
 
 def state_base() -> Path:
@@ -50,18 +53,44 @@ def record_dir(schedd: str, cluster: int) -> Path:
 
 
 def _written_text_files(folder: Path) -> list[str]:
-    """The compiled folder's own files (from its listing), without the user's data."""
+    """The compiled folder's own files (from its listing), without the user's data, and
+    the jobs' executables (named in each jobsub.json, copied into a `files/` folder)."""
     listing = folder / MARKER
     if not listing.is_file():
         return []
+    listed = [rel for rel in listing.read_text().splitlines() if rel]
+    executables = _executables(folder, listed)
     out = []
-    for rel in listing.read_text().splitlines():
+    for rel in listed:
         parts = rel.split("/")
-        if not rel or any(p in _DATA_FOLDERS for p in parts[:-1]):
+        if any(p in _DATA_FOLDERS for p in parts[:-1]) and rel not in executables:
             continue
         if (folder / rel).is_file():
             out.append(rel)
     return sorted(out)
+
+
+def _executables(folder: Path, listed: list[str]) -> set[str]:
+    from jobsub.compiler.emit.nodemap import MAP_FILE
+
+    from .nodemap import parse
+
+    out: set[str] = set()
+    for rel in listed:
+        if rel.rsplit("/", 1)[-1] != MAP_FILE:
+            continue
+        try:
+            found = parse((folder / rel).read_text())
+        except OSError:
+            continue
+        here = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        for dag in found.dags if found else []:
+            for group in dag.groups.values():
+                candidate = f"{here}files/{group.executable}"
+                if group.executable and candidate in listed and \
+                        (folder / candidate).stat().st_size <= EXECUTABLE_BYTES:
+                    out.add(candidate)
+    return out
 
 
 def save(schedd: str, cluster: int, folder: Path, info: dict) -> Path:

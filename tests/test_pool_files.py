@@ -78,3 +78,32 @@ def test_dag_node_gets_its_files(pool_cwd, capsys, monkeypatch):
     _check(work)
     assert {"files.dag", "stage_1.sub", "stage_1.sh", "files.dag.dagman.out"} <= \
         {p.name for p in logs.iterdir()}
+
+
+def test_partial_fetch_in_a_zip_leaves_the_job_for_a_whole_fetch(pool_cwd, capsys,
+                                                                  monkeypatch):
+    import zipfile
+
+    work = pool_cwd / "partial"
+    shutil.copytree(FILES, work)
+    monkeypatch.chdir(work)
+    code, out, err = run_cli(capsys, "submit", "-o", "out", "-e", "RUN=7",
+                             "-e", "GREETING=hello, world", "-f", "input.txt",
+                             "-f", "dropbox://calib.db", "--tar_file_name", "tardir://code",
+                             "--tarball_exclusion_file", "exclude.txt",
+                             "--tar_file_name", "tardir://more", "-d", "OUT", "results",
+                             "-L", "logs/job.log", "file://report.sh", "first", "second arg")
+    assert code == 0, err
+    job_id = submitted_id(out)
+    assert run_cli(capsys, "wait", job_id, "--timeout", "300")[0] == 0
+    code, out, err = run_cli(capsys, "fetchlog", job_id, "--partial", "--archive-format",
+                             "zip", "--condor")
+    assert code == 0, err
+    names = zipfile.ZipFile(work / f"{job_id}.zip").namelist()
+    assert "simple.sub" in names and "files/report.sh" in names
+    assert any(n.endswith(".out") for n in names)
+    assert not any(n.endswith(".outputs.tar") for n in names)
+    assert not (work / "results").exists()  # nothing put in place
+    code, out, err = run_cli(capsys, "fetchlog", job_id, "--destdir", "whole")
+    assert code == 0 and "put the job's outputs in" in out, err
+    _check(work)

@@ -138,7 +138,9 @@ def test_single_job_argv_fetchlog_without_the_client_folder(pool, work, capsys, 
     assert output.read_text().splitlines() == [f"[{a}]" for a in hostile]
     assert sorted(p.name for p in (work / "got" / job_id).iterdir()) == sorted(
         [output.name, output.name.replace(".out", ".err"), "simple.log", "simple.sh",
-         "simple.sub", "jobsub.json"])
+         "simple.sub", "jobsub.json", "files"])
+    # the executable too (from this machine's record: the folder and argv.sh are gone)
+    assert (work / "got" / job_id / "files" / "argv.sh").read_text() == ARGV
 
 
 def test_q_hold_release_rm_across_both_schedds(pool, work, capsys):
