@@ -30,6 +30,7 @@ from .compiling import (
 from .jobs import COMMANDS as JOB_COMMANDS
 from .tools import COMMANDS as TOOL_COMMANDS
 from .voice import QUIET, Voice, voice_of
+from .wrappers import COMMANDS as WRAPPER_COMMANDS
 
 USAGE = """\
 usage: jobsub COMMAND [ARGS]
@@ -51,6 +52,9 @@ commands:
   convert FILE.dagnabbit [-o FILE.yaml]             the equivalent YAML manifest
   fmt FILE.yaml... [--check]                        lay manifests out one way
   graph FILE|ID [-o FILE.dot|.svg|.png]             the DAG (coloured by state once it ran)
+  condor TOOL [ARGS]                                HTCondor's condor_TOOL with the site's
+                                                    pool, schedd and token
+  wrappers install DIR                              condor_q, condor_submit, ... scripts
   help [COMMAND|TOPIC]                              this text, a command's --help, or a
                                                     topic: ids, environment, exit-status,
                                                     output, manifest
@@ -363,6 +367,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     **JOB_COMMANDS,
     **AFTER_COMMANDS,
     **TOOL_COMMANDS,
+    **WRAPPER_COMMANDS,
 }
 
 

@@ -557,3 +557,24 @@ def test_history_with_dates_limit_and_forms(pool, work, capsys):
     with pytest.raises(SystemExit) as usage:  # argparse: exit status 2
         run_cli(capsys, "history", "--qdate-ge", "yesterday")
     assert usage.value.code == 2 and "is not a date" in capsys.readouterr().err
+
+
+def test_condor_wrappers_ask_every_schedd_of_the_site(pool, work, capfd, monkeypatch):
+    from jobsub.cli.main import main
+
+    fake = "#!/bin/sh\necho \"$(basename \"$0\") $* credd=${_condor_CREDD_HOST:-}\"\n"
+    for tool in ("condor_q", "condor_rm", "condor_submit"):
+        make_executable(work / "condor" / tool, fake)
+    monkeypatch.setenv("JOBSUB_CONDOR_BIN", str(work / "condor"))
+    capfd.readouterr()
+
+    def run(*argv: str) -> list[str]:  # the tools write to the file descriptors
+        assert main(list(argv)) == 0
+        return capfd.readouterr().out.splitlines()
+
+    assert sorted(run("condor", "q", "-af", "Owner")) == sorted(
+        f"condor_q -name {s} -af Owner credd=vm" for s in pool.schedds)
+    assert run("condor", "rm", f"12.0@{pool.schedds[1]}", "-forcex") == [
+        f"condor_rm -name {pool.schedds[1]} -forcex 12.0 credd=vm"]
+    [line] = run("condor", "submit", "job.sub")
+    assert line.split()[:2] == ["condor_submit", "-remote"] and line.split()[2] in pool.schedds
