@@ -227,9 +227,26 @@ def add_options(group, options: Iterable[Option], env=os.environ) -> None:
             group.add_argument(*o.flags, dest=o.dest, help=help_text, **kw)
 
 
-def options_help(usage: str, extra: Iterable[Option]) -> str:
-    """Help of a command parsed with the table's own parser, in the same style as the rest."""
+#: The usage lines of the commands the option table's parser reads.
+COMPILE_USAGE = "jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]"
+CHECK_USAGE = "jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]"
+SUBMIT_USAGE = ("jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
+                "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
+                "       jobsub_submit --resume ID")
+
+
+def options_parser(usage: str, extra: Iterable[Option],
+                   positional: tuple[str, str] | None = None) -> argparse.ArgumentParser:
+    """An argparse mirror of a command the option table's parser reads: its help, and
+    what shell completion reads. `positional`: (name, nargs) of its files."""
     p = command_parser(usage.split()[0], "", usage=usage, add_help=False)
+    if positional is not None:
+        p.add_argument(positional[0], nargs=positional[1], help="workflow file(s)")
     add_options(p.add_argument_group("command options"), extra)
     add_options(p.add_argument_group("job options (jobsub_submit)"), OPTIONS)
-    return p.format_help().rstrip("\n")
+    return p
+
+
+def options_help(usage: str, extra: Iterable[Option]) -> str:
+    """Help of a command parsed with the table's own parser, in the same style as the rest."""
+    return options_parser(usage, extra).format_help().rstrip("\n")

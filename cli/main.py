@@ -16,7 +16,7 @@ from jobsub.compiler.base.units import UnitError
 
 from . import args as cli_args
 from .after import COMMANDS as AFTER_COMMANDS
-from .common import UsageError, parse_command, print_diagnostics, run_guarded
+from .common import TableCommand, UsageError, parse_command, print_diagnostics, run_guarded
 from .compiling import (
     cache_dir,
     compile_one,
@@ -27,6 +27,7 @@ from .compiling import (
     site_target,
     submit,
 )
+from .completion import COMMANDS as COMPLETION_COMMANDS
 from .jobs import COMMANDS as JOB_COMMANDS
 from .tools import COMMANDS as TOOL_COMMANDS
 from .voice import QUIET, Voice, voice_of
@@ -55,6 +56,7 @@ commands:
   condor TOOL [ARGS]                                HTCondor's condor_TOOL with the site's
                                                     pool, schedd and token
   wrappers install DIR                              condor_q, condor_submit, ... scripts
+  completion bash|zsh                               shell completion (eval it in ~/.bashrc)
   help [COMMAND|TOPIC]                              this text, a command's --help, or a
                                                     topic: ids, environment, exit-status,
                                                     output, manifest
@@ -85,8 +87,7 @@ def cmd_compile(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.COMPILE_FLAGS, interleaved=True,
                            command="jobsub compile")
     values = dict(parsed.values)
-    if _answered(values, "jobsub compile FILE [-o DIR] [--emit-ir] [JOB OPTIONS]",
-                 cli_args.COMPILE_FLAGS):
+    if _answered(values, cli_args.COMPILE_USAGE, cli_args.COMPILE_FLAGS):
         return 0
     if len(parsed.positionals) != 1:
         print("jobsub compile: give exactly one workflow file", file=sys.stderr)
@@ -130,8 +131,7 @@ def cmd_check(argv: list[str]) -> int:
     parsed = parse_command(argv, cli_args.CHECK_FLAGS, interleaved=True,
                            command="jobsub check")
     values = dict(parsed.values)
-    if _answered(values, "jobsub check FILE... [--format text|json] [--strict] [JOB OPTIONS]",
-                 cli_args.CHECK_FLAGS):
+    if _answered(values, cli_args.CHECK_USAGE, cli_args.CHECK_FLAGS):
         return 0
     fmt = values.pop("format", "text")
     voice = _voice(values, "jobsub check")
@@ -191,9 +191,7 @@ def jobsub_submit(argv: list[str]) -> int:
         raise UsageError
     values = merge(from_env, dict(parsed.values))
     parsed.values = dict(values)  # what the job is made from: the environment's options too
-    if _answered(values, "jobsub_submit [JOB OPTIONS] file://EXE [ARGS...]\n"
-                         "       jobsub_submit [JOB OPTIONS] --dag file://DAGFILE\n"
-                         "       jobsub_submit --resume ID", cli_args.SUBMIT_FLAGS):
+    if _answered(values, cli_args.SUBMIT_USAGE, cli_args.SUBMIT_FLAGS):
         return 0
     if values.pop("support_email", False):
         print(support_line(site_target(values).site))
@@ -360,15 +358,23 @@ def _resume(values: dict, parsed) -> int:
 
 
 
+def _mirror(usage: str, flags, positional=None) -> Callable[[], object]:
+    return lambda: cli_args.options_parser(usage, flags, positional)
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "compile": cmd_compile,
-    "check": cmd_check,
-    "submit": jobsub_submit,
+    "compile": TableCommand(_mirror(cli_args.COMPILE_USAGE, cli_args.COMPILE_FLAGS,
+                                    ("file", None)), cmd_compile),
+    "check": TableCommand(_mirror(cli_args.CHECK_USAGE, cli_args.CHECK_FLAGS,
+                                  ("files", "+")), cmd_check),
+    "submit": TableCommand(_mirror(cli_args.SUBMIT_USAGE, cli_args.SUBMIT_FLAGS),
+                           jobsub_submit),
     **JOB_COMMANDS,
     **AFTER_COMMANDS,
     **TOOL_COMMANDS,
     **WRAPPER_COMMANDS,
 }
+COMMANDS.update(COMPLETION_COMMANDS)
 
 
 
