@@ -15,7 +15,7 @@ from jobsub.results import collector_paused
 from jobsub.runs import cache_dir  # noqa: F401 (the CLI's folder for a submission)
 
 from .common import print_diagnostics
-from .voice import QUIET, Voice
+from .voice import QUIET, Activity, Voice
 
 
 @dataclass
@@ -58,12 +58,12 @@ def credentials(site: Target, obtain: bool | str):
 
 
 def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool | str = False,
-                 tokens_used: list[str] | None = None):
+                 tokens_used: list[str] | None = None, voice: Voice | None = None):
     """IR and planned files of one workflow file (empty list on errors), as the API
-    compiles it."""
+    compiles it; a compile over two seconds shows it is under way (on a terminal)."""
     from jobsub.results import compile_with
 
-    with collector_paused(freeze=True):
+    with collector_paused(freeze=True), Activity(voice or Voice(QUIET), f"compiling {path}"):
         compiled = compile_with(path, values, sink, site=site.site_config,
                                 policy=site.site.policy, condor_version=site.condor_version,
                                 env=os.environ, obtain_tokens=obtain,
@@ -180,7 +180,8 @@ def submit(wf, out_dir: str, settings, site, token: str | None, source: str | No
     pool = pool_for(wf, settings)
     unmatchable = warn_unmatchable(wf, Path(out_dir), pool, source, voice)
     voice.say("Submitting job(s).")
-    done, warning = record_submission(pool, wf, folder, site, token, record)
+    with Activity(voice, f"spooling {folder.path} to a schedd of the site", delay=0.5):
+        done, warning = record_submission(pool, wf, folder, site, token, record)
     voice.detail(f"spooled to schedd {done.schedd}" + (f" with token {token}" if token else ""))
     if done.again:
         voice.say(f"This workflow was already submitted as cluster {done.cluster} by an "

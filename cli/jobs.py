@@ -20,6 +20,7 @@ from jobsub.compiler.base.conventions import current_user
 
 from .args import command_parser
 from .common import Command, entry, group_of, pool_arguments, pool_of
+from .voice import Activity, voice_of_args
 
 
 def _parser(prog: str, description: str,
@@ -403,17 +404,8 @@ def wait_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     if not ids:
         p.error("give the job ids to wait for")
     targets = place(pool_of(args), ids, history=True)
-    tty = sys.stderr.isatty() and not args.json
-
-    def progress(line: str) -> None:
-        if tty:
-            print(f"\r\033[Kwaiting: {line}", end="", file=sys.stderr, flush=True)
-
-    try:
-        result = wait(targets, args.timeout, progress)
-    finally:
-        if tty:
-            print("\r\033[K", end="", file=sys.stderr)
+    with Activity(voice_of_args(args), "waiting", delay=0) as activity:
+        result = wait(targets, args.timeout, lambda line: activity.update(f"waiting: {line}"))
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:

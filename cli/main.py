@@ -99,7 +99,7 @@ def cmd_compile(argv: list[str]) -> int:
     site = site_target(values)
     _say_target(voice, site)
     sink = Sink()
-    wf, files = compile_one(path, values, sink, site)
+    wf, files = compile_one(path, values, sink, site, voice=voice)
     summary = deliver(sink, [path], wf, files, out_dir, emit_ir, voice)
     if summary is None:
         return 1
@@ -149,7 +149,7 @@ def cmd_check(argv: list[str]) -> int:
     pool = None
     for path in paths:
         sink = Sink()
-        wf, files = compile_one(path, values, sink, site)
+        wf, files = compile_one(path, values, sink, site, voice=voice)
         if against_pool and wf is not None and files:
             if pool is None:
                 from jobsub.runtime.pool import Pool, PoolSettings
@@ -249,7 +249,7 @@ def jobsub_submit(argv: list[str]) -> int:
             raise UsageError
         path = url[len("file://"):]
         wf, files = compile_one(path, values, sink, site, obtain=obtain,
-                                 tokens_used=tokens_used)
+                                 tokens_used=tokens_used, voice=voice)
         paths = [path]
     else:
         wf = job_workflow(parsed, cli_args.where, env=os.environ, base_dir=os.getcwd(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,3 +64,52 @@ def voice_of_args(args) -> Voice:
     values = {k: getattr(args, k, None) for k in ("quiet", "verbose", "verbose_flag",
                                                  "debug", "json")}
     return voice_of({k: v for k, v in values.items() if v is not None})
+
+
+class Activity:
+    """A spinner with a line of text on stderr while something long runs (a compile,
+    spooling, wait), shown by rich after `delay` seconds, and only on a terminal to a
+    voice that speaks (not quiet, not JSON). `update` changes the text."""
+
+    def __init__(self, voice: Voice, text: str, delay: float = 2.0, console=None):
+        self.voice, self.text, self.delay, self.console = voice, text, delay, console
+        self._status = None
+        self._timer = None
+        self._lock = threading.Lock()
+        self._done = False
+
+    def _wanted(self) -> bool:
+        if self.voice.level < NORMAL or self.voice.json:
+            return False
+        return self.console is not None or sys.stderr.isatty()
+
+    def __enter__(self) -> Activity:
+        if self._wanted():
+            self._timer = threading.Timer(self.delay, self._start)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _start(self) -> None:
+        from rich.console import Console
+
+        with self._lock:
+            if self._done:
+                return
+            console = self.console or Console(file=sys.stderr)
+            self._status = console.status(self.text)
+            self._status.start()
+
+    def update(self, text: str) -> None:
+        with self._lock:
+            self.text = text
+            if self._status is not None:
+                self._status.update(text)
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._done = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._status is not None:
+                self._status.stop()

@@ -123,3 +123,25 @@ def test_diagnostics_are_coloured_on_a_terminal_only(work, capsys, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     assert main(["compile", "w.dagnabbit"]) == 1
     assert capsys.readouterr().err == plain
+
+
+def test_activity_shows_only_what_runs_long_on_a_terminal_to_a_speaking_voice():
+    import io
+    import time
+
+    from rich.console import Console
+
+    from jobsub.cli.voice import NORMAL, QUIET, Activity, Voice
+
+    def shown(voice, delay, seconds) -> str:
+        screen = io.StringIO()
+        console = Console(file=screen, force_terminal=True, width=60)
+        with Activity(voice, "compiling big.yaml", delay=delay, console=console) as a:
+            time.sleep(seconds)
+            a.update("compiling big.yaml: writing")
+        return screen.getvalue()
+
+    assert "compiling big.yaml" in shown(Voice(NORMAL), 0.05, 0.3)
+    assert shown(Voice(NORMAL), 2.0, 0.05) == ""  # done before it was worth showing
+    assert shown(Voice(QUIET), 0.0, 0.2) == ""
+    assert shown(Voice(NORMAL, json=True), 0.0, 0.2) == ""
