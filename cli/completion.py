@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 
 from .args import command_parser
-from .common import Command
 
 #: jobsub_lite's names, each the jobsub command it is.
 LITE_NAMES = {"jobsub_submit": "submit", "jobsub_submit_dag": "submit", "jobsub_q": "q",
@@ -61,11 +60,6 @@ def completion_parser() -> argparse.ArgumentParser:
     return p
 
 
-def completion_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
-    from .main import COMMANDS
-
-    print(script(args.shell, COMMANDS))
+def completion_run(args: argparse.Namespace, commands: dict) -> int:
+    print(script(args.shell, commands))
     return 0
-
-
-COMMANDS = {"completion": Command(completion_parser, completion_run)}

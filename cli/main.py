@@ -16,7 +16,14 @@ from jobsub.compiler.base.units import UnitError
 
 from . import args as cli_args
 from .after import COMMANDS as AFTER_COMMANDS
-from .common import TableCommand, UsageError, parse_command, print_diagnostics, run_guarded
+from .common import (
+    Command,
+    TableCommand,
+    UsageError,
+    parse_command,
+    print_diagnostics,
+    run_guarded,
+)
 from .compiling import (
     cache_dir,
     compile_one,
@@ -27,7 +34,7 @@ from .compiling import (
     site_target,
     submit,
 )
-from .completion import COMMANDS as COMPLETION_COMMANDS
+from .completion import completion_parser, completion_run
 from .jobs import COMMANDS as JOB_COMMANDS
 from .tools import COMMANDS as TOOL_COMMANDS
 from .voice import QUIET, Voice, voice_of
@@ -374,7 +381,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     **TOOL_COMMANDS,
     **WRAPPER_COMMANDS,
 }
-COMMANDS.update(COMPLETION_COMMANDS)
+COMMANDS["completion"] = Command(completion_parser,
+                                lambda args, _p: completion_run(args, COMMANDS))
 
 
 

@@ -74,7 +74,8 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
     doc = load_fast(text, path)
     if doc is not None:
         return _Builder(doc, path, base_dir, cwd, env, dict(cmdline or {}), sink,
-                        _Pending(path, text, doc), _stack).run(name)
+                        _Pending(path, text, doc), _stack,
+                        "$" in text or "\\" in text).run(name)  # "\x24" is a $ too
     doc = yamlsource.load(text, path)  # raises a located JobsubError on bad YAML
 
     def locate(json_path, key: bool = False) -> Span:
@@ -129,10 +130,14 @@ class _Job:
 
 class _Builder:
     def __init__(self, doc: Any, path: str, base_dir: str, cwd: str, env: Mapping[str, str],
-                 cmdline: dict[str, Any], sink: Sink, locate: Locate, stack: tuple[str, ...]):
+                 cmdline: dict[str, Any], sink: Sink, locate: Locate, stack: tuple[str, ...],
+                 dollars: bool = True):
         self.doc, self.path, self.base_dir, self.cwd = doc, path, base_dir, cwd
         self.env, self.cmdline, self.sink, self.locate = env, cmdline, sink, locate
         self.stack = stack
+        #: whether the document may hold a $VAR (its text has a `$`, or a backslash that a
+        #: double-quoted escape makes one of): else there is nothing to expand
+        self.dollars = dollars
         self.ctx = Context(env)
         self.specs = SpecTable()
         self.nodes: list[Node] = []
@@ -162,7 +167,8 @@ class _Builder:
         data = yamlsource.prune(self.doc, bad) if bad else self.doc
         if data is None or not isinstance(data.get("jobs"), Mapping):
             return None  # nothing sound left to read further
-        data = self._expand(data, ())
+        if self.dollars:
+            data = self._expand(data, ())
         base = merge(defaults(self.env), job_options(self.cmdline))
         defaults_layer = self._layer(data.get("defaults") or {}, ("defaults",))
         for job_name, body in data["jobs"].items():
