@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Sink, format_text
 
@@ -18,6 +19,12 @@ from . import args as cli_args
 
 class UsageError(Exception):
     """Bad command line: exit 2."""
+
+
+def usage_error(command: str, message: str) -> NoReturn:
+    """A bad command line, said as argparse says it (`COMMAND: error: MESSAGE`): exit 2."""
+    print(f"{command}: error: {message}", file=sys.stderr)
+    raise UsageError
 
 
 #: Diagnostics printed as text before the rest are only counted (JSON output has them all).

@@ -23,6 +23,7 @@ from .common import (
     parse_command,
     print_diagnostics,
     run_guarded,
+    usage_error,
 )
 from .compiling import (
     cache_dir,
@@ -97,8 +98,7 @@ def cmd_compile(argv: list[str]) -> int:
     if _answered(values, cli_args.COMPILE_USAGE, cli_args.COMPILE_FLAGS):
         return 0
     if len(parsed.positionals) != 1:
-        print("jobsub compile: give exactly one workflow file", file=sys.stderr)
-        raise UsageError
+        usage_error("jobsub compile", "give exactly one workflow file")
     path = parsed.positionals[0].text
     out_dir = values.pop("out", None) or default_out(path)
     emit_ir = values.pop("emit_ir", False)
@@ -118,12 +118,10 @@ def _voice(values: dict, command: str, emit_ir: bool = False) -> Voice:
     try:
         voice = voice_of(values)
     except ValueError as err:
-        print(f"{command}: {err}", file=sys.stderr)
-        raise UsageError from None
+        usage_error(command, str(err))
     if voice.json and emit_ir:
-        print(f"{command}: --emit-ir prints the IR as JSON already; give one of --json and "
-              "--emit-ir", file=sys.stderr)
-        raise UsageError
+        usage_error(command, "--emit-ir prints the IR as JSON already; give one of --json "
+                    "and --emit-ir")
     return voice
 
 
@@ -149,8 +147,7 @@ def cmd_check(argv: list[str]) -> int:
     _say_target(voice, site)
     paths = [w.text for w in parsed.positionals]
     if not paths:
-        print("jobsub check: give at least one workflow file", file=sys.stderr)
-        raise UsageError
+        usage_error("jobsub check", "give at least one workflow file")
     all_diags: list[Diagnostic] = []
     failed = False
     pool = None
@@ -210,8 +207,7 @@ def jobsub_submit(argv: list[str]) -> int:
         try:
             env_auth_methods(os.environ)
         except UnitError as err:
-            print(f"jobsub_submit: {err}", file=sys.stderr)
-            raise UsageError from None
+            usage_error("jobsub_submit", str(err))
     elif "proxy" in methods:
         print("jobsub_submit: warning: --auth-methods: proxy is not used; jobsub "
               "authenticates with tokens only", file=sys.stderr)
@@ -219,13 +215,9 @@ def jobsub_submit(argv: list[str]) -> int:
     skipped = values.pop("skip_check", None)
     job_info = job_info_scripts(values.pop("job_info", None), os.environ)
     if parsed.executable is None:
-        if values.get("dag"):
-            print("jobsub_submit: --dag needs the DAG file: --dag file://DAGFILE",
-                  file=sys.stderr)
-        else:
-            print("jobsub_submit: no executable given; end the options with file://EXE "
-                  "[ARGS...]", file=sys.stderr)
-        raise UsageError
+        usage_error("jobsub_submit", "--dag needs the DAG file: --dag file://DAGFILE"
+                    if values.get("dag") else
+                    "no executable given; end the options with file://EXE [ARGS...]")
     _split_value(parser, words, parsed, sink)
     _job_arguments(parser, parsed, sink)
     out_dir = values.pop("out", None)
@@ -249,11 +241,9 @@ def jobsub_submit(argv: list[str]) -> int:
     if dag:
         url = parsed.executable.text
         if not url.startswith("file://"):
-            print(f"jobsub_submit: --dag expects file://DAGFILE, not {url!r}", file=sys.stderr)
-            raise UsageError
+            usage_error("jobsub_submit", f"--dag expects file://DAGFILE, not {url!r}")
         if parsed.arguments:
-            print("jobsub_submit: --dag takes no arguments after the DAG file", file=sys.stderr)
-            raise UsageError
+            usage_error("jobsub_submit", "--dag takes no arguments after the DAG file")
         path = url[len("file://"):]
         wf, files = compile_one(path, values, sink, site, obtain=obtain,
                                  tokens_used=tokens_used, voice=voice)
@@ -352,10 +342,9 @@ def _resume(values: dict, parsed) -> int:
 
     if parsed.executable is not None or len(values) > 1 + sum(
             k in values for k in ("collector", "schedd", "site_config")):
-        print("jobsub_submit: --resume takes a job id and the pool options (--collector, "
-              "--schedd, --site-config) only; the DAG is compiled again from its workflow "
-              "file, as it was submitted", file=sys.stderr)
-        raise UsageError
+        usage_error("jobsub_submit", "--resume takes a job id and the pool options "
+                    "(--collector, --schedd, --site-config) only; the DAG is compiled again "
+                    "from its workflow file, as it was submitted")
     argv = [values["resume"]]
     for key, flag in (("collector", "--collector"), ("schedd", "--schedd"),
                       ("site_config", "--site-config")):

@@ -108,3 +108,19 @@ def test_at_most_fifty_diagnostics_are_printed_then_counted(tmp_path, capsys):
     import json
 
     assert len(json.loads(capsys.readouterr().out)) == 70
+
+
+def test_usage_errors_have_one_prefix(capsys, tmp_path, monkeypatch):
+    """COMMAND: error: MESSAGE, as argparse says it, for every command."""
+    from jobsub.cli.main import jobsub_submit_main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["compile"]) == 2
+    assert capsys.readouterr().err == "jobsub compile: error: give exactly one workflow file\n"
+    assert main(["check"]) == 2
+    assert capsys.readouterr().err.startswith("jobsub check: error: ")
+    assert jobsub_submit_main(["-G", "g"]) == 2
+    assert capsys.readouterr().err.startswith("jobsub_submit: error: no executable given")
+    with pytest.raises(SystemExit):
+        main(["q", "--bogus"])
+    assert "jobsub q: error: unrecognized arguments: --bogus" in capsys.readouterr().err
