@@ -365,6 +365,9 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
                                   ("files", "+")), cmd_check),
     "submit": TableCommand(_mirror(cli_args.SUBMIT_USAGE, cli_args.SUBMIT_FLAGS),
                            jobsub_submit),
+    # jobsub_lite's `jobsub submit_dag` (its umbrella command), as jobsub_submit_dag
+    "submit_dag": TableCommand(_mirror(cli_args.SUBMIT_USAGE, cli_args.SUBMIT_FLAGS),
+                               lambda argv: jobsub_submit(["--dag", *argv])),
     **JOB_COMMANDS,
     **AFTER_COMMANDS,
     **TOOL_COMMANDS,

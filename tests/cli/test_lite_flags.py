@@ -145,6 +145,8 @@ def test_jobsub_submit_dag_is_jobsub_submit_dash_dash_dag(work, capsys):
                                       "jobsub_submit file://a.sh 2\n</serial>\n")
     assert jobsub_submit_dag_main(["-n", "-q", "-o", "out", "file://w.dagnabbit"]) == 0
     assert (work / "out" / "w.dag").read_text().count("\nJOB ") == 2
+    assert main(["submit_dag", "-n", "-q", "-o", "out2", "file://w.dagnabbit"]) == 0
+    assert (work / "out2" / "w.dag").read_text().count("\nJOB ") == 2
 
 
 def test_history_dates_are_local_and_inclusive():
