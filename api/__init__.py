@@ -17,17 +17,24 @@ checks, options and output of the `jobsub` command.
 
 from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Span
 
-from .builder import Job, Workflow
-from .results import Compiled, compile
-from .runs import Run, submit
-
 __all__ = ["Compiled", "Diagnostic", "Job", "JobsubError", "Run", "Span", "Workflow",
            "__version__", "compile", "submit"]
 
+#: What each public name is imported from, when first used: every command imports this
+#: package (jobsub.cli is part of it), and a `jobsub check` needs none of the builder.
+_LAZY = {"Job": "builder", "Workflow": "builder", "Compiled": "results",
+         "compile": "results", "Run": "runs", "submit": "runs"}
+
 
 def __getattr__(name: str):
-    """`jobsub.__version__`, read from the installed distribution only when asked (every
-    command imports this package; most never need it)."""
+    """The API's names, imported when first used; `jobsub.__version__`, read from the
+    installed distribution only when asked."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"jobsub.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -36,3 +43,7 @@ def __getattr__(name: str):
         except PackageNotFoundError:  # run from a source tree that is not installed
             return "0+unknown"
     raise AttributeError(f"module 'jobsub' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, "__version__"])

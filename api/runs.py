@@ -125,9 +125,9 @@ def cache_dir() -> str:
     import time
     import uuid
 
-    base = os.environ.get("JOBSUB_SUBMIT_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "jobsub")
+    from jobsub.compiler.base.cache import user_cache
+
+    base = os.environ.get("JOBSUB_SUBMIT_DIR") or user_cache()
     return os.path.join(base, f"js_{time.strftime('%Y_%m_%d_%H%M%S')}_{uuid.uuid4().hex[:12]}")
 
 

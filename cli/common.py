@@ -8,7 +8,7 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -177,6 +177,32 @@ class TableCommand:
 
     def __call__(self, argv: list[str]) -> int:
         return self.main(argv)
+
+
+class Commands(Mapping):
+    """Command name -> command: `own` at once, the rest from their modules of this package
+    (module -> names), imported on first use."""
+
+    def __init__(self, own: dict, elsewhere: dict[str, tuple[str, ...]]):
+        self._own = own
+        self._where = {name: module for module, names in elsewhere.items() for name in names}
+
+    def __getitem__(self, name: str):
+        if name in self._own:
+            return self._own[name]
+        import importlib
+
+        module = importlib.import_module(f"jobsub.cli.{self._where[name]}")
+        return module.COMMANDS[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._own or name in self._where
+
+    def __iter__(self):
+        return iter([*self._own, *self._where])
+
+    def __len__(self) -> int:
+        return len(self._own) + len(self._where)
 
 
 def entry(fn: Callable[[list[str]], int]) -> Callable[..., int]:

@@ -15,9 +15,9 @@ from jobsub.compiler.base.diagnostics import Diagnostic, Sink, format_json
 from jobsub.compiler.base.units import UnitError
 
 from . import args as cli_args
-from .after import COMMANDS as AFTER_COMMANDS
 from .common import (
     Command,
+    Commands,
     TableCommand,
     UsageError,
     parse_command,
@@ -36,10 +36,7 @@ from .compiling import (
     submit,
 )
 from .completion import completion_parser, completion_run
-from .jobs import COMMANDS as JOB_COMMANDS
-from .tools import COMMANDS as TOOL_COMMANDS
 from .voice import QUIET, Voice, voice_of
-from .wrappers import COMMANDS as WRAPPER_COMMANDS
 
 USAGE = """\
 usage: jobsub COMMAND [ARGS]
@@ -358,7 +355,10 @@ def _mirror(usage: str, flags, positional=None) -> Callable[[], object]:
     return lambda: cli_args.options_parser(usage, flags, positional)
 
 
-COMMANDS: dict[str, Callable[[list[str]], int]] = {
+#: Every command: this module's own, then those of the other modules, each imported only
+#: when its command runs (or help and completion list them): a 10-line `jobsub check`
+#: does not pay for q, status or the wrappers.
+COMMANDS = Commands({
     "compile": TableCommand(_mirror(cli_args.COMPILE_USAGE, cli_args.COMPILE_FLAGS,
                                     ("file", None)), cmd_compile),
     "check": TableCommand(_mirror(cli_args.CHECK_USAGE, cli_args.CHECK_FLAGS,
@@ -368,13 +368,12 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     # jobsub_lite's `jobsub submit_dag` (its umbrella command), as jobsub_submit_dag
     "submit_dag": TableCommand(_mirror(cli_args.SUBMIT_USAGE, cli_args.SUBMIT_FLAGS),
                                lambda argv: jobsub_submit(["--dag", *argv])),
-    **JOB_COMMANDS,
-    **AFTER_COMMANDS,
-    **TOOL_COMMANDS,
-    **WRAPPER_COMMANDS,
-}
-COMMANDS["completion"] = Command(completion_parser,
-                                lambda args, _p: completion_run(args, COMMANDS))
+    "completion": Command(completion_parser,
+                          lambda args, _p: completion_run(args, dict(COMMANDS.items()))),
+}, {"jobs": ("q", "hold", "release", "rm", "fetchlog", "wait", "history"),
+    "after": ("status", "analyze", "rescue", "report"),
+    "tools": ("schema", "convert", "fmt", "graph"),
+    "wrappers": ("condor", "wrappers")})
 
 
 

@@ -30,10 +30,15 @@ ARGS_VAR = "JOBSUB_ARGS"
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
+    from jobsub.compiler.base.cache import cache_folder
+
+    folder = cache_folder(f"jinja2-{jinja2.__version__}")
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("jobsub.compiler.emit", "templates"),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined, autoescape=False)
+        undefined=jinja2.StrictUndefined, autoescape=False,
+        # templates compiled once (jinja2 checks each entry against its source)
+        bytecode_cache=jinja2.FileSystemBytecodeCache(folder) if folder else None)
     env.filters["sh"] = _sh
     return env
 

@@ -55,13 +55,12 @@ def find(explicit: str | None, env: Mapping[str, str]) -> str | None:
 
 def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Site:
     """The site configuration in effect; JobsubError with located diagnostics if it is bad."""
-    from jobsub.compiler.frontends import yamlsource
-    from jobsub.schemas import load as load_schema
-
     env = os.environ if env is None else env
     path = find(explicit, env)
     if path is None:
         return Site()
+    from jobsub.compiler.frontends import yamlsource  # only when there is a file to read
+    from jobsub.schemas import load as load_schema
     doc = yamlsource.load(read_source(path, MAX_SITE_BYTES), path)
     if doc is None:
         doc = {}

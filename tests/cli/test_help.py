@@ -124,3 +124,27 @@ def test_usage_errors_have_one_prefix(capsys, tmp_path, monkeypatch):
     with pytest.raises(SystemExit):
         main(["q", "--bogus"])
     assert "jobsub q: error: unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_the_lazy_command_table_names_what_each_module_holds():
+    import importlib
+
+    from jobsub.cli.main import COMMANDS
+
+    for module in ("jobs", "after", "tools", "wrappers"):
+        held = importlib.import_module(f"jobsub.cli.{module}").COMMANDS
+        assert {n for n in COMMANDS if COMMANDS._where.get(n) == module} == set(held), module
+        assert all(COMMANDS[n] is held[n] for n in held)
+
+
+def test_a_short_check_imports_no_other_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", (
+        "import sys; from jobsub.cli.main import main; main(['check', '--help']); "
+        "print(sorted(m for m in sys.modules if m.startswith('jobsub.cli.')))")],
+        capture_output=True, text=True)
+    loaded = done.stdout.splitlines()[-1]
+    for other in ("jobs", "after", "tools", "wrappers"):
+        assert f"jobsub.cli.{other}'" not in loaded, loaded
