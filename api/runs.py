@@ -5,7 +5,7 @@ it, with Python values instead of printed text."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,9 @@ class Run:
     earlier: bool = False
     collector: str | None = None
     site: str | None = None
+    #: what went wrong beside the submission (it was not recorded on this machine: a
+    #: rescue or fetchlog from here has no record to start from)
+    warnings: list[str] = field(default_factory=list)
 
     def _pool(self):
         from jobsub.compiler.site.config import load_site
@@ -114,9 +117,9 @@ def _spool(compiled: Compiled, folder: Path, collector: str | None, schedd: str 
     settings = PoolSettings.resolve(collector, schedd, site=loaded)
     wf = compiled.workflow
     spooled = submission_folder(wf, folder, source)
-    done, _warning = record_submission(pool_for(wf, settings), wf, spooled, loaded,
-                                       token=compiled.token, record=record)
-    return Run(done.job_id, done.again, collector, site)
+    done, warning = record_submission(pool_for(wf, settings), wf, spooled, loaded,
+                                      token=compiled.token, record=record)
+    return Run(done.job_id, done.again, collector, site, [warning] if warning else [])
 
 
 def cache_dir() -> str:

@@ -25,7 +25,7 @@ def test_a_built_workflow_runs_and_comes_back(pool_cwd):
     wf.job("bin/fail.sh", name="broken", after=first)
     line = wf._spans[("jobs", "broken")].line
     run = jobsub.submit(wf.compile(), pool_cwd / "api.jobsub")
-    assert run.job_id.count("@") >= 1 and not run.earlier
+    assert run.job_id.count("@") >= 1 and not run.earlier and run.warnings == []
     shutil.rmtree(pool_cwd / "api.jobsub")  # spooled: the folder is not needed any more
     assert run.wait(timeout=300) is False
     status = run.status()
@@ -58,3 +58,16 @@ def test_a_failed_run_is_rescued_from_python(pool_cwd):
     assert again is not None and again.job_id != run.job_id
     assert again.wait(timeout=300) is True
     assert again.status()["totals"]["done"] == 2
+
+
+def test_a_submission_this_machine_cannot_record_says_so(pool_cwd, monkeypatch):
+    shutil.copytree(EXAMPLES / "bin", pool_cwd / "bin")
+    (pool_cwd / "state" / "jobsub").mkdir(parents=True)
+    (pool_cwd / "state" / "jobsub" / "jobs").write_text("a file where the records go\n")
+    monkeypatch.setenv("XDG_STATE_HOME", str(pool_cwd / "state"))
+    wf = jobsub.Workflow("unrecorded", base_dir=pool_cwd)
+    wf.job("bin/hello.sh", "x", name="hello")
+    run = jobsub.submit(wf.compile(), pool_cwd / "u.jobsub")
+    [warning] = run.warnings
+    assert warning.startswith("could not record the submission"), warning
+    run.wait(timeout=300)

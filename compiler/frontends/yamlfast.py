@@ -6,7 +6,9 @@ loader (libyaml, ported to Rust) and builds the Python objects natively, 15x fas
 two agree on the structure; they differ only on some plain scalars (ruamel reads `0x1F`,
 `1_000`, `1.10` or `2001-12-14` as numbers and dates and keeps the text, ryaml does not)
 and on what they refuse. So ryaml's reading is taken only where it must equal ruamel's:
-the text holds no anchor, alias, tag, directive or character ruamel refuses, no plain word
+the text holds no anchor, alias, tag, directive, character ruamel refuses or the two read
+differently (tabs, a byte-order mark, Unicode line breaks), no deep flow nesting (ryaml is
+quadratic in it), no block header with a comment or document end, no plain word
 ruamel would read as anything but text, a boolean, null or a whole number written the way
 Python writes it, and the document holds no float, no key that is not text and nothing
 deeper than half the nesting limit. Anything else returns None, and the caller reads the
@@ -29,6 +31,14 @@ _NUMBERLIKE = re.compile(r"[\s\[{,:]([-+.0-9<=][^\s\[\]{},]*)")
 #: The characters that start a tag, an anchor, an alias or a directive, which ryaml
 #: handles its own way; found first, then looked at in context (they are rare).
 _MARKS = re.compile(r"[!&*%]")
+#: Characters the two parsers treat differently: tabs (ruamel refuses some libyaml takes),
+#: a byte-order mark, the Unicode line breaks (U+0085, U+2028, U+2029).
+_UNEQUAL = "\t\ufeff\x85\u2028\u2029"
+#: A block scalar's header followed at once by a comment (ruamel refuses `|#c`).
+_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+#: Deletes every ASCII character but the flow brackets (str.translate: C speed).
+_NOT_BRACKETS = {c: None for c in range(128) if chr(c) not in "[]{}"}
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _CANONICAL_INT = re.compile(r"0|-?[1-9][0-9]*")
 _PLAIN_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -42,7 +52,8 @@ def read(text: str) -> Any | None:
         import ryaml
     except ImportError:  # not installed (a Python without its wheel): ruamel reads all
         return None
-    if _refused_by_ruamel(text) or _marked(text):
+    if _refused_by_ruamel(text) or _unequal(text) or _marked(text) \
+            or _flow_depth(text) > _DEEPEST:
         return None
     if any(_read_otherwise(word) for word in _NUMBERLIKE.findall("\n" + text)):
         return None
@@ -60,14 +71,38 @@ def _refused_by_ruamel(text: str) -> bool:
 
 
 def _marked(text: str) -> bool:
-    """Whether the text has a tag, anchor or alias (`!`, `&`, `*` starting a word) or a
-    directive (`%` starting a line). Inside quotes or comments too: ruamel then reads it."""
+    """Whether the text has a tag, anchor or alias (`!`, `&`, `*` starting a word, also
+    after a JSON-like key's colon) or a directive (`%` starting a line). Inside quotes or
+    comments too: ruamel then reads it."""
     for m in _MARKS.finditer(text):
         at = m.start()
         before = text[at - 1] if at else "\n"
-        if before == "\n" or (m.group() != "%" and before in " \t\r[{,"):
+        if before == "\n" or (m.group() != "%" and before in " \t\r[{,:"):
             return True
     return False
+
+
+def _unequal(text: str) -> bool:
+    """Whether the text holds what the two parsers read differently: a character of
+    _UNEQUAL, a block header with a comment, a document-end marker (`...`; after a block
+    scalar the two disagree, and a second one ruamel refuses)."""
+    if any(c in text for c in _UNEQUAL):
+        return True
+    if text.startswith("...") or "\n..." in text:
+        return True
+    return "#" in text and _HEADER_COMMENT.search(text) is not None
+
+
+def _flow_depth(text: str) -> int:
+    """An upper bound of the flow nesting (brackets in quotes and comments count too):
+    ryaml's parser is quadratic in it, so a deep document goes to ruamel's reader, which
+    refuses it at once."""
+    from itertools import accumulate, repeat
+
+    brackets = text.translate(_NOT_BRACKETS)
+    if len(brackets) <= _DEEPEST:
+        return len(brackets)
+    return max(accumulate(map(_STEP.get, brackets, repeat(0))), default=0)
 
 
 @lru_cache(maxsize=4096)

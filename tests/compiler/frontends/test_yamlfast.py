@@ -75,6 +75,11 @@ def test_a_large_plain_manifest_is_read_fast():
     "1: x\n",
     "null: x\n",
     "a: 123456789012345678901234567890\n",
+    # found by a review: the two parsers read these differently, or only libyaml takes them
+    "- a\u2028- b\n", "- a\x85- b\n", "---\n\ufeffa: 1\n", "\ufeff<<: {a: 1}\n",
+    "\ufeff010\n", '{"a":!!binary aGVsbG8=}\n', '{"a":!x 7}\n', "|\n...\n",
+    "a:\t1\n", "a: b\t\n", "a: |#c\n  x\n", "a: 1\n...\n...\n",
+    "jobs:\n  a:\n    arguments:\n      - --in=x\x85      - --out=y\n",
     "a: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]"
     "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
 ])
@@ -138,3 +143,13 @@ def test_the_random_documents_include_ones_read_fast():
 @given(documents())
 def test_random_documents_read_alike_or_not_at_all(text):
     assert agrees(text), text
+
+
+def test_deep_flow_nesting_is_declined_at_once():
+    """ryaml's parser is quadratic in it (100,000 brackets: minutes); ruamel's reader
+    refuses such a document before parsing."""
+    import time
+
+    start = time.perf_counter()
+    assert yamlfast.read("a: " + "[" * 100_000 + "]" * 100_000 + "\n") is None
+    assert time.perf_counter() - start < 1.0
