@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -36,8 +37,8 @@ _ID_AT = re.compile(r"(\d+(?:\.\d+)?)@(\S+)")
 
 def wrapper_script(tool: str) -> str:
     return (f"#!/bin/sh\n{MARK} condor_{tool}: the site's pool, schedd and token added "
-            f"(jobsub help condor)\nexec {sys.executable} -m jobsub.cli condor {tool} "
-            '"$@"\n')
+            f"(jobsub help condor)\nexec {shlex.quote(sys.executable)} -m jobsub.cli condor "
+            f'{tool} "$@"\n')
 
 
 def install(folder: str) -> list[str]:
