@@ -132,7 +132,9 @@ def pool_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def group_of(args, env=os.environ) -> str | None:
-    return args.group or env.get("JOBSUB_GROUP") or env.get("GROUP") or None
+    from jobsub.compiler.options.table import env_group
+
+    return args.group or env_group(env)
 
 
 def pool_of(args):

@@ -45,8 +45,8 @@ def site_target(values: dict) -> Target:
     version = values.pop("condor_version", None)
     parse_version(version)  # a bad version is a usage-time error, before any work
     config = values.pop("site_config", None)
-    pool = values.pop("global_pool", None) or os.environ.get("JOBSUB_GLOBAL_POOL") or None
-    return Target(with_pool(load_site(config), pool, os.environ), version, config, pool)
+    site = with_pool(load_site(config), values.pop("global_pool", None), os.environ)
+    return Target(site, version, config, site.pool)
 
 
 def credentials(site: Target, obtain: bool | str):
@@ -63,7 +63,9 @@ def compile_one(path: str, values: dict, sink: Sink, site: Target, obtain: bool 
     compiles it; a compile over two seconds shows it is under way (on a terminal)."""
     from jobsub.results import compile_with
 
-    with collector_paused(freeze=True), Activity(voice or Voice(QUIET), f"compiling {path}"):
+    # no spinner while htgettoken may be asking the user to log in (obtain)
+    shown = voice if voice is not None and not obtain else Voice(QUIET)
+    with collector_paused(freeze=True), Activity(shown, f"compiling {path}"):
         compiled = compile_with(path, values, sink, site=site.site_config,
                                 policy=site.site.policy, condor_version=site.condor_version,
                                 env=os.environ, obtain_tokens=obtain,

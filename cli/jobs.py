@@ -19,7 +19,7 @@ import sys
 from jobsub.compiler.base.conventions import current_user
 
 from .args import command_parser
-from .common import Command, entry, group_of, pool_arguments, pool_of
+from .common import Command, entry, pool_arguments, pool_of
 from .voice import Activity, voice_of_args
 
 
@@ -135,7 +135,8 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
 
     def ask(item):
         schedd, wanted = item
-        constraint = queue.constraint_for(wanted, user, group_of(args), dag, args.constraint,
+        # the group constraint comes from an explicit -G only (jobsub_lite took $GROUP too)
+        constraint = queue.constraint_for(wanted, user, args.group, dag, args.constraint,
                                           args.states or ())
         limit = getattr(args, "limit", None)
         if raw:  # (schedd name, ad): what comes back from a fan-out child is pickled

@@ -66,14 +66,19 @@ def extra_words(env: Mapping[str, str]) -> list[tuple[str, str, str]]:
             for item in env_list(env, var)]
 
 
-def run_job_info(scripts: list[str], job_id: str, argv: list[str]) -> list[str]:
+def run_job_info(scripts: list[str], job_id: str, argv: list[str],
+                 keep_stdout: bool = True) -> list[str]:
     """Run each script as SCRIPT JOBID COMMAND-LINE (jobsub_lite's --job-info); the
-    problems, as warning lines."""
+    problems, as warning lines. `keep_stdout` False: what they print goes to stderr (stdout
+    holds a JSON document)."""
+    import sys
+
     problems = []
     command_line = shlex.join(argv)
     for script in scripts:
         try:
             done = subprocess.run([script, job_id, command_line], stdin=subprocess.DEVNULL,
+                                  stdout=None if keep_stdout else sys.stderr.fileno(),
                                   timeout=300, check=False)
         except (OSError, subprocess.TimeoutExpired) as err:
             problems.append(f"--job-info {script}: {err}")

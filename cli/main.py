@@ -190,15 +190,17 @@ def jobsub_submit(argv: list[str]) -> int:
     if sink.errors:
         print_diagnostics(sink.sorted(), [])
         raise UsageError
-    values = merge(from_env, dict(parsed.values))
+    parsed_values = dict(parsed.values)
+    values = merge(from_env, parsed_values)
     parsed.values = dict(values)  # what the job is made from: the environment's options too
     if _answered(values, cli_args.SUBMIT_USAGE, cli_args.SUBMIT_FLAGS):
         return 0
     if values.pop("support_email", False):
         print(support_line(site_target(values).site))
         return 0
-    if "resume" in values:
-        return _resume(values, parsed)
+    if "resume" in values:  # the command line's own options: the environment's are for jobs
+        return _resume({k: v for k, v in parsed_values.items() if k not in ("version", "help")},
+                       parsed)
     methods = values.pop("auth_methods", None)
     if methods is None:
         try:
@@ -268,7 +270,8 @@ def jobsub_submit(argv: list[str]) -> int:
     return submit(wf, out_dir, settings, site.site, tokens_used[0] if tokens_used else None,
                   source=paths[0] if paths else None, scratch=scratch, voice=voice,
                   record={"compile": compiled_with} if dag else None, summary=summary,
-                  after=lambda job_id: run_job_info(job_info, job_id, ["jobsub_submit", *argv]))
+                  after=lambda job_id: run_job_info(job_info, job_id, ["jobsub_submit", *argv],
+                                                    keep_stdout=not voice.json))
 
 
 def _environment_options(parser, sink: Sink) -> dict:
@@ -333,20 +336,30 @@ def _split_value(parser, words, parsed, sink: Sink) -> None:
         raise UsageError
 
 
+#: What `jobsub_submit --resume ID` passes on to `jobsub rescue ID` (flag: value or None).
+_RESUME_PASSES = {"collector": "--collector", "schedd": "--schedd",
+                  "site_config": "--site-config", "global_pool": "--global-pool",
+                  "verbose": "--verbose", "verbose_flag": "-v", "debug": "--debug",
+                  "json": "--json"}
+
+
 def _resume(values: dict, parsed) -> int:
-    """`jobsub_submit --resume ID`: `jobsub rescue ID`, with the pool options given."""
+    """`jobsub_submit --resume ID`: `jobsub rescue ID`, with the pool and output options
+    given."""
     from .after import rescue_main
 
-    if parsed.executable is not None or len(values) > 1 + sum(
-            k in values for k in ("collector", "schedd", "site_config")):
+    extra = set(values) - {"resume", *_RESUME_PASSES}
+    if parsed.executable is not None or extra:
         usage_error("jobsub_submit", "--resume takes a job id and the pool options "
-                    "(--collector, --schedd, --site-config) only; the DAG is compiled again "
-                    "from its workflow file, as it was submitted")
+                    "(--collector, --schedd, --site-config, --global-pool) and -v/--json only; "
+                    "the DAG is compiled again from its workflow file, as it was submitted")
     argv = [values["resume"]]
-    for key, flag in (("collector", "--collector"), ("schedd", "--schedd"),
-                      ("site_config", "--site-config")):
-        if key in values:
-            argv += [flag, values[key]]
+    for key, flag in _RESUME_PASSES.items():
+        value = values.get(key)
+        if value is True:
+            argv.append(flag)
+        elif value not in (None, False):
+            argv += [flag, str(value)]
     return rescue_main(argv)
 
 

@@ -28,6 +28,12 @@ Environment variables jobsub reads
   JOBSUB_DEBUG=1       show the traceback of an internal error
   NO_COLOR             no colour, even on a terminal
 
+  JOBSUB_EXTRA_ENVIRONMENT, JOBSUB_EXTRA_LINES, JOBSUB_EXTRA_JOB_INFO: comma-separated
+                       -e, -l and --job-info items before the command line's (a value
+                       cannot hold a comma there: give it with -e instead)
+  JOBSUB_GLOBAL_POOL, JOBSUB_POOL_MAP, JOBSUB_AUTH_METHODS, JOBSUB_MANAGED_TOKEN: as
+                       --global-pool, its pools, --auth-methods, --managed-token
+
 $VAR in a manifest is expanded from the environment when it is compiled.""",
     "exit-status": """\
 Exit status

@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.options.table import env_group
 
 from .args import command_parser
 from .common import Command
@@ -142,7 +143,7 @@ def environment(values: dict, site, pool_settings, env) -> dict:
     if pool_settings.collector:
         out["_condor_COLLECTOR_HOST"] = pool_settings.collector
     policy = site.policy.tokens
-    group = values.get("group") or env.get("JOBSUB_GROUP") or env.get("GROUP")
+    group = values.get("group") or env_group(env)
     if policy is not None and group:
         from jobsub.runtime import tokens
 
@@ -169,7 +170,7 @@ def run(tool: str, argv: list[str], env=None) -> int:
     values, rest = split_jobsub_options(argv)
     site = with_pool(load_site(values.get("site_config"), env), values.get("global_pool"), env)
     settings = PoolSettings.resolve(values.get("collector"), None, env, site)
-    group = values.get("group") or env.get("JOBSUB_GROUP") or env.get("GROUP")
+    group = values.get("group") or env_group(env)
     pool = Pool(settings, group)
     lines = commands(tool, rest, pool, env)
     child_env = environment(values, site, settings, env)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from jobsub.compiler.base.diagnostics import JobsubError
 
-from .jobids import JobId, any_of, quote
+from .jobids import JobId, any_of, owners
 from .jobstatus import FINISHED, HELD, REMOVED, WORD
 from .pool import Schedd
 
@@ -45,7 +45,7 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
     if constraint:
         parts.append(f"({constraint})")
     if users:
-        parts.append("(" + " || ".join(f"Owner == {quote(u)}" for u in users) + ")")
+        parts.append(owners(users))
     if not parts:
         raise JobsubError(f"jobsub {verb}: name the jobs (ids, --constraint or --user)")
     ads = schedd.call("querying the queue", schedd.schedd.query, " && ".join(parts),
@@ -81,17 +81,24 @@ def act(schedd: Schedd, verb: str, ids: list[JobId], constraint: str | None = No
         # (reason, code): the bindings drop a reason given as a plain string
         result = schedd.call(f"{verb} of {len(targets)} job(s)", schedd.schedd.act, action,
                              targets, (reason or f"by jobsub {verb}", subcode))
-        succeeded = int(result.get("TotalSuccess", 0))
-        denied = int(result.get("TotalPermissionDenied", 0))
-        if denied:
-            problems.append(f"not allowed to {verb} {denied} job(s) on schedd {schedd.name}")
-        if succeeded == len(targets):
-            messages += [f"Job {t} {done}" for t in targets]
-        elif not denied:
-            problems.append(f"schedd {schedd.name} acted on {succeeded} of {len(targets)} jobs")
+        _said(result, targets, verb, done, schedd, messages, problems)
     if forced:
-        schedd.call(f"rm -forcex of {len(forced)} job(s)", schedd.schedd.act,
-                    schedd.htcondor.JobAction.RemoveX, forced,
-                    (reason or "by jobsub rm -forcex", None))
-        messages += [f"Job {t} removed from the queue (forced)" for t in forced]
+        result = schedd.call(f"rm -forcex of {len(forced)} job(s)", schedd.schedd.act,
+                             schedd.htcondor.JobAction.RemoveX, forced,
+                             (reason or "by jobsub rm -forcex", None))
+        _said(result, forced, "rm -forcex", "removed from the queue (forced)", schedd,
+              messages, problems)
     return Outcome(messages, problems)
+
+
+def _said(result, targets: list[str], verb: str, done: str, schedd: Schedd,
+          messages: list[str], problems: list[str]) -> None:
+    """What the schedd's answer to an action says: each job's line, or the problem."""
+    succeeded = int(result.get("TotalSuccess", 0))
+    denied = int(result.get("TotalPermissionDenied", 0))
+    if denied:
+        problems.append(f"not allowed to {verb} {denied} job(s) on schedd {schedd.name}")
+    if succeeded == len(targets):
+        messages += [f"Job {t} {done}" for t in targets]
+    elif not denied:
+        problems.append(f"schedd {schedd.name} acted on {succeeded} of {len(targets)} jobs")

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 
 #: One printf conversion of a -format string (condor_q's own %T: a duration).
-_CONVERSION = re.compile(r"%([-+ #0]*\d*(?:\.\d+)?)([sdiouxXeEfgGcT%])")
+_CONVERSION = re.compile(r"%([-+ #0]*\d*(?:\.\d+)?)[hlLqjzt]*([sdiouxXeEfgGcT%])")
 
 
 def evaluate(expr: str, ad):
@@ -51,17 +51,21 @@ def printf(ads: Iterable, pairs: list[tuple[str, str]]) -> str:
 
 def format_value(fmt: str, value) -> str:
     """`fmt` % value with C's meaning of each conversion (%d of a float truncates, %s of a
-    bool is true/false, %T is seconds as D+HH:MM:SS)."""
+    bool is true/false, %T is seconds as D+HH:MM:SS; length modifiers such as %ld are
+    read past); a value a conversion cannot show (inf as %d) is shown as text."""
     def one(m: re.Match) -> str:
         flags, kind = m.group(1), m.group(2)
         if kind == "%":
             return "%"
-        if kind == "T":
-            return f"%{flags}s" % duration(_number(value))
-        if kind in "diouxXc":
-            return f"%{flags}{'d' if kind in 'iu' else kind}" % int(_number(value))
-        if kind in "eEfgG":
-            return f"%{flags}{kind}" % float(_number(value))
+        try:
+            if kind == "T":
+                return f"%{flags}s" % duration(_number(value))
+            if kind in "diouxXc":
+                return f"%{flags}{'d' if kind in 'iu' else kind}" % int(_number(value))
+            if kind in "eEfgG":
+                return f"%{flags}{kind}" % float(_number(value))
+        except (OverflowError, ValueError):  # inf or nan as a whole number, %c of -1
+            pass
         return f"%{flags}s" % _shown(value)
     return _CONVERSION.sub(one, fmt)
 

@@ -339,7 +339,11 @@ def _from_record(schedd: Schedd, job: JobId, name: str, destdir: str | None,
         files = [f for f in files if _plain(f)
                  and not (partial and OUTPUTS_TAR_JOB.search(f.rsplit("/", 1)[-1]))]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept.stat().st_mtime))
-        where = _deliver(kept, staging, files, name, destdir, archive_format)
+        archive = kept
+        if partial:  # the kept archive holds more: an archive of what was chosen
+            archive = staging / ".archive.tgz"
+            _write_archive(archive, staging, files)
+        where = _deliver(archive, staging, files, name, destdir, archive_format)
     return Fetched(where, files, note=f"the job has left the queue; these are the files "
                                       f"fetched on {when}")
 

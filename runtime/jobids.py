@@ -30,6 +30,11 @@ class JobId:
         return f"(ClusterId == {self.cluster} && ProcId == {self.proc})"
 
 
+def owners(users: list[str]) -> str:
+    """The constraint for the jobs of any of `users`."""
+    return "(" + " || ".join(f"Owner == {quote(u)}" for u in users) + ")"
+
+
 def looks_like_id(word: str) -> bool:
     """Whether a command-line word is job ids (a user name is not: it starts with a
     letter); a word that is neither is reported by parse_ids."""

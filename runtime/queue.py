@@ -8,8 +8,8 @@ import time
 from dataclasses import asdict, dataclass
 
 from .adforms import duration
-from .jobids import JobId, any_of, quote
-from .jobstatus import LETTER, WORD
+from .jobids import JobId, any_of, owners, quote
+from .jobstatus import HELD, IDLE, LETTER, RUNNING, WORD
 from .pool import Schedd
 
 STATUS_NAME = {LETTER[status]: word for status, word in WORD.items()}
@@ -43,7 +43,7 @@ class Row:
 
 
 #: condor_q's state filters (-hold, -run, -idle).
-STATES = {"idle": 1, "running": 2, "held": 5}
+STATES = {"idle": IDLE, "running": RUNNING, "held": HELD}
 
 
 def constraint_for(ids: list[JobId], user: str | list[str] | None, group: str | None,
@@ -58,7 +58,7 @@ def constraint_for(ids: list[JobId], user: str | list[str] | None, group: str | 
         parts.append(f"(ClusterId == {dag.cluster} || DAGManJobId == {dag.cluster})")
     users = [user] if isinstance(user, str) else list(user or [])
     if users:
-        parts.append("(" + " || ".join(f"Owner == {quote(u)}" for u in users) + ")")
+        parts.append(owners(users))
     if group:
         parts.append(f"(Jobsub_Group == {quote(group)} || AcctGroup == {quote('group_' + group)}"
                      f" || AcctGroup == {quote(group)})")

@@ -75,7 +75,8 @@ def _executables(folder: Path, listed: list[str]) -> set[str]:
 
     from .nodemap import parse
 
-    out: set[str] = set()
+    present = set(listed)
+    named: set[str] = set()
     for rel in listed:
         if rel.rsplit("/", 1)[-1] != MAP_FILE:
             continue
@@ -84,12 +85,15 @@ def _executables(folder: Path, listed: list[str]) -> set[str]:
         except OSError:
             continue
         here = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
-        for dag in found.dags if found else []:
-            for group in dag.groups.values():
-                candidate = f"{here}files/{group.executable}"
-                if group.executable and candidate in listed and \
-                        (folder / candidate).stat().st_size <= EXECUTABLE_BYTES:
-                    out.add(candidate)
+        named.update(f"{here}files/{group.executable}" for dag in (found.dags if found else [])
+                     for group in dag.groups.values() if group.executable)
+    out = set()
+    for candidate in named & present:  # each file looked at once, however many groups
+        try:
+            if (folder / candidate).stat().st_size <= EXECUTABLE_BYTES:
+                out.add(candidate)
+        except OSError:
+            continue
     return out
 
 

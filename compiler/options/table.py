@@ -404,10 +404,15 @@ def defaults(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Values every job has unless something sets them; with `env`, also those taken from
     the submitting environment as jobsub_lite does ($JOBSUB_GROUP, then $GROUP, for -G)."""
     out = {o.dest: o.default for o in OPTIONS if o.default is not None and o.scope is Scope.JOB}
-    group = (env or {}).get("JOBSUB_GROUP") or (env or {}).get("GROUP")
+    group = env_group(env or {})
     if group:
         out["group"] = group
     return out
+
+
+def env_group(env: Mapping[str, str]) -> str | None:
+    """The group when -G is not given: $JOBSUB_GROUP, then $GROUP (jobsub_lite's order)."""
+    return env.get("JOBSUB_GROUP") or env.get("GROUP") or None
 
 
 _REPEATABLE = frozenset(o.dest for o in OPTIONS if o.repeatable)

@@ -88,8 +88,9 @@ def load_site(explicit: str | None = None, env: Mapping[str, str] | None = None)
 
 def with_pool(site: Site, name: str | None, env: Mapping[str, str]) -> Site:
     """The site with the pool `--global-pool NAME` (default $JOBSUB_GLOBAL_POOL) chose: its
-    collector, and its site for --onsite. Pools are the site file's `pools:` and
-    jobsub_lite's $JOBSUB_POOL_MAP (JSON: {"NAME": {"collector": ..., "onsite": ...}})."""
+    collector, its site for --onsite, its schedd (if it names one) and its schedd
+    constraint (else the site's). Pools are the site file's `pools:` and jobsub_lite's
+    $JOBSUB_POOL_MAP (JSON: {"NAME": {"collector": ..., "onsite": ...}})."""
     import dataclasses
     import json
 
@@ -122,8 +123,12 @@ def with_pool(site: Site, name: str | None, env: Mapping[str, str]) -> Site:
     policy = site.policy
     if pool.get("onsite"):
         policy = dataclasses.replace(policy, onsite_site=str(pool["onsite"]))
+    # the pool's own schedd (none: chosen among its schedds); the site's constraint on
+    # which schedds serve it, unless the pool has its own (jobsub_lite kept its constraint)
     return dataclasses.replace(site, collector=str(pool["collector"]), policy=policy,
-                               pool=name)
+                               pool=name, schedd=pool.get("schedd"),
+                               schedd_constraint=pool.get("schedd_constraint",
+                                                          site.schedd_constraint))
 
 
 #: Site settings that are format strings, and the fields each may use.

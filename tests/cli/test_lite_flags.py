@@ -158,3 +158,18 @@ def test_history_dates_are_local_and_inclusive():
     assert _until("2026-03-30 10:00") == _when("2026-03-30 10:00:00")
     with pytest.raises(argparse.ArgumentTypeError, match="is not a date"):
         _when("30/03/2026")
+
+
+def test_resume_passes_its_options_on_and_ignores_the_jobs_environment(work, capsys,
+                                                                      monkeypatch):
+    from jobsub.cli import after
+
+    got = []
+    monkeypatch.setattr(after, "rescue_main", lambda argv: got.append(argv) or 0)
+    monkeypatch.setenv("JOBSUB_EXTRA_ENVIRONMENT", "FOO=1")
+    assert submit(capsys, "--resume", "12.0@s", "-v", "--json", "--global-pool", "other",
+                  "--collector", "cm:9618")[0] == 0
+    assert got == [["12.0@s", "--collector", "cm:9618", "--global-pool", "other", "-v",
+                    "--json"]]
+    code, _, err = submit(capsys, "--resume", "12.0@s", "--memory", "2GB")
+    assert code == 2 and "--resume takes a job id" in err

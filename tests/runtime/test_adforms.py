@@ -27,7 +27,8 @@ def test_format_is_printf_per_job_and_skips_undefined():
 @pytest.mark.parametrize("fmt, value, text", [
     ("%d", 3.9, "3"), ("%3d|", 7, "  7|"), ("%s", True, "true"), ("%T", 3725, "0+01:02:05"),
     ("%x", 255, "ff"), ("%.2f%%", 0.5, "0.50%"), (" %s ", "R", " R "),
-    ("%d", "12", "12"), ("%d", "x", "0"),
+    ("%d", "12", "12"), ("%d", "x", "0"), ("%ld", 7, "7"), ("%lf", 1.5, "1.500000"),
+    ("%d", float("inf"), "inf"), ("%d", float("nan"), "nan"), ("%c", -1, "-1"),
 ])
 def test_conversions_mean_what_they_mean_in_c(fmt, value, text):
     assert format_value(fmt, value) == text

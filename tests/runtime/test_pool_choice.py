@@ -94,3 +94,16 @@ def test_the_collector_global_pool_chose_beats_the_environments():
     assert PoolSettings.resolve(env=env, site=chosen).collector == "cm.other.example"
     assert PoolSettings.resolve("cm.cli.example", env=env, site=chosen).collector == \
         "cm.cli.example"
+
+
+def test_global_pool_takes_its_own_schedd_and_keeps_the_sites_constraint():
+    from jobsub.compiler.site.config import Site, with_pool
+    from jobsub.runtime.pool import PoolSettings
+
+    site = Site(collector="cm.main", schedd="main-schedd", schedd_constraint="IsMain",
+                pools={"other": {"collector": "cm.other"},
+                       "own": {"collector": "cm.own", "schedd": "s1", "schedd_constraint": "X"}})
+    other = PoolSettings.resolve(env={}, site=with_pool(site, "other", {}))
+    assert (other.collector, other.schedd, other.constraint) == ("cm.other", None, "IsMain")
+    own = PoolSettings.resolve(env={}, site=with_pool(site, "own", {}))
+    assert (own.collector, own.schedd, own.constraint) == ("cm.own", "s1", "X")

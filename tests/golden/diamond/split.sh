@@ -12,7 +12,7 @@ JOBSUBJOBSECTION=${JOBSUBJOBSECTION:-$PROCESS}
 export CLUSTER PROCESS JOBSUBJOBSECTION
 
 # JOBSUBJOBID (1234.0@schedd) from the job ad's GlobalJobId (schedd#1234.0#time); in a DAG,
-# JOBSUBPARENTJOBID is the DAGMan job's (the id jobsub submit printed).
+# JOBSUBPARENTJOBID is the id of the DAGMan job that submitted it (of a sub-DAG's own).
 if [ -r "${_CONDOR_JOB_AD:-}" ]; then
     gid=$(sed -n 's/^GlobalJobId = "\(.*\)"$/\1/p' "$_CONDOR_JOB_AD")
     schedd=${gid%%#*}
