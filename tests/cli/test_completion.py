@@ -85,3 +85,15 @@ def test_completion_usage(capsys):
     with pytest.raises(SystemExit) as usage:
         main(["completion", "fish"])
     assert usage.value.code == 2
+
+
+def test_every_installed_jobsub_lite_name_completes():
+    import re
+    from pathlib import Path
+
+    from jobsub.cli.completion import LITE_NAMES
+
+    text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
+    section = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+    scripts = re.findall(r"^(\w+) = ", section, re.M)  # (tomllib is Python 3.11+)
+    assert {name for name in scripts if name != "jobsub"} == set(LITE_NAMES)
