@@ -189,40 +189,31 @@ class Workflow:
                 **options: Any) -> Compiled:
         """Compile as `jobsub compile` would compile `to_manifest()`; `options` apply to
         every job, as on the command line; tokens as jobsub.compile finds them."""
-        from jobsub.compiler.base.diagnostics import JobsubError, Sink
+        from jobsub.compiler.base.diagnostics import Sink
         from jobsub.compiler.pipeline import build, from_data
-        from jobsub.compiler.site.config import load_site
 
-        from .results import (
-            _lines,
-            collector_paused,
-            command_line_options,
-            token_files,
-            token_source,
-        )
+        from .results import _lines, command_line_options, compiling, token_files
 
         env = dict(os.environ if env is None else env)
         sink = Sink()
-        wf, files, tokens = None, [], None
         for name, at in self._doc.get("\0duplicates", []):
             sink.error(f"job {name!r} is added twice", at,
                        "give one of them another name= (a sweep is one job: matrix=)")
-        try:
+
+        def front(policy, tokens):
             read = Sink()  # the options' own errors stop compiling; duplicates do not
             cmdline = command_line_options(options, env, read)
             for d in read.diagnostics:
                 sink.add(d)
-            policy = load_site(site).policy
-            tokens = token_source(policy, env, obtain_tokens)
-            with collector_paused():
-                if not read.errors:
-                    wf = from_data(self.to_manifest(), self._file,
-                                   base_dir=str(self.base_dir), env=env, cmdline=cmdline,
-                                   sink=sink, locate=self._locate)
-                if wf is not None and not sink.errors:
-                    files = build(wf, sink, policy, condor_version, tokens)
-        except JobsubError as err:
-            sink.absorb(err)
+            if read.errors:
+                return None, []
+            wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
+                           env=env, cmdline=cmdline, sink=sink, locate=self._locate)
+            files = build(wf, sink, policy, condor_version, tokens) \
+                if wf is not None and not sink.errors else []
+            return wf, files
+        wf, files, tokens = compiling(front, sink, site=site, policy=None, env=env,
+                                      obtain_tokens=obtain_tokens)
         return Compiled(wf, sink.sorted(), [] if sink.errors else files,
                         _lines(sink.diagnostics), token_files(tokens))
 

@@ -124,26 +124,40 @@ def compile_with(source: str | os.PathLike, cmdline: Mapping[str, Any], sink: Si
     site's, when the caller has loaded the site file already; `global_pool`: the pool of
     the site's (or $JOBSUB_POOL_MAP's) that --global-pool named."""
     from jobsub.compiler.pipeline import compile_path
-    from jobsub.compiler.site.config import load_site, with_pool
 
     path = os.fspath(source)
     env = dict(os.environ if env is None else env)
-    tokens = None
-    try:
-        policy = policy or with_pool(load_site(site), global_pool, env).policy
-        tokens = token_source(policy, env, obtain_tokens)
-        with collector_paused():
-            wf, files = (None, []) if sink.errors else compile_path(
-                path, env=env, cwd=os.getcwd(), cmdline=cmdline, sink=sink, policy=policy,
-                condor_version=condor_version, text=text, tokens=tokens)
-    except JobsubError as err:
-        sink.absorb(err)
-        wf, files = None, []
+
+    def front(policy, tokens):
+        return (None, []) if sink.errors else compile_path(
+            path, env=env, cwd=os.getcwd(), cmdline=cmdline, sink=sink, policy=policy,
+            condor_version=condor_version, text=text, tokens=tokens)
+    wf, files, tokens = compiling(front, sink, site=site, policy=policy, env=env,
+                                  obtain_tokens=obtain_tokens, global_pool=global_pool)
     sources = {path: text.splitlines()} if text is not None else _lines(sink.diagnostics)
     recorded = None if text is not None or sink.errors else \
         compile_record(cmdline, condor_version, site, global_pool)
     return Compiled(wf, sink.sorted(), [] if sink.errors else files, sources,
                     token_files(tokens), recorded)
+
+
+def compiling(front, sink: Sink, *, site: str | None, policy, env: Mapping[str, str],
+              obtain_tokens: bool | str, global_pool: str | None = None):
+    """What every compile does around its front end `front(policy, tokens) -> (IR, files)`:
+    the site's policy (unless given), the token source, the collector paused, a JobsubError
+    turned into diagnostics. (IR or None, files, the token source)."""
+    from jobsub.compiler.site.config import load_site, with_pool
+
+    tokens = None
+    try:
+        policy = policy or with_pool(load_site(site), global_pool, env).policy
+        tokens = token_source(policy, env, obtain_tokens)
+        with collector_paused():
+            wf, files = front(policy, tokens)
+    except JobsubError as err:
+        sink.absorb(err)
+        wf, files = None, []
+    return wf, files, tokens
 
 
 def token_source(policy, env: Mapping[str, str], obtain: bool | str):
