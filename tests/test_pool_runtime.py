@@ -578,3 +578,37 @@ def test_condor_wrappers_ask_every_schedd_of_the_site(pool, work, capfd, monkeyp
         f"condor_rm -name {pool.schedds[1]} -forcex 12.0 credd=vm"]
     [line] = run("condor", "submit", "job.sub")
     assert line.split()[:2] == ["condor_submit", "-remote"] and line.split()[2] in pool.schedds
+
+
+def test_100000_copies_materialize_as_they_run(pool, work, capsys):
+    """The schedd holds at most MATERIALIZED_IDLE of them idle, not 100,000 ads; q answers."""
+    import time
+
+    from jobsub.compiler.base.limits import MATERIALIZED_IDLE
+
+    make_executable(work / "sleep.sh", SLEEP)
+    code, out, err = run_cli(capsys, "submit", "-N", "100000", "-o", "many",
+                             "file://sleep.sh", "600")
+    assert code == 0, err
+    dag = submitted_id(out)
+    schedd = schedd_of(dag)
+    try:
+        ads = []
+        for _ in range(120):  # DAGMan starts, then submits the node's factory cluster
+            ads = schedd.query(f"DAGManJobId == {dag.split('.')[0]}",
+                               ["ClusterId", "ProcId", "JobStatus", "JobMaterializeMaxIdle"])
+            if len(ads) >= MATERIALIZED_IDLE:
+                break
+            time.sleep(1)
+        assert ads and all(ad.get("JobMaterializeMaxIdle") == MATERIALIZED_IDLE for ad in ads)
+        time.sleep(5)  # it keeps materializing only as jobs leave
+        queued = schedd.query(f"DAGManJobId == {dag.split('.')[0]}", ["ProcId"])
+        assert MATERIALIZED_IDLE <= len(queued) <= MATERIALIZED_IDLE + 10
+        started = time.monotonic()
+        code, out, err = run_cli(capsys, "q", "--dag", dag, "-totals")
+        took = time.monotonic() - started
+        assert code == 0 and "total;" in out, err
+        print(f"\njobsub q --dag with the cluster materializing: {took:.2f} s, "
+              f"{len(queued)} job ads of 100,000 in the queue")
+    finally:
+        assert run_cli(capsys, "rm", dag)[0] == 0

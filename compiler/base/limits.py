@@ -20,3 +20,9 @@ MAX_SITE_BYTES = 1 << 20
 #: Characters of a job, template, category or workflow name: each becomes part of file names
 #: (`NAME.sub`, `NAME.CLUSTER.PROC.outputs.tar`), which filesystems cap at 255 bytes.
 MAX_NAME = 200
+
+#: A cluster of this many jobs (-N, or a sweep's rows in one submit file) materializes as it
+#: runs (HTCondor's late materialization): the schedd holds at most MATERIALIZED_IDLE of its
+#: jobs idle at a time instead of every job's ad from the start.
+LATE_MATERIALIZE_PROCS = 10_000
+MATERIALIZED_IDLE = 1_000

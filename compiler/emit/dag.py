@@ -17,7 +17,7 @@ from jobsub.compiler.base import quoting
 from jobsub.compiler.base.conventions import plain_path_problem, script_macro
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.quoting import Unrepresentable
-from jobsub.compiler.ir.model import Node, Script, Workflow
+from jobsub.compiler.ir.model import Node, Script, Workflow, materializes_late
 
 from .submit import ARGS_VAR
 
@@ -52,6 +52,9 @@ def config_text(wf: Workflow) -> str | None:
                        ("DAGMAN_MAX_POST_SCRIPTS", s.max_post)):
         if value is not None:
             knobs[key] = str(value)
+    if any(materializes_late(spec) for spec in wf.specs):
+        # DAGMan's direct submission ignores max_idle/max_materialize; condor_submit does not
+        knobs["DAGMAN_USE_DIRECT_SUBMIT"] = "False"
     knobs.update(s.config)
     if not knobs:
         return None

@@ -16,10 +16,11 @@ import jinja2
 from jobsub.compiler.base import quoting
 from jobsub.compiler.base.conventions import NODE_ENVIRONMENT, outputs_tar, stdio_name
 from jobsub.compiler.base.diagnostics import JobsubError
+from jobsub.compiler.base.limits import MATERIALIZED_IDLE
 from jobsub.compiler.base.quoting import Unrepresentable
 from jobsub.compiler.base.units import INT_MAX
 from jobsub.compiler.emit.inputs import JobFiles, tarball_stem
-from jobsub.compiler.ir.model import JobSpec, Node, Workflow
+from jobsub.compiler.ir.model import LATE_COMMANDS, JobSpec, Node, Workflow, materializes_late
 from jobsub.compiler.ir.versions import DEFAULT_TARGET, NATIVE_MEMORY_RETRY
 from jobsub.compiler.site.placement import container, place
 from jobsub.compiler.site.policy import Policy
@@ -203,6 +204,7 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "lines": [quoting.no_newlines(line, "--lines value") for line in lines],
         "count": o.get("count", 1),
         "queue": _queue(spec),
+        "max_idle": _max_idle(spec),
         "oauth": spec.oauth,
         "oauth_scopes": " ".join(spec.oauth.scopes) if spec.oauth else "",
     }
@@ -270,6 +272,15 @@ def memory_retry_lines(o: dict[str, Any], target: tuple[int, int, int]
                 ("retry_request_memory_max", str(cap))]
     return [("periodic_release", f"{MEMORY_HOLD} && NumJobStarts <= {retry['count']} && "
                                  f"MemoryUsage < {cap}")]
+
+
+def _max_idle(spec: JobSpec) -> int | None:
+    """jobsub's max_idle for a cluster that materializes late, unless the user's -l lines
+    already say how (max_idle or max_materialize)."""
+    if not materializes_late(spec):
+        return None
+    said = {line.split("=", 1)[0].strip().lower() for line in spec.options.get("lines") or []}
+    return None if said & set(LATE_COMMANDS) else MATERIALIZED_IDLE
 
 
 def _queue(spec: JobSpec) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from jobsub.compiler.base.conventions import WORKFLOW_SUFFIXES, jobsub_node_vars
 from jobsub.compiler.base.diagnostics import Sink, Span
 from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
-from jobsub.compiler.ir.model import DagSettings, Node, Workflow
+from jobsub.compiler.ir.model import DagSettings, Node, Workflow, materializes_late
 from jobsub.compiler.options.flags import Parsed
 from jobsub.compiler.options.shellwords import Word
 from jobsub.compiler.options.table import defaults, merge
@@ -66,5 +66,7 @@ def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[
                          "it limits how many of the -N copies run at once")
         spec = specs.intern(exe, options, SPEC_NAME, span)
         wf.nodes = [Node(SPEC_NAME, spec, arguments, span=span)]
+        if materializes_late(specs.specs[-1]):  # a DAG of one node: DAGMan submits it there
+            wf.kind = "dag"
     wf.specs = specs.specs
     return wf

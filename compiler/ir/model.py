@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobsub.compiler.base.diagnostics import Span
+from jobsub.compiler.base.limits import LATE_MATERIALIZE_PROCS
 
 IR_VERSION = 1
 
@@ -91,6 +92,21 @@ class JobSpec:
     span: Span | None = None
     queue: QueueFrom | None = None
     oauth: OAuth | None = None
+
+
+#: Submit commands that make a cluster materialize late (a factory).
+LATE_COMMANDS = ("max_idle", "max_materialize")
+
+
+def materializes_late(spec: JobSpec) -> bool:
+    """Whether the spec's cluster materializes as it runs: LATE_MATERIALIZE_PROCS jobs or
+    more, or a -l line of the user's asking for it. Such a cluster cannot be spooled by
+    itself (its jobs would keep this machine's folder): it runs as a DAG node, submitted by
+    DAGMan on the schedd's host."""
+    procs = int(spec.options.get("count", 1)) * (len(spec.queue.rows) if spec.queue else 1)
+    return procs >= LATE_MATERIALIZE_PROCS or any(
+        line.split("=", 1)[0].strip().lower() in LATE_COMMANDS
+        for line in spec.options.get("lines") or [])
 
 
 @dataclass(slots=True)
