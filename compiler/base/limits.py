@@ -26,3 +26,5 @@ MAX_NAME = 200
 #: jobs idle at a time instead of every job's ad from the start.
 LATE_MATERIALIZE_PROCS = 10_000
 MATERIALIZED_IDLE = 1_000
+#: A DAG of this many nodes gets DAGMan's throttles pinned (emit/dag.py LARGE_DAG_KNOBS).
+LARGE_DAG_NODES = 10_000

@@ -16,6 +16,7 @@ from functools import lru_cache
 from jobsub.compiler.base import quoting
 from jobsub.compiler.base.conventions import plain_path_problem, script_macro
 from jobsub.compiler.base.diagnostics import Sink
+from jobsub.compiler.base.limits import LARGE_DAG_NODES
 from jobsub.compiler.base.quoting import Unrepresentable
 from jobsub.compiler.ir.model import Node, Script, Workflow, materializes_late
 
@@ -42,6 +43,13 @@ def plain_path(path: str) -> str:
     return path
 
 
+#: What a DAG of LARGE_DAG_NODES nodes or more runs with unless it says otherwise (dag:
+#: maxidle or config:): HTCondor's own defaults, pinned, so that a schedd configured for
+#: small DAGs (a larger or unlimited DAGMAN_MAX_JOBS_IDLE, say) does not let one big DAG
+#: fill its queue with idle jobs, nor submit faster than 100 jobs per 5-second cycle.
+LARGE_DAG_KNOBS = {"DAGMAN_MAX_JOBS_IDLE": "1000", "DAGMAN_MAX_SUBMITS_PER_INTERVAL": "100"}
+
+
 def config_text(wf: Workflow) -> str | None:
     """The DAGMan configuration file of the workflow, if it sets anything."""
     s = wf.settings
@@ -52,6 +60,9 @@ def config_text(wf: Workflow) -> str | None:
                        ("DAGMAN_MAX_POST_SCRIPTS", s.max_post)):
         if value is not None:
             knobs[key] = str(value)
+    if len(wf.nodes) >= LARGE_DAG_NODES:
+        for key, value in LARGE_DAG_KNOBS.items():
+            knobs.setdefault(key, value)  # the user's maxidle stands
     if any(materializes_late(spec) for spec in wf.specs):
         # DAGMan's direct submission ignores max_idle/max_materialize; condor_submit does not
         knobs["DAGMAN_USE_DIRECT_SUBMIT"] = "False"

@@ -58,3 +58,22 @@ def test_a_big_sweep_in_a_manifest(work):
     assert submit_file(work / "out" / "sweep.sub")["max_idle"] == str(MATERIALIZED_IDLE)
     assert "max_idle" not in submit_file(work / "out" / "setup.sub")
     assert "DAGMAN_USE_DIRECT_SUBMIT = False" in (work / "out" / "w.config").read_text()
+
+
+def test_a_big_dag_runs_with_dagmans_throttles_unless_it_says_otherwise(work):
+    from jobsub.compiler.base.limits import LARGE_DAG_NODES
+
+    sweep = (f"jobs:\n  n: {{executable: a.sh, arguments: ['$(i)'], "
+             f"matrix: {{i: {list(range(LARGE_DAG_NODES))}}}}}\n")
+    (work / "big.yaml").write_text(sweep)
+    assert main(["compile", "-q", "big.yaml", "-o", "big"]) == 0
+    assert (work / "big" / "big.config").read_text() == (
+        "DAGMAN_MAX_JOBS_IDLE = 1000\nDAGMAN_MAX_SUBMITS_PER_INTERVAL = 100\n")
+    (work / "own.yaml").write_text(sweep + "dag:\n  maxidle: 50\n  config: "
+                                   "{DAGMAN_MAX_SUBMITS_PER_INTERVAL: 10}\n")
+    assert main(["compile", "-q", "own.yaml", "-o", "own"]) == 0
+    assert (work / "own" / "own.config").read_text() == (
+        "DAGMAN_MAX_JOBS_IDLE = 50\nDAGMAN_MAX_SUBMITS_PER_INTERVAL = 10\n")
+    (work / "small.yaml").write_text(sweep.replace(str(LARGE_DAG_NODES - 1) + "]", "]"))
+    assert main(["compile", "-q", "small.yaml", "-o", "small"]) == 0
+    assert not (work / "small" / "small.config").exists()
