@@ -43,6 +43,15 @@ def _ids(args) -> list:
     return parse_ids([*getattr(args, "ids", []), *(args.jobid or [])])
 
 
+def _ids_and_names(args) -> tuple[list, list[str]]:
+    """The job ids and the user names among the words (`jobsub_rm -G G USER`)."""
+    from jobsub.runtime.jobids import looks_like_id
+
+    names = [w for w in args.ids if not looks_like_id(w)]
+    args.ids = [w for w in args.ids if looks_like_id(w)]
+    return _ids(args), names
+
+
 
 def _answers(command: str, results: list) -> tuple[list, list[str]]:
     """Results of a fan-out: the answers, and a line for each schedd that failed."""
@@ -116,11 +125,7 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
         if args.schedd and args.schedd != args.schedd_name:
             p.error("-name and --schedd name different schedds")
         args.schedd = args.schedd_name
-    from jobsub.runtime.jobids import looks_like_id
-
-    names = [w for w in args.ids if not looks_like_id(w)]  # jobsub_q -G G USER
-    args.ids = [w for w in args.ids if looks_like_id(w)]
-    ids = _ids(args)
+    ids, names = _ids_and_names(args)  # jobsub_q -G G USER
     dag = parse_ids([args.dag])[0] if args.dag else None
     user = names or q_owner(args, ids or dag)
     pool = pool_of(args)
@@ -146,7 +151,7 @@ def q_run(args: argparse.Namespace, p: argparse.ArgumentParser) -> int:
     answers, problems = _answers("q", fanout.each(list(groups.items()), ask))
     found = [item for items in answers for item in items]
     if raw:
-        problems += _raw_forms(args, pool, found)
+        _raw_forms(args, pool, found)
     else:
         rows = queue.grouped(found)
         if args.json:
@@ -224,8 +229,8 @@ def q_owner(args, named) -> str | None:
     return current_user()
 
 
-def _raw_forms(args, pool, found: list) -> list[str]:
-    """condor_q's other forms of the ads found; problems as lines."""
+def _raw_forms(args, pool, found: list) -> None:
+    """condor_q's other forms of the ads found."""
     from jobsub.runtime import adforms
 
     found = sorted(found, key=lambda f: (f[1].get("ClusterId", 0), f[1].get("ProcId", 0)))
@@ -238,11 +243,10 @@ def _raw_forms(args, pool, found: list) -> list[str]:
     elif args.format:
         print(adforms.printf(ads, [tuple(pair) for pair in args.format]), end="")
     else:
-        return _better_analyze(pool, found)
-    return []
+        _better_analyze(pool, found)
 
 
-def _better_analyze(pool, found: list) -> list[str]:
+def _better_analyze(pool, found: list) -> None:
     """For each job that waits (idle or held): why no slot runs it."""
     from jobsub.runtime.jobstatus import HELD, IDLE
     from jobsub.runtime.match import check_queued, slots
@@ -250,7 +254,7 @@ def _better_analyze(pool, found: list) -> list[str]:
     waiting = [(s, ad) for s, ad in found if ad.get("JobStatus") in (IDLE, HELD)]
     if not waiting:
         print("no job of these waits (idle or held): nothing to analyze")
-        return []
+        return
     slot_ads = slots(pool)
     for schedd, ad in waiting:
         job = f"{ad['ClusterId']}.{ad['ProcId']}@{schedd}"
@@ -261,7 +265,6 @@ def _better_analyze(pool, found: list) -> list[str]:
             print(f"{job}: a scheduler-universe job (DAGMan): the schedd starts it itself")
             continue
         print(f"{job}: {check_queued(job, ad, slot_ads).explain()}")
-    return []
 
 
 # --- hold / release / rm --------------------------------------------------------------------
@@ -290,17 +293,14 @@ def act_parser(verb: str) -> argparse.ArgumentParser:
 def act_run(args: argparse.Namespace, p: argparse.ArgumentParser, *, verb: str) -> int:
     from jobsub.runtime import fanout
     from jobsub.runtime.actions import act
-    from jobsub.runtime.jobids import looks_like_id
-
-    names = [w for w in args.ids if not looks_like_id(w)]
-    args.ids = [w for w in args.ids if looks_like_id(w)]
-    ids = _ids(args)
+    from jobsub.runtime.targets import place
+    ids, names = _ids_and_names(args)
     users = list(dict.fromkeys([*names, *([args.user] if args.user else []),
                                 *([current_user()] if args.all_mine else [])]))
     if not ids and not args.constraint and not users:
         p.error("name the jobs: ids, a user name, --constraint or -all")
     pool = pool_of(args)
-    groups = _act_targets(pool, args, ids)
+    groups = place(pool, ids) if ids else {s: [] for s in _everywhere(pool, args)}
     how = {"subcode": getattr(args, "subcode", None),
            "forcex": getattr(args, "forcex", False)}
 
@@ -322,12 +322,6 @@ def act_run(args: argparse.Namespace, p: argparse.ArgumentParser, *, verb: str) 
     for line in problems:
         print(line, file=sys.stderr)
     return 1 if problems else 0
-
-
-def _act_targets(pool, args, ids) -> dict:
-    from jobsub.runtime.targets import place
-
-    return place(pool, ids) if ids else {s: [] for s in _everywhere(pool, args)}
 
 
 def _act(verb: str) -> Command:

@@ -340,7 +340,8 @@ def _from_record(schedd: Schedd, job: JobId, name: str, destdir: str | None,
                  and not (partial and OUTPUTS_TAR_JOB.search(f.rsplit("/", 1)[-1]))]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept.stat().st_mtime))
         archive = kept
-        if partial:  # the kept archive holds more: an archive of what was chosen
+        if partial and archive_format == "tar" and not destdir:
+            # the kept archive holds more: an archive of what was chosen
             archive = staging / ".archive.tgz"
             _write_archive(archive, staging, files)
         where = _deliver(archive, staging, files, name, destdir, archive_format)
