@@ -20,7 +20,7 @@ from jobsub.compiler.base.limits import MATERIALIZED_IDLE
 from jobsub.compiler.base.quoting import Unrepresentable
 from jobsub.compiler.base.units import INT_MAX
 from jobsub.compiler.emit.inputs import JobFiles, tarball_stem
-from jobsub.compiler.ir.model import LATE_COMMANDS, JobSpec, Node, Workflow, materializes_late
+from jobsub.compiler.ir.model import JobSpec, Node, Workflow, asks_late, materializes_late
 from jobsub.compiler.ir.versions import DEFAULT_TARGET, NATIVE_MEMORY_RETRY
 from jobsub.compiler.site.placement import container, place
 from jobsub.compiler.site.policy import Policy
@@ -277,10 +277,7 @@ def memory_retry_lines(o: dict[str, Any], target: tuple[int, int, int]
 def _max_idle(spec: JobSpec) -> int | None:
     """jobsub's max_idle for a cluster that materializes late, unless the user's -l lines
     already say how (max_idle or max_materialize)."""
-    if not materializes_late(spec):
-        return None
-    said = {line.split("=", 1)[0].strip().lower() for line in spec.options.get("lines") or []}
-    return None if said & set(LATE_COMMANDS) else MATERIALIZED_IDLE
+    return MATERIALIZED_IDLE if materializes_late(spec) and not asks_late(spec) else None
 
 
 def _queue(spec: JobSpec) -> str | None:

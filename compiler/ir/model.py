@@ -104,9 +104,13 @@ def materializes_late(spec: JobSpec) -> bool:
     itself (its jobs would keep this machine's folder): it runs as a DAG node, submitted by
     DAGMan on the schedd's host."""
     procs = int(spec.options.get("count", 1)) * (len(spec.queue.rows) if spec.queue else 1)
-    return procs >= LATE_MATERIALIZE_PROCS or any(
-        line.split("=", 1)[0].strip().lower() in LATE_COMMANDS
-        for line in spec.options.get("lines") or [])
+    return procs >= LATE_MATERIALIZE_PROCS or asks_late(spec)
+
+
+def asks_late(spec: JobSpec) -> bool:
+    """Whether a -l line of the user's sets max_idle or max_materialize."""
+    return any(line.split("=", 1)[0].strip().lower() in LATE_COMMANDS
+               for line in spec.options.get("lines") or [])
 
 
 @dataclass(slots=True)
