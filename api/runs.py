@@ -109,17 +109,21 @@ def submit(compiled: Compiled, folder: str | os.PathLike, *, collector: str | No
 
 def _spool(compiled: Compiled, folder: Path, collector: str | None, schedd: str | None,
            site: str | None, record: dict | None, source: str | None) -> Run:
-    from jobsub.compiler.site.config import load_site
+    from jobsub.compiler.site.config import load_site, with_pool
     from jobsub.runtime.pool import PoolSettings
     from jobsub.runtime.submission import pool_for, record_submission, submission_folder
 
-    loaded = load_site(site)
+    # the pool it was compiled for (--global-pool, kept in the record), as jobsub rescue does
+    pool_name = ((record or {}).get("compile") or {}).get("global_pool")
+    loaded = with_pool(load_site(site), pool_name, os.environ)
     settings = PoolSettings.resolve(collector, schedd, site=loaded)
     wf = compiled.workflow
     spooled = submission_folder(wf, folder, source)
     done, warning = record_submission(pool_for(wf, settings), wf, spooled, loaded,
                                       token=compiled.token, record=record)
-    return Run(done.job_id, done.again, collector, site, [warning] if warning else [])
+    # a chosen pool's collector is kept: the run's later questions go there too
+    return Run(done.job_id, done.again, settings.collector if loaded.pool else collector,
+               site, [warning] if warning else [])
 
 
 def cache_dir() -> str:

@@ -71,3 +71,19 @@ def test_a_submission_this_machine_cannot_record_says_so(pool_cwd, monkeypatch):
     [warning] = run.warnings
     assert warning.startswith("could not record the submission"), warning
     run.wait(timeout=300)
+
+
+def test_a_run_goes_to_and_stays_with_the_global_pool(pool_cwd, monkeypatch):
+    import json
+
+    import htcondor2
+
+    shutil.copytree(EXAMPLES / "bin", pool_cwd / "bin")
+    monkeypatch.setenv("JOBSUB_POOL_MAP", json.dumps(
+        {"here": {"collector": htcondor2.param["COLLECTOR_HOST"]}}))
+    monkeypatch.setenv("JOBSUB_GLOBAL_POOL", "here")
+    monkeypatch.setenv("JOBSUB_COLLECTOR", "127.0.0.1:9")  # the pool's collector beats it
+    wf = jobsub.Workflow("pooled", base_dir=pool_cwd)
+    wf.job("bin/hello.sh", "x", name="hello")
+    run = jobsub.submit(wf.compile(), pool_cwd / "p.jobsub")
+    assert run.wait(timeout=300) is True
