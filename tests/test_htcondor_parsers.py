@@ -90,7 +90,7 @@ def test_node_arguments_reach_the_submit_file(corpus, tmp_path):
         assert decode_arguments(sub.expand("arguments")) == node.arguments
         env = dict(decode_environment(sub.expand("environment")))
         assert env["X"] == "a b" and env["Y"] == "it's"
-        assert env["JOBSUBJOBSECTION"] == node.vars["JOBSUBJOBSECTION"]
+        assert env["JOBSUBJOBSECTION"] == str(node.section)
 
 
 def test_every_node_environment_value_is_one_of_its_vars(tmp_path, monkeypatch):

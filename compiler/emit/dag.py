@@ -18,7 +18,7 @@ from jobsub.compiler.base.conventions import plain_path_problem, script_macro
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.limits import LARGE_DAG_NODES
 from jobsub.compiler.base.quoting import Unrepresentable
-from jobsub.compiler.ir.model import Node, Script, Workflow, materializes_late
+from jobsub.compiler.ir.model import Node, Script, Workflow, materializes_late, node_vars
 
 from .submit import ARGS_VAR
 
@@ -195,7 +195,7 @@ def _plain(pattern: re.Pattern, text: str, defined) -> bool:
 def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
     variable of its submit file (`queue_names`)."""
-    variables = node.vars
+    variables = node_vars(node)
     known: list[frozenset[str]] = []
 
     def defined() -> frozenset[str]:

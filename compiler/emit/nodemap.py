@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.ir.model import JobSpec, Node, Workflow
+from jobsub.compiler.ir.model import JobSpec, Node, Workflow, node_vars
 from jobsub.compiler.options.table import BY_DEST
 
 MAP_FILE = "jobsub.json"
@@ -56,7 +56,7 @@ def spec_identity(spec: JobSpec) -> str:
 
 
 def node_fingerprint(spec_id: str | None, node: Node) -> str:
-    return _digest(spec_id, node.arguments, node.vars, node.subdag, node.noop)
+    return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
 
 
 def group_of(node: Node) -> str:

@@ -21,6 +21,7 @@ import functools
 import os
 from collections.abc import Iterator
 
+from jobsub.compiler.base.conventions import jobsub_node_vars
 from jobsub.compiler.base.diagnostics import JobsubError, Sink
 from jobsub.compiler.base.quoting import Unrepresentable, macro_names
 from jobsub.compiler.emit.dag import config_text, dag_lines
@@ -140,9 +141,15 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
     files: list[OutFile] = []
     names: dict[str, Names] = {}
     node_vars: dict[str, set[str]] = {}
+    with_section: set[str] = set()
     for node in wf.nodes:
-        if node.vars and node.spec is not None:
+        if node.spec is None:
+            continue
+        if node.vars:
             node_vars.setdefault(node.spec, set()).update(node.vars)
+        if node.section is not None and node.spec not in with_section:
+            with_section.add(node.spec)
+            node_vars.setdefault(node.spec, set()).update(jobsub_node_vars(0))
     for spec in wf.specs:
         executable = copies[_source(wf, spec.executable)]
         stem = spec_stem(prefix, spec)

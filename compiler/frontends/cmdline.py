@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from jobsub.compiler.base.conventions import WORKFLOW_SUFFIXES, jobsub_node_vars
+from jobsub.compiler.base.conventions import WORKFLOW_SUFFIXES
 from jobsub.compiler.base.diagnostics import Sink, Span
 from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
 from jobsub.compiler.ir.model import DagSettings, Node, Workflow, materializes_late
@@ -57,7 +57,7 @@ def job_workflow(parsed: Parsed, where: Callable[[Word], Span], *, env: Mapping[
         wf.kind = "dag"
         wf.name = "maxconcurrent"
         wf.settings = DagSettings(max_jobs_submitted=limit)
-        wf.nodes = [Node(f"WORKER_{i}", spec, list(arguments), jobsub_node_vars(i), span=span)
+        wf.nodes = [Node(f"WORKER_{i}", spec, list(arguments), span=span, section=i)
                     for i in range(count)]
     else:
         if limit:

@@ -19,7 +19,6 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
-from jobsub.compiler.base.conventions import jobsub_node_vars
 from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
 from jobsub.compiler.base.limits import MAX_NESTING
 from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
@@ -319,7 +318,7 @@ class _Builder:
             if read is None:
                 return None
             spec, arguments = read
-        node = Node(name, spec, arguments, jobsub_node_vars(index), span=at)
+        node = Node(name, spec, arguments, span=at, section=index)
         if job.attachments:
             self._attach(node, job.attachments)
         self.nodes.append(node)

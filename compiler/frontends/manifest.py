@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobsub.compiler.base.conventions import dagman_path_problem, jobsub_node_vars
+from jobsub.compiler.base.conventions import dagman_path_problem
 from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
 from jobsub.compiler.base.limits import MAX_NESTING
 from jobsub.compiler.base.quoting import Unrepresentable, classad_string, config_line
@@ -396,12 +396,9 @@ class _Builder:
                                      queue=queue)
             for i, item in enumerate(items if items is not None else [None]):
                 node_name = job.name if item is None else f"{job.name}_{i}"
-                node_vars = dict(base_vars)
-                if item is not None:
-                    node_vars.update(item)
-                node = Node(node_name, spec, list(arguments), _jobsub_vars(len(self.nodes) + 1,
-                                                                           node_vars),
-                            span=span)
+                node_vars = {**base_vars, **item} if item is not None else dict(base_vars)
+                node = Node(node_name, spec, list(arguments), node_vars, span=span,
+                            section=len(self.nodes) + 1)
                 self._node_features(job, node)
                 self.nodes.append(node)
                 job.nodes.append(node_name)
@@ -514,8 +511,8 @@ class _Builder:
             dag_file = f"{inner.name}.dag"  # where plan() writes it
         else:
             dag_file = full
-        node = Node(job.name, None, [], _jobsub_vars(len(self.nodes) + 1, {}), span=span,
-                    subdag=dag_file)
+        node = Node(job.name, None, [], span=span, subdag=dag_file,
+                    section=len(self.nodes) + 1)
         self._node_features(job, node)
         self.nodes.append(node)
         job.nodes.append(job.name)
@@ -744,11 +741,6 @@ def _combine(layers) -> tuple[dict, dict, dict, dict]:
         spans.update(sp)
         origin.update(orig)
     return settings, options if options is not None else {}, spans, origin
-
-
-def _jobsub_vars(index: int, extra: Mapping[str, str]) -> dict[str, str]:
-    """The VARS jobsub_lite gave every node, so job scripts keep working, then the job's."""
-    return {**jobsub_node_vars(index), **extra}
 
 
 def _classad(value: Any) -> str:

@@ -14,10 +14,11 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobsub.compiler.base.conventions import jobsub_node_vars
 from jobsub.compiler.base.diagnostics import Span
 from jobsub.compiler.base.limits import LATE_MATERIALIZE_PROCS
 
-IR_VERSION = 1
+IR_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -118,8 +119,12 @@ class Node:
     name: str
     spec: str | None  # JobSpec.name; None for a SUBDAG node
     arguments: list[str] = field(default_factory=list)
-    vars: dict[str, str] = field(default_factory=dict)
+    vars: dict[str, str] = field(default_factory=dict)  # the user's own VARS
     scripts: list[Script] = field(default_factory=list)
+    #: jobsub_lite's number of the node: DAGMan gets JOBSUBJOBSECTION, CM1, CM2 and nodename
+    #: from it (conventions.jobsub_node_vars) ahead of `vars`. Kept as a number, not as four
+    #: VARS per node, because a million-node DAG would hold four million strings for them.
+    section: int | None = None
     retry: Retry | None = None
     span: Span | None = None
     pre_skip: int | None = None
@@ -130,6 +135,13 @@ class Node:
     noop: bool = False
     done: bool = False
     subdag: str | None = None  # the sub-DAG file: a compiled one's name, or the user's .dag
+
+
+def node_vars(node: Node) -> dict[str, str]:
+    """Every VARS the node passes to DAGMan: jobsub's (from its section), then its own."""
+    if node.section is None:
+        return node.vars
+    return {**jobsub_node_vars(node.section), **node.vars}
 
 
 @dataclass(slots=True)
