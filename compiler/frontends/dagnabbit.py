@@ -390,7 +390,8 @@ class _Builder:
                               keyword, self.fallback_dir)
             if path is not None:
                 kind = "PRE" if keyword == "prescript" else "POST"
-                node.scripts.append(Script(kind, path, [w.text for w in words[1:]], here))
+                node.scripts = (*node.scripts,
+                                Script(kind, path, [w.text for w in words[1:]], here))
 
     def _retry(self, words: list[Word], where, here: Span) -> Retry | None:
         """`retry N [UNLESS-EXIT CODE]`."""

@@ -445,7 +445,7 @@ class _Builder:
             if kind in s:
                 script = self._script(job, kind, s[kind])
                 if script is not None:
-                    node.scripts.append(script)
+                    node.scripts = (*node.scripts, script)
         retry = s.get("retry")
         if retry is not None:
             node.retry = Retry(retry, None) if isinstance(retry, int) else \

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,13 +115,39 @@ def asks_late(spec: JobSpec) -> bool:
                for line in spec.options.get("lines") or [])
 
 
+class _NoVars(Mapping):
+    """The empty VARS every node without its own shares (immutable, so it can be shared)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+    def __hash__(self):
+        return 0
+
+    def __repr__(self):
+        return "{}"
+
+
+NO_VARS: Mapping[str, str] = _NoVars()
+
+
 @dataclass(slots=True)
 class Node:
     name: str
     spec: str | None  # JobSpec.name; None for a SUBDAG node
     arguments: list[str] = field(default_factory=list)
-    vars: dict[str, str] = field(default_factory=dict)  # the user's own VARS
-    scripts: list[Script] = field(default_factory=list)
+    # The user's own VARS, and the node's scripts. Empty by default as one shared immutable
+    # value, not a new dict and list per node (a million-node DAG would carry 120 MB of them).
+    vars: Mapping[str, str] = NO_VARS
+    scripts: tuple[Script, ...] = ()
     #: jobsub_lite's number of the node: DAGMan gets JOBSUBJOBSECTION, CM1, CM2 and nodename
     #: from it (conventions.jobsub_node_vars) ahead of `vars`. Kept as a number, not as four
     #: VARS per node, because a million-node DAG would hold four million strings for them.
@@ -140,7 +167,7 @@ class Node:
 def node_vars(node: Node) -> dict[str, str]:
     """Every VARS the node passes to DAGMan: jobsub's (from its section), then its own."""
     if node.section is None:
-        return node.vars
+        return dict(node.vars)
     return {**jobsub_node_vars(node.section), **node.vars}
 
 
@@ -209,7 +236,7 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     return value
 
@@ -232,7 +259,10 @@ def _build(tp: Any, data: Any) -> Any:
     if origin is list:
         (inner,) = typing.get_args(tp)
         return [_build(inner, v) for v in data]
-    if origin is dict:
+    if origin is tuple:
+        inner = typing.get_args(tp)[0]
+        return tuple(_build(inner, v) for v in data)
+    if origin in (dict, Mapping):
         _, inner = typing.get_args(tp)
         return {k: _build(inner, v) for k, v in data.items()}
     if tp is Span:
