@@ -73,6 +73,7 @@ class Block:
     open: Token | None
     items: list[Any]
     cut: bool = False  # blocks nested too deep were left out of it (an error says so)
+    has_lines: bool = False  # holds a job line, a stray line or a block (once read)
 
 
 @dataclass
@@ -165,9 +166,11 @@ def _token_span(path: str, tok: Token | Line) -> Span:
     return Span(path, tok.line, tok.column + lead, tok.line, tok.column + len(text))
 
 
-def parse_tree(text: str, path: str, sink: Sink) -> Block:
+def parse_tree(text: str, path: str, sink: Sink, read_runs: bool = True) -> Block:
     """The file's block structure, with each run of lines read into job lines (and their
-    scripts) and stray lines; syntax errors go to `sink` and parsing carries on."""
+    scripts) and stray lines; syntax errors go to `sink` and parsing carries on. Without
+    `read_runs` the runs stay LINES tokens, to be read by `run_items` as they are reached
+    (a million job lines are then never all held at once)."""
 
     def on_error(err: UnexpectedInput) -> bool:
         if not isinstance(err, UnexpectedToken):
@@ -197,7 +200,8 @@ def parse_tree(text: str, path: str, sink: Sink) -> Block:
 
     tree = _parser().parse(text, start="start", on_error=on_error)
     _bound_nesting(tree, path, sink)
-    _read_runs(tree, path, sink)
+    if read_runs:
+        _read_runs(tree, path, sink)
     return tree
 
 
@@ -229,11 +233,11 @@ def _read_runs(block: Block, path: str, sink: Sink) -> None:
             _read_runs(item, path, sink)
             items.append(item)
         else:
-            items += _run_items(item, path, sink)
+            items += run_items(item, path, sink)
     block.items = items
 
 
-def _run_items(run: Token, path: str, sink: Sink) -> list[Any]:
+def run_items(run: Token, path: str, sink: Sink) -> list[Any]:
     kinds = _line_kinds().match
     items: list[Any] = []
     job: JobLine | None = None
@@ -426,11 +430,31 @@ class _Builder:
                             "lines are <serial>, </serial>, <parallel>, </parallel>, "
                             "jobsub_submit ..., prescript ..., postscript ..., or # comments")
             return [], []
+        top = item.open is None
+        outside: list[JobLine] = []
         parts = ((*self.element(child), lambda child=child: self._span_of(child))
-                 for child in item.items)
+                 for child in self._children(item, outside if top else None))
         entries, exits = group(item.kind, parts, self.edges)
+        if outside:
+            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+            self.sink.warning(f"job line outside any <serial> or <parallel> block{more}",
+                              _token_span(self.path, outside[0].token),
+                              "the file is one sequence: such jobs run in order with the "
+                              "blocks around them (jobsub_lite left them unconnected); wrap "
+                              "them in <serial> to be explicit")
         self._empty(item, entries)
         return entries, exits
+
+    def _children(self, block: Block, outside: list[JobLine] | None):
+        """The block's items, each run of lines read only when reached (a million job lines
+        are never all held at once); job lines of the top level go to `outside` too."""
+        for child in block.items:
+            read = run_items(child, self.path, self.sink) if isinstance(child, Token) \
+                else [child]
+            block.has_lines = block.has_lines or bool(read)
+            if outside is not None:
+                outside += (i for i in read if isinstance(i, JobLine))
+            yield from read
 
     def _span_of(self, item: Any) -> Span | None:
         if isinstance(item, JobLine):
@@ -438,7 +462,7 @@ class _Builder:
         return _token_span(self.path, item.open) if item.open is not None else None
 
     def _empty(self, block: Block, entries: list[str]) -> None:
-        if block.open is not None and not block.items and not block.cut:
+        if block.open is not None and not block.has_lines and not block.cut:
             self.sink.warning(f"empty <{block.kind}> block", _token_span(self.path, block.open))
 
 
@@ -446,16 +470,8 @@ def compile_text(text: str, path: str, *, env: Mapping[str, str], base_dir: str,
                  cmdline: Mapping[str, Any] | None = None, sink: Sink,
                  name: str | None = None, fallback_dir: str | None = None) -> Workflow:
     """The IR of a dagnabbit file. Problems are reported into `sink`; call `sink.check()`."""
-    tree = parse_tree(text, path, sink)
+    tree = parse_tree(text, path, sink, read_runs=False)
     builder = _Builder(path, base_dir, env, dict(cmdline or {}), sink, fallback_dir)
-    outside = [item for item in tree.items if isinstance(item, JobLine)]
-    if outside:
-        more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
-        sink.warning(f"job line outside any <serial> or <parallel> block{more}",
-                     _token_span(path, outside[0].token),
-                     "the file is one sequence: such jobs run in order with the blocks around "
-                     "them (jobsub_lite left them unconnected); wrap them in <serial> to be "
-                     "explicit")
     builder.element(tree)
     if not builder.nodes and not sink.errors:
         sink.error("no jobs in file", Span(path, 1, 1), "add a jobsub_submit line")
