@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from jobsub.compiler.base import quoting
-from jobsub.compiler.base.conventions import plain_path_problem, script_macro
+from jobsub.compiler.base.conventions import jobsub_node_vars, plain_path_problem, script_macro
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.limits import LARGE_DAG_NODES
 from jobsub.compiler.base.quoting import Unrepresentable
@@ -195,26 +195,29 @@ def _plain(pattern: re.Pattern, text: str, defined) -> bool:
 def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
     variable of its submit file (`queue_names`)."""
-    variables = node_vars(node)
+    variables = node.vars
     known: list[frozenset[str]] = []
 
     def defined() -> frozenset[str]:
         if not known:
-            known.append(queue_names | quoting.macro_names(variables))
+            known.append(queue_names | quoting.macro_names(node_vars(node)))
         return known[0]
 
-    pairs = list(variables.items())
+    # jobsub's own VARS are digits and $(JOB): written as they are, without the checks
+    # (a million-node DAG has four million of them)
+    parts = [] if node.section is None else \
+        [f'{name}="{value}"' for name, value in jobsub_node_vars(node.section).items()]
+    pairs = list(variables.items()) if variables else []
     if node.arguments:
         args = node.arguments
         if any("$(" in a for a in args):
-            args = quoting.put_in_macros(args, variables, queue_names)
+            args = quoting.put_in_macros(args, node_vars(node), queue_names)
         if all(("$" not in w and _PLAIN_WORD.fullmatch(w)) or _plain(_PLAIN_WORD, w, defined)
                for w in args):
             pairs.append((ARGS_VAR, " ".join(args)))
         else:
             raw = quoting.v2_raw(args, defined=defined())
             pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
-    parts = []
     for name, value in pairs:
         if name not in _GOOD_VAR_NAMES:
             _check_var_name(name)

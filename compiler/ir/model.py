@@ -168,7 +168,10 @@ def node_vars(node: Node) -> dict[str, str]:
     """Every VARS the node passes to DAGMan: jobsub's (from its section), then its own."""
     if node.section is None:
         return dict(node.vars)
-    return {**jobsub_node_vars(node.section), **node.vars}
+    every = jobsub_node_vars(node.section)
+    if node.vars:
+        every.update(node.vars)
+    return every
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobsub.compiler.base import quoting
+from jobsub.compiler.base.conventions import jobsub_node_vars
 from jobsub.compiler.emit.dag import _vars
 from jobsub.compiler.ir.model import Node
 from tests.helpers import compile_text, make_executable
@@ -123,3 +124,14 @@ def test_queue_variables_are_macros_only_for_their_own_submit_file(tmp_path):
     dag = next(f.text for f in files if f.path == "wf.dag")
     assert 'VARS swept ' in dag and 'JOBSUB_ARGS="$(energy)"' in dag
     assert 'JOBSUB_ARGS="$(DOLLAR)(energy)"' in dag
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**7), st.lists(_WORDS, max_size=3),
+       st.dictionaries(st.sampled_from(["A", "run"]), _WORDS.filter(bool), max_size=2))
+def test_a_nodes_section_writes_what_its_vars_would(section, arguments, variables):
+    """jobsub's VARS, made from the node's number without the encoders, are the text the
+    encoders write for the same four values given as the node's own."""
+    numbered = Node("n", "s", arguments, variables, section=section)
+    spelled = Node("n", "s", arguments, {**jobsub_node_vars(section), **variables})
+    assert _vars(numbered) == _vars(spelled)
