@@ -63,8 +63,8 @@ class Compiled:
     def text(self, path: str) -> str:
         """The emitted text of one file (`NAME.dag`, `NAME.sub`, ...)."""
         for f in self.files:
-            if f.path == path and f.text is not None:
-                return f.text
+            if f.path == path and f.body() is not None:
+                return f.body()
         raise KeyError(f"{path}: not a text file of this workflow "
                        f"(it has {', '.join(sorted(f.path for f in self.files))})")
 

@@ -173,7 +173,7 @@ def _workflow_map(path: str):
     _report(sink, [path])
     if sink.errors:
         return None
-    text = next(f.text for f in files if f.path == MAP_FILE)
+    text = next(f.body() for f in files if f.path == MAP_FILE)
     return parse(text, os.path.dirname(os.path.abspath(path)))
 
 

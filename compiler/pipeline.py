@@ -114,9 +114,12 @@ def compile_path(path: str, *, env: Mapping[str, str], cwd: str,
     except JobsubError as err:  # YAML syntax: nothing further to check
         trial.absorb(err)
         wf = None
+    manifest = is_manifest(path)
+    if not manifest:
+        text = None  # only a manifest's messages look back into it (a big file's worth)
     if wf is not None:
         files = build(wf, trial, policy, condor_version, tokens, plan_files)
-    if trial.diagnostics and is_manifest(path):
+    if trial.diagnostics and manifest:
         from .frontends.yamlsource import locate_pending
 
         trial.diagnostics = locate_pending(

@@ -30,7 +30,7 @@ def _write(files, root: Path) -> None:
         elif f.data is not None:
             target.write_bytes(f.data)
         else:
-            target.write_text(f.text)
+            target.write_text(f.body())
 
 
 def _accepts(root: Path, monkeypatch) -> None:
@@ -79,7 +79,7 @@ def test_node_arguments_reach_the_submit_file(corpus, tmp_path):
     wf, files, sink = compile_file(src)
     assert not sink.errors
     assert len(wf.specs) == 1
-    text = {f.path: f.text for f in files if f.text is not None}
+    text = {f.path: f.body() for f in files if f.body() is not None}
     vars_lines = [ln for ln in text["w.dag"].splitlines() if ln.startswith("VARS")]
     for node, line in zip(wf.nodes, vars_lines, strict=True):
         name, values = decode_vars_line(line)

@@ -22,8 +22,9 @@ from jobsub.compiler.base.diagnostics import JobsubError
 
 @dataclass(frozen=True, slots=True)
 class OutFile:
-    """One file of a plan: `text`, `data` or a `source` path to copy. A file with `store`
-    goes to a site's dropbox, not into the folder: `store()` puts it there (once)."""
+    """One file of a plan: `text` (or its `chunks`), `data` or a `source` path to copy. A
+    file with `store` goes to a site's dropbox, not into the folder: `store()` puts it there
+    (once)."""
 
     path: str  # relative, '/'-separated; for a dropbox file, where the dropbox keeps it
     text: str | None = None
@@ -31,6 +32,14 @@ class OutFile:
     executable: bool = False
     data: bytes | None = None
     store: Callable[[], None] | None = None
+    #: A big text in pieces, written one after the other: a million-node DAG is then never
+    #: one string beside the list of lines it was joined from (see `body`).
+    chunks: tuple[str, ...] = ()
+
+    def body(self) -> str | None:
+        """The whole text, for a reader who wants it as one string."""
+        return "".join(self.chunks) if self.chunks else self.text
+
 
 
 
@@ -169,7 +178,7 @@ def _write_one(root: str, f: OutFile) -> None:
             fh.write(f.data)
     else:
         with open(target, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(f.text or "")
+            fh.writelines(f.chunks or (f.text or "",))
     os.chmod(target, _mode(0o777 if f.executable else 0o666))
 
 

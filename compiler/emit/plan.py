@@ -17,6 +17,7 @@ sub-folder of a spool directory).
 
 from __future__ import annotations
 
+import itertools
 import functools
 import os
 from collections.abc import Iterator
@@ -203,14 +204,24 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         scripts = {s: copies[_source(wf, s)] for node in wf.nodes
                    for s in (sc.executable for sc in node.scripts)}
         subdags = {sub.name: f"{sub_prefix(prefix, sub)[:-1]}.dag" for sub in wf.subdags}
-        text = "\n".join(dag_lines(wf, {s: names[s].submit for s in names}, scripts, config,
-                                   sink, subdags, jobstate_log)) + "\n"
-        files.append(OutFile(dag_file, text))
+        lines = dag_lines(wf, {s: names[s].submit for s in names}, scripts, config, sink,
+                          subdags, jobstate_log)
+        files.append(OutFile(dag_file, chunks=tuple(_chunks(lines))))
 
     for sub in wf.subdags:
         files += _plan_workflow(sub, policy, sink, copies, box, shipped,
                                 sub_prefix(prefix, sub), target, parts, sub.name)
     return files
+
+
+def _chunks(lines: Iterator[str], size: int = 10_000) -> Iterator[str]:
+    """`lines` as newline-ended pieces of `size` lines each."""
+    while True:
+        piece = list(itertools.islice(lines, size))
+        if not piece:
+            return
+        piece.append("")
+        yield "\n".join(piece)
 
 
 def _dropbox_file(box: Backend, f: Shipped) -> OutFile:

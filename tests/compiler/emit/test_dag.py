@@ -23,7 +23,7 @@ def errors(tmp_path, script_line, **kw):
 def test_script_macros_pass(tmp_path):
     errs, files = errors(tmp_path, "postscript file://s.sh $RETURN $JOB $RETRY $JOBID")
     assert errs == []
-    dag = next(f.text for f in files if f.path == "wf.dag")
+    dag = next(f.body() for f in files if f.path == "wf.dag")
     assert "SCRIPT POST stage_1 files/s.sh $RETURN $JOB $RETRY $JOBID" in dag
 
 
@@ -38,7 +38,7 @@ def test_every_script_macro_is_left_to_dagman(tmp_path):
     errs, files = errors(tmp_path, f"postscript file://s.sh {line}", env=leak,
                          condor_version="25.2.1")
     assert errs == []
-    dag = next(f.text for f in files if f.path == "wf.dag")
+    dag = next(f.body() for f in files if f.path == "wf.dag")
     assert f"SCRIPT POST stage_1 files/s.sh {line}" in dag
 
 
@@ -89,7 +89,7 @@ def test_wrapper_never_takes_the_executables_name(tmp_path):
     assert not sink.errors
     paths = {f.path for f in files}
     assert {"stage_1.sub", "stage_1.2.sh", "files/stage_1.sh"} <= paths
-    sub = next(f.text for f in files if f.path == "stage_1.sub")
+    sub = next(f.body() for f in files if f.path == "stage_1.sub")
     assert "executable              = stage_1.2.sh" in sub
 
 
@@ -121,7 +121,7 @@ def test_queue_variables_are_macros_only_for_their_own_submit_file(tmp_path):
         " expand: queue}\n"
         "  other: {executable: a.sh, arguments: [$(energy)], memory: 4GB}\n"), "wf.yaml")
     assert not sink.errors, sink.errors
-    dag = next(f.text for f in files if f.path == "wf.dag")
+    dag = next(f.body() for f in files if f.path == "wf.dag")
     assert 'VARS swept ' in dag and 'JOBSUB_ARGS="$(energy)"' in dag
     assert 'JOBSUB_ARGS="$(DOLLAR)(energy)"' in dag
 
@@ -135,3 +135,12 @@ def test_a_nodes_section_writes_what_its_vars_would(section, arguments, variable
     numbered = Node("n", "s", arguments, variables, section=section)
     spelled = Node("n", "s", arguments, {**jobsub_node_vars(section), **variables})
     assert _vars(numbered) == _vars(spelled)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="ab ", max_size=3), max_size=30), st.integers(1, 7))
+def test_a_dag_in_pieces_is_its_lines(lines, size):
+    """A big DAG is kept as pieces; written one after the other they are its lines."""
+    from jobsub.compiler.emit.plan import _chunks
+
+    assert "".join(_chunks(iter(lines), size)) == "".join(f"{line}\n" for line in lines)

@@ -93,7 +93,7 @@ def test_one_dropbox_copy_for_jobs_that_share_a_file(work):
     assert not sink.errors
     boxed = [f for f in files if f.path.startswith("dropbox/")]
     assert len(boxed) == 1 and boxed[0].source == str(work / "calib.db")
-    subs = [f.text for f in files if f.path.endswith(".sub")]
+    subs = [f.body() for f in files if f.path.endswith(".sub")]
     assert len(subs) == 2 and all(boxed[0].path in s for s in subs)
 
 
@@ -106,7 +106,7 @@ def test_site_dropbox_is_a_shared_folder_written_once(work, tmp_path):
     assert not sink.errors
     shared = sorted(p for p in files if p.startswith(str(tmp_path / "box")))
     assert len(shared) == 2 and not any(p.startswith("dropbox/") for p in files)
-    sub = next(f.text for f in files.values() if f.path.endswith(".sub"))
+    sub = next(f.body() for f in files.values() if f.path.endswith(".sub"))
     assert all(p in sub for p in shared)
     write_folder(str(tmp_path / "out"), list(files.values()))
     assert (tmp_path / "out" / ".jobsub-output").read_text().count(str(tmp_path)) == 0
@@ -156,8 +156,8 @@ def test_copy_command_site_fetches_plain_paths_on_the_worker(work):
     files, sink = job(work, "-f /pnfs/x/data.root --tar_file_name /pnfs/x/code.tgz "
                             "-d OUT /pnfs/x/out -L /pnfs/x/log.txt", site="fermilab")
     assert not sink.errors
-    sub = next(f.text for f in files.values() if f.path.endswith(".sub"))
-    wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
+    sub = next(f.body() for f in files.values() if f.path.endswith(".sub"))
+    wrapper = next(f.body() for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
     assert "/pnfs" not in sub  # nothing for HTCondor to transfer
     assert "copy_into() { ifdh cp -D \"$1\" \"$2\"; }" in wrapper
@@ -169,7 +169,7 @@ def test_copy_command_site_fetches_plain_paths_on_the_worker(work):
 def test_relative_destinations_mean_the_workflow_folder(work):
     files, sink = job(work, "-d OUT results -d ABS /data/x -L logs/job.log")
     assert not sink.errors
-    sub = next(f.text for f in files.values() if f.path.endswith(".sub"))
+    sub = next(f.body() for f in files.values() if f.path.endswith(".sub"))
     [line] = [ln for ln in sub.splitlines() if ln.startswith("+JobsubOutputs")]
     record = json.loads(classad2.ExprTree(line.split(" = ", 1)[1]).eval())
     assert record == {"dirs": {"OUT": str(work / "results"), "ABS": "/data/x"},
@@ -182,7 +182,7 @@ def test_a_url_destination_needs_a_copy_command(work):
     assert "-d OUT root://eos/x: a URL needs the site's copy command" in error.message
     files, sink = job(work, "-d OUT root://eos/x", policy=COPYING)
     assert not sink.errors
-    wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
+    wrapper = next(f.body() for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
     assert "dest=root://eos/x\n" in wrapper
 
@@ -192,7 +192,7 @@ def test_values_are_shell_quoted_in_the_wrapper(work):
     (work / "a b$c.txt").write_text("x\n")
     files, sink = job(work, "-f dropbox://'a b$c.txt' -d OUT \"/tmp/o'ut\"", policy=COPYING)
     assert not sink.errors
-    wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
+    wrapper = next(f.body() for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
     # a name with a blank travels under a name of jobsub's and gets its own back
     assert re.search(r"\nmv jobsub_in_\w+ \"\$CONDOR_DIR_INPUT\"/'a b\$c.txt' ", wrapper)
@@ -212,12 +212,12 @@ def test_tarball_stem():
 
 def test_policy_without_copy_command_packs_outputs(work):
     files, _ = job(work, "-d OUT results -L job.log")
-    wrapper = next(f.text for f in files.values() if f.path.endswith(".sh")
+    wrapper = next(f.body() for f in files.values() if f.path.endswith(".sh")
                    and not f.path.startswith("files/"))
     assert "copy_back" not in wrapper and "copy_file" not in wrapper
     assert 'outputs=stage_1."$CLUSTER"."$PROCESS".outputs.tar\n' in wrapper
     assert 'tar -cf "$outputs" jobsub_out_OUT jobsub_joblog' in wrapper
-    sub = next(f.text for f in files.values() if f.path.endswith(".sub"))
+    sub = next(f.body() for f in files.values() if f.path.endswith(".sub"))
     assert "transfer_output_files   = .empty_file, " \
            "stage_1.$(Cluster).$(Process).outputs.tar\n" in sub
 

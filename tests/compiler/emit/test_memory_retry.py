@@ -44,7 +44,7 @@ def _sub(tmp_path, text=MANIFEST, version=None):
         wf, files = compile_path(str(path), env={}, cwd=str(tmp_path), cmdline=None,
                                  sink=sink, condor_version=version)
     assert not sink.errors, [d.message for d in sink.errors]
-    return next(f.text for f in files if f.path == "big.sub"), wf
+    return next(f.body() for f in files if f.path == "big.sub"), wf
 
 
 def test_older_htcondor_gets_an_expression_and_a_release_of_memory_holds(tmp_path):

@@ -24,7 +24,7 @@ def _map(tmp_path, text=DAG, name="wf.dagnabbit"):
     make_executable(tmp_path / "b.sh")
     _, files, sink = compile_text(tmp_path, text, name)
     assert not sink.errors, [d.message for d in sink.errors]
-    text = next(f.text for f in files if f.path == "jobsub.json")
+    text = next(f.body() for f in files if f.path == "jobsub.json")
     return json.loads(text), parse(text, str(tmp_path))
 
 

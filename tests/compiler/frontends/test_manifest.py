@@ -23,7 +23,7 @@ def errors(sink):
 
 
 def dag_of(files, name="wf.dag"):
-    return next(f.text for f in files if f.path == name)
+    return next(f.body() for f in files if f.path == name)
 
 
 def test_layering_defaults_templates_job(tmp_path):
@@ -89,7 +89,7 @@ def test_sweeps_nodes_and_queue(tmp_path):
     assert [(n.vars["x"], n.vars["y"]) for n in wf.nodes[:6]] == [
         ("1", "a"), ("1", "b"), ("1", "c"), ("2", "a"), ("2", "b"), ("2", "c")]
     assert len(wf.specs) == 2  # six nodes, one submit file
-    sub = next(f.text for f in files if f.path == "list.sub")
+    sub = next(f.body() for f in files if f.path == "list.sub")
     assert sub.endswith("queue 1 p from (\n  one\n  two\n)\n")
     assert wf.edges[0].parents == [f"grid_{i}" for i in range(6)]
 
@@ -147,7 +147,7 @@ def test_dagman_features_are_emitted(tmp_path):
         "JOB c a.sub DONE", "FINAL z a.sub", "PARENT a CHILD b",
     ]:
         assert line in dag.splitlines(), line
-    config = next(f.text for f in files if f.path == "wf.config")
+    config = next(f.body() for f in files if f.path == "wf.config")
     assert config.splitlines() == ["DAGMAN_MAX_JOBS_SUBMITTED = 10", "DAGMAN_MAX_JOBS_IDLE = 5",
                                    "DAGMAN_MAX_PRE_SCRIPTS = 2", "DAGMAN_MAX_POST_SCRIPTS = 3",
                                    "DAGMAN_MAX_SUBMITS_PER_INTERVAL = 7"]
@@ -173,7 +173,7 @@ def test_subdag_manifest_and_dag_file(tmp_path):
     paths = {f.path for f in files}
     assert {"nested.dag", "nested.x.sub", "nested.x.sh", "files/a.sh"} <= paths
     assert not any(p.startswith("sub/") for p in paths)
-    inner = next(f.text for f in files if f.path == "nested.x.sub")
+    inner = next(f.body() for f in files if f.path == "nested.x.sub")
     assert "output                  = nested.$(JOB).$(Cluster).$(Process).out" in inner
     assert "log                     = nested.x.log" in inner
 
