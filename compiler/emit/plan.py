@@ -17,8 +17,8 @@ sub-folder of a spool directory).
 
 from __future__ import annotations
 
-import itertools
 import functools
+import itertools
 import os
 from collections.abc import Iterator
 
