@@ -3,6 +3,8 @@ compiles (same nodes, VARS carrying each node's arguments, same dependencies):
 
 - floor: plain Python f-strings into one file, the least any writer must spend;
 - htcondor2.dags: HTCondor's own DAG-building API;
+- htcondor2.dags-layers: the same API writing the same nodes as a chain of layers of 100
+  (its good case; only for the block graphs, where the plain one is quadratic);
 - ezdag: a DAG library on top of it (dependencies are derived from files), if installed.
 
     python bench/references.py WRITER FORMAT NODES OUT_DIR
@@ -58,10 +60,27 @@ def floor(kind: str, n: int, out: Path) -> None:
 
 
 def htcondor_dags(kind: str, n: int, out: Path) -> None:
+    _write_htcondor_dags(*graph(kind, n), out)
+
+
+#: The layer size of the `htcondor2.dags-layers` reference.
+LAYER = 100
+
+
+def htcondor_dags_layers(kind: str, n: int, out: Path) -> None:
+    """htcondor2.dags writing the same nodes (same arguments) as a chain of layers of
+    LAYER nodes, each layer the child of the one before: the shape that library is built
+    for, where the block graph (a layer per serial job) is its worst case."""
+    layers, _ = graph(kind, n)
+    argsets = [a for _, layer in layers for a in layer]
+    chained = [(f"L{k}", argsets[k:k + LAYER]) for k in range(0, len(argsets), LAYER)]
+    _write_htcondor_dags(chained, [(k, k + 1) for k in range(len(chained) - 1)], out)
+
+
+def _write_htcondor_dags(layers, links, out: Path) -> None:
     import htcondor2
     from htcondor2 import dags
 
-    layers, links = graph(kind, n)
     dag = dags.DAG()
     sub = htcondor2.Submit({"executable": "job.sh", "arguments": "$(JOBSUB_ARGS)"})
     made = [dag.layer(name=name, submit_description=sub,
@@ -94,7 +113,8 @@ def ezdag(kind: str, n: int, out: Path) -> None:
     dag.write(out)
 
 
-WRITERS = {"floor": floor, "htcondor2.dags": htcondor_dags, "ezdag": ezdag}
+WRITERS = {"floor": floor, "htcondor2.dags": htcondor_dags,
+           "htcondor2.dags-layers": htcondor_dags_layers, "ezdag": ezdag}
 
 if __name__ == "__main__":
     import warnings

@@ -52,6 +52,17 @@ def test_jobsub_and_floor_build_the_same_graph(tmp_path, kind):
     assert ours_shape[0] == (42 if kind == "yaml-sweep" else 40)
 
 
+def test_the_layered_reference_writes_the_same_nodes_in_layers_of_100(tmp_path):
+    references.htcondor_dags_layers("dagnabbit", 250, tmp_path)
+    text = (tmp_path / "dags.dag").read_text()
+    jobs = [line.split()[1] for line in text.splitlines()
+            if line.startswith("JOB ") and not line.endswith(" NOOP")]  # not its join nodes
+    assert len(jobs) == 250
+    assert dag_shape(text)[1] == {(0, 1), (1, 2), (2, 3), (3, 4)}  # layer, join, layer, ...
+    args = sorted(v.split('"')[1] for v in text.splitlines() if v.startswith("VARS"))
+    assert args == sorted(f"--item j{j}x" for j in range(1, 251))
+
+
 @pytest.mark.parametrize("kind", ["api-explicit", "api-sweep"])
 def test_the_api_workloads_build_their_file_workloads_graph(tmp_path, kind, monkeypatch):
     from bench import api_build
@@ -78,6 +89,7 @@ def test_runner_reports_every_workload(tmp_path):
                          "api-sweep"}
     assert rows["api-explicit"]["ratio_to_dagnabbit_compile"] > 0
     assert rows["api-explicit"]["ratio_to_floor"] > 0
+    assert rows["dagnabbit"]["ratio_to_htcondor2.dags-layers"] > 0
     for kind in ("dagnabbit", "yaml-explicit", "yaml-sweep"):
         row = rows[kind]
         assert row["jobsub"]["wall_s"] > 0 and row["jobsub"]["peak_rss_mb"] > 1
