@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +56,22 @@ def spec_identity(spec: JobSpec) -> str:
     return _digest(os.path.normpath(spec.executable), options, queue)
 
 
+#: Text JSON writes as it is between quotes (with ensure_ascii off).
+_JSON_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+
+
 def node_fingerprint(spec_id: str | None, node: Node) -> str:
-    return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
+    variables = node_vars(node)
+    words = [*node.arguments, *variables.keys(), *variables.values()]
+    if spec_id is None or node.subdag is not None or \
+            not all(_JSON_PLAIN.fullmatch(w) for w in words):
+        return _digest(spec_id, node.arguments, variables, node.subdag, node.noop)
+    # The usual node, its JSON written here: the encoder's text, at a third of its cost
+    # (a million-node DAG); a property test holds the two equal.
+    args = ",".join(f'"{a}"' for a in node.arguments)
+    pairs = ",".join(f'"{k}":"{v}"' for k, v in sorted(variables.items()))
+    text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def group_of(node: Node) -> str:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobsub.compiler.emit.nodemap import _digest, node_fingerprint
+from jobsub.compiler.ir.model import Node, node_vars
 from jobsub.runtime.nodemap import parse
 from tests.helpers import compile_text, make_executable
 
@@ -67,3 +72,16 @@ def test_manifest_jobs_have_their_key_lines_on_the_fast_path(tmp_path):
     assert top.origin("first", nodemap.sources).line == 3
     assert top.origin("second", nodemap.sources).line == 6
     assert nodemap.shown(top.origin("second", nodemap.sources)).endswith("m.yaml:6")
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list('ab"\\\x01\n é$()')), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, max_size=3), st.dictionaries(_TEXT, _TEXT, max_size=3),
+       st.one_of(st.none(), st.integers(-3, 10**6)), st.booleans())
+def test_a_fingerprint_is_the_digest_of_the_nodes_json(arguments, variables, section, noop):
+    """node_fingerprint writes the usual node's JSON itself; it must be the encoder's."""
+    node = Node("n", "s", arguments, variables, section=section, noop=noop)
+    assert node_fingerprint("abc", node) == _digest("abc", arguments, node_vars(node), None,
+                                                    noop)
