@@ -136,7 +136,16 @@ def put_in_macros(words: list[str], variables: dict[str, str],
                 return default
             return m.group(0)
         return MACRO_WITH_DEFAULT.sub(value, text)
-    return [expand(w, ()) if "$(" in w else w for w in words]
+
+    def word(w: str) -> str:
+        if "$(" not in w:
+            return w
+        if w[:2] == "$(" and w[-1] == ")":  # `$(NAME)` alone, a sweep's usual argument
+            found = variables.get(w[2:-1])
+            if found is not None and "$(" not in found:
+                return found
+        return expand(w, ())
+    return [word(w) for w in words]
 
 
 def _v2_word(word: str) -> str:

@@ -394,13 +394,15 @@ class _Builder:
                 continue
             spec = self.specs.intern(exe_path, job.options, job.name, span,
                                      queue=queue)
+            # What every node of the job shares is made once and shared (a sweep of a
+            # million nodes): its arguments, scripts, retry and the rest of its features.
+            features = self._node_features(job)
             for i, item in enumerate(items if items is not None else [None]):
                 node_name = job.name if item is None else f"{job.name}_{i}"
-                node_vars = {**base_vars, **item} if item is not None else dict(base_vars)
-                node = Node(node_name, spec, list(arguments), node_vars, span=span,
-                            section=len(self.nodes) + 1)
-                self._node_features(job, node)
-                self.nodes.append(node)
+                node_vars = item if not base_vars and item is not None else \
+                    {**base_vars, **item} if item is not None else base_vars
+                self.nodes.append(Node(node_name, spec, arguments, node_vars, span=span,
+                                       section=len(self.nodes) + 1, **features))
                 job.nodes.append(node_name)
 
     def _sweep(self, job: _Job) -> list[dict[str, str]] | None:
@@ -411,8 +413,8 @@ class _Builder:
             return None
         if "matrix" in s:
             keys = list(s["matrix"])
-            combos = itertools.product(*(s["matrix"][k] for k in keys))
-            return [{k: _text(v) for k, v in zip(keys, combo, strict=True)} for combo in combos]
+            axes = [[_text(v) for v in s["matrix"][k]] for k in keys]  # each value read once
+            return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
         if "foreach" in s:
             items = [{str(k): _text(v) for k, v in item.items()} for item in s["foreach"]]
             names = set(items[0])
@@ -439,27 +441,23 @@ class _Builder:
                     return None
         return QueueFrom(names, [[item[k] for k in names] for item in items])
 
-    def _node_features(self, job: _Job, node: Node) -> None:
+    def _node_features(self, job: _Job) -> dict[str, Any]:
+        """The Node fields a job's settings give each of its nodes."""
         s = job.settings
-        for kind in ("pre", "post", "hold"):
-            if kind in s:
-                script = self._script(job, kind, s[kind])
-                if script is not None:
-                    node.scripts = (*node.scripts, script)
+        scripts = tuple(script for kind in ("pre", "post", "hold") if kind in s
+                        for script in [self._script(job, kind, s[kind])] if script is not None)
         retry = s.get("retry")
         if retry is not None:
-            node.retry = Retry(retry, None) if isinstance(retry, int) else \
+            retry = Retry(retry, None) if isinstance(retry, int) else \
                 Retry(retry["count"], retry.get("unless_exit"))
         abort = s.get("abort_dag_on")
         if abort is not None:
-            node.abort_on = AbortOn(abort, None) if isinstance(abort, int) else \
+            abort = AbortOn(abort, None) if isinstance(abort, int) else \
                 AbortOn(abort["status"], abort.get("return"))
-        node.pre_skip = s.get("pre_skip")
-        node.priority = s.get("priority")
-        node.category = s.get("category")
-        node.final = bool(s.get("final"))
-        node.noop = bool(s.get("noop"))
-        node.done = bool(s.get("done"))
+        return {"scripts": scripts, "retry": retry, "abort_on": abort,
+                "pre_skip": s.get("pre_skip"), "priority": s.get("priority"),
+                "category": s.get("category"), "final": bool(s.get("final")),
+                "noop": bool(s.get("noop")), "done": bool(s.get("done"))}
 
     def _script(self, job: _Job, kind: str, value: Any) -> Script | None:
         spec = {"script": value} if isinstance(value, str) else value
@@ -511,10 +509,8 @@ class _Builder:
             dag_file = f"{inner.name}.dag"  # where plan() writes it
         else:
             dag_file = full
-        node = Node(job.name, None, [], span=span, subdag=dag_file,
-                    section=len(self.nodes) + 1)
-        self._node_features(job, node)
-        self.nodes.append(node)
+        self.nodes.append(Node(job.name, None, [], span=span, subdag=dag_file,
+                               section=len(self.nodes) + 1, **self._node_features(job)))
         job.nodes.append(job.name)
 
     # -- dependencies -----------------------------------------------------------------------

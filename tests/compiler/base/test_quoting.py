@@ -125,3 +125,21 @@ def test_file_list_items():
     for bad in ("a,b", " lead", "trail "):
         with pytest.raises(Unrepresentable):
             quoting.file_list_item(bad)
+
+
+_MACRO_TEXT = st.text(alphabet=st.sampled_from(list("ab$():x")), max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MACRO_TEXT, st.dictionaries(st.sampled_from(["a", "b", "A", "ab"]), _MACRO_TEXT,
+                                    max_size=3))
+def test_a_lone_macro_argument_is_filled_in_as_inside_a_word(word, variables):
+    """put_in_macros fills a word that is `$(NAME)` alone without its expander; the result
+    must be what the expander gives for the same macro inside a longer word."""
+    def filled(w):
+        try:
+            return quoting.put_in_macros([w], variables)[0]
+        except Unrepresentable:
+            return None
+    inside = filled("x" + word)
+    assert filled(word) == (inside[1:] if inside is not None else None)
