@@ -16,7 +16,7 @@ Rules (HTCondor sources: condor_arglist.cpp, env.cpp, config.cpp, classad lexer,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 
 class Unrepresentable(ValueError):
@@ -112,40 +112,53 @@ def put_in_macros(words: list[str], variables: dict[str, str],
     VARS: their own macros are filled in too), else `$(NAME:default)` gives the default, as
     HTCondor would, unless NAME is HTCondor's own or a queue variable (`keep`, lower case),
     which stays a macro. VARS that use each other in a circle cannot be written."""
-    lowered: list[dict[str, str]] = []
+    filler = _Filler(variables, keep)
+    return [filler.word(w) for w in words]
 
-    def lookup(name: str) -> str | None:
-        found = variables.get(name)  # as written, nearly always
+
+class _Filler:
+    """put_in_macros's state. A class, not nested functions: a recursive closure is a
+    reference cycle, which compiling (with the cyclic collector paused) would keep for every
+    node of a sweep."""
+
+    __slots__ = ("variables", "keep", "lowered")
+
+    def __init__(self, variables: Mapping[str, str], keep: frozenset[str]):
+        self.variables, self.keep = variables, keep
+        self.lowered: dict[str, str] | None = None
+
+    def lookup(self, name: str) -> str | None:
+        found = self.variables.get(name)  # as written, nearly always
         if found is None:
-            if not lowered:
-                lowered.append({k.lower(): v for k, v in variables.items()})
-            found = lowered[0].get(name.lower())
+            if self.lowered is None:
+                self.lowered = {k.lower(): v for k, v in self.variables.items()}
+            found = self.lowered.get(name.lower())
         return found
 
-    def expand(text: str, seen: tuple[str, ...]) -> str:
-        def value(m: re.Match) -> str:
-            name, default = m.group(1), m.group(2)
-            found = lookup(name)
-            if found is not None:
-                if name.lower() in seen:
-                    raise Unrepresentable("VARS " + " -> ".join([*seen, name.lower()])
-                                          + " use each other in a circle")
-                return expand(found, (*seen, name.lower())) if "$(" in found else found
-            if default is not None and name.lower() not in PREDEFINED \
-                    and name.lower() not in keep:
-                return default
-            return m.group(0)
-        return MACRO_WITH_DEFAULT.sub(value, text)
-
-    def word(w: str) -> str:
+    def word(self, w: str) -> str:
         if "$(" not in w:
             return w
         if w[:2] == "$(" and w[-1] == ")":  # `$(NAME)` alone, a sweep's usual argument
-            found = variables.get(w[2:-1])
+            found = self.variables.get(w[2:-1])
             if found is not None and "$(" not in found:
                 return found
-        return expand(w, ())
-    return [word(w) for w in words]
+        return self.expand(w, ())
+
+    def expand(self, text: str, seen: tuple[str, ...]) -> str:
+        return MACRO_WITH_DEFAULT.sub(lambda m: self.value(m, seen), text)
+
+    def value(self, m: re.Match, seen: tuple[str, ...]) -> str:
+        name, default = m.group(1), m.group(2)
+        found = self.lookup(name)
+        if found is not None:
+            if name.lower() in seen:
+                raise Unrepresentable("VARS " + " -> ".join([*seen, name.lower()])
+                                      + " use each other in a circle")
+            return self.expand(found, (*seen, name.lower())) if "$(" in found else found
+        if default is not None and name.lower() not in PREDEFINED \
+                and name.lower() not in self.keep:
+            return default
+        return m.group(0)
 
 
 def _v2_word(word: str) -> str:
