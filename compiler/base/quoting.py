@@ -121,7 +121,7 @@ class _Filler:
     reference cycle, which compiling (with the cyclic collector paused) would keep for every
     node of a sweep."""
 
-    __slots__ = ("variables", "keep", "lowered")
+    __slots__ = ("keep", "lowered", "variables")
 
     def __init__(self, variables: Mapping[str, str], keep: frozenset[str]):
         self.variables, self.keep = variables, keep
