@@ -56,15 +56,14 @@ def spec_identity(spec: JobSpec) -> str:
     return _digest(os.path.normpath(spec.executable), options, queue)
 
 
-#: Text JSON writes as it is between quotes (with ensure_ascii off).
-_JSON_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+#: Characters JSON does not write as they are between quotes (with ensure_ascii off).
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
 def node_fingerprint(spec_id: str | None, node: Node) -> str:
     variables = node_vars(node)
-    words = [*node.arguments, *variables.keys(), *variables.values()]
-    if spec_id is None or node.subdag is not None or \
-            not all(_JSON_PLAIN.fullmatch(w) for w in words):
+    if spec_id is None or node.subdag is not None or _JSON_ESCAPED.search(
+            "".join([spec_id, *node.arguments, *variables.keys(), *variables.values()])):
         return _digest(spec_id, node.arguments, variables, node.subdag, node.noop)
     # The usual node, its JSON written here: the encoder's text, at a third of its cost
     # (a million-node DAG); a property test holds the two equal.
