@@ -13,6 +13,7 @@ version DAGMan is told is the schedd's own. The lines follow what condor_submit_
 from __future__ import annotations
 
 from jobsub.compiler.base import quoting
+from jobsub.compiler.base.conventions import NODE_OUTPUT_FOLDER
 
 
 def arguments(dag_file: str, dagman: str, csd_version: str | None) -> list[str]:
@@ -34,6 +35,12 @@ def config_environment(text: str) -> list[tuple[str, str]]:
         if sep and key.strip() and not line.lstrip().startswith("#"):
             pairs.append((f"_CONDOR_{key.strip()}", value.strip()))
     return pairs
+
+
+#: On a DAGMan job whose nodes write into output folders (conventions.NODE_OUTPUT_FOLDER):
+#: the schedd's retrieval sends back only the top of its spool, so fetchlog asks for that
+#: folder too (fetchlog._retrieve).
+OUTPUT_FOLDER_ATTR = "JobsubOutputFolder"
 
 
 def description(dag_file: str, inputs: list[str], dagman: str, csd_version: str | None,
@@ -61,5 +68,7 @@ def description(dag_file: str, inputs: list[str], dagman: str, csd_version: str 
                           "&& ExitCode <= 2))",
         "notification": "never",
         "batch_name": quoting.protect_dollars(dag_file, keep_macros=False),
+        **({f"MY.{OUTPUT_FOLDER_ATTR}": quoting.classad_string(NODE_OUTPUT_FOLDER)}
+           if NODE_OUTPUT_FOLDER in inputs else {}),
         **{f"MY.{k}": v for k, v in attributes.items()},
     }

@@ -210,10 +210,8 @@ def _details(node: NodeState, what: _Failure, jobs: list[JobRecord], dag: DagMap
         node.host = last.host
         node.started = last.started
         node.ended = last.ended
-        group = dag.groups.get(node.group)
-        stem = group.stdio if group and group.stdio else "$(JOB)"
         cluster, _, proc = last.job.partition(".")
-        base = stem.replace("$(JOB)", node.name)
+        base = (dag.stdio(node.name) if node.name in dag.nodes else None) or node.name
         node.err_file = stdio_name(base, "err", cluster, proc)
         node.out_file = stdio_name(base, "out", cluster, proc)
     failure = what.kind

@@ -26,10 +26,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobsub.compiler.base.conventions import OUTPUTS_TAR_JOB, outputs_tar
+from jobsub.compiler.base.conventions import FOLDER_KEEPER, OUTPUTS_TAR_JOB, outputs_tar
 from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import records
+from .dagman import OUTPUT_FOLDER_ATTR
 from .jobids import JobId, quote
 from .jobstatus import FINISHED
 from .pool import Schedd
@@ -38,8 +39,8 @@ from .submission import FETCHED_ATTR, PEEKED_ATTR
 SCHEDULER_UNIVERSE = 7
 _ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobUniverse", "Iwd", "SUBMIT_Iwd", "UserLog",
           "SUBMIT_UserLog", "Out", "Err", "Cmd", "DAGManJobId", "DAGNodeName",
-          "JobsubOutputs", "EnteredCurrentStatus", "CompletionDate"]
-_SKIP = frozenset({".empty_file"})
+          "JobsubOutputs", "EnteredCurrentStatus", "CompletionDate", OUTPUT_FOLDER_ATTR]
+_SKIP = frozenset({".empty_file", FOLDER_KEEPER})
 
 
 @dataclass
@@ -119,6 +120,17 @@ def _retrieve(schedd: Schedd, job: JobId, ads: list, staging: Path) -> None:
         schedd.call("preparing to fetch", schedd.schedd.edit, constraint, "SUBMIT_UserLog",
                     quote(str(staging / os.path.basename(str(log)))))
     schedd.call("fetching the job's files", schedd.schedd.retrieve, constraint)
+    folder = ads[0].get(OUTPUT_FOLDER_ATTR)
+    if folder:
+        # The retrieval sends back what changed at the top of the spool only; the folder
+        # of node outputs comes when named in TransferOutput (which then sends only it).
+        schedd.call("preparing to fetch", schedd.schedd.edit, constraint, "TransferOutput",
+                    quote(str(folder)))
+        try:
+            schedd.call("fetching the nodes' outputs", schedd.schedd.retrieve, constraint)
+        finally:
+            schedd.call("fetching the nodes' outputs", schedd.schedd.edit, constraint,
+                        "TransferOutput", "undefined")
 
 
 def peek(schedd: Schedd, job: JobId, ads: list, dest: Path) -> None:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobsub.compiler.base.conventions import node_stdio_stem
 from jobsub.compiler.emit.nodemap import MAP_FILE, MAP_VERSION
 
 
@@ -71,6 +72,15 @@ class DagMap:
     def retries(self, node: str) -> int:
         row = self.nodes.get(node)
         return 0 if row is None else self.columns["retry"][row]
+
+    def stdio(self, node: str) -> str | None:
+        """What the node's .out/.err names start with, inside the DAG's folder."""
+        group = self.groups.get(self.group(node) or "")
+        if group is None or not group.stdio:
+            return None
+        sections = self.columns.get("section")
+        row = self.nodes[node]
+        return node_stdio_stem(group.stdio, node, sections[row] if sections else None)
 
     def fingerprint(self, node: str) -> str | None:
         row = self.nodes.get(node)

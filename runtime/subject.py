@@ -24,6 +24,7 @@ from jobsub.compiler.base.conventions import outputs_tar
 from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import records
+from .dagman import OUTPUT_FOLDER_ATTR
 from .fetchlog import peek
 from .jobids import JobId, parse_ids
 from .jobstatus import COMPLETED, REMOVED
@@ -41,7 +42,7 @@ DAG_ATTRS = ["ClusterId", "ProcId", "JobStatus", "JobUniverse", "ExitCode", "Exi
              "DAG_NodesTotal", "DAG_NodesDone", "DAG_NodesFailed", "DAG_NodesFutile",
              "DAG_NodesQueued", "DAG_NodesReady", "DAG_NodesUnready", "DAG_NodesPrerun",
              "DAG_NodesPostrun", "DAG_JobsHeld", "DAG_JobsIdle", "DAG_JobsRunning",
-             "DAG_JobsCompleted", "DAG_JobsSubmitted", "Owner", "JobsubPeeked",
+             "DAG_JobsCompleted", "DAG_JobsSubmitted", "Owner", "JobsubPeeked", OUTPUT_FOLDER_ATTR,
              "JobsubFetched"]
 #: Where finished submissions' files are kept once read, beside their record.
 FILES = "files"

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from jobsub.compiler.base.limits import NODE_OUTPUT_FOLDER_NODES
+
 
 @dataclass(frozen=True, slots=True)
 class ScriptMacro:
@@ -74,6 +76,29 @@ def jobsub_node_vars(index: int) -> dict[str, str]:
     from 0, as jobsub_lite does)."""
     return {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1), "CM2": str(index - 2),
             "nodename": "$(JOB)"}
+
+
+#: Where the node outputs of a big DAG go (limits.NODE_OUTPUT_FOLDER_NODES): `out/NNN/`,
+#: named for each node by the VARS OUTPUT_FOLDER_VAR, so fetchlog and analyze find them.
+NODE_OUTPUT_FOLDER = "out"
+OUTPUT_FOLDER_VAR = "JOBSUB_OUT"
+#: The empty file that makes each output folder exist in the compiled folder, so that it
+#: is spooled with the DAG and is there before HTCondor writes into it (fetchlog skips it).
+FOLDER_KEEPER = ".keep"
+
+
+def node_output_folder(section: int) -> str:
+    """The folder of the node numbered `section` (jobsub_node_vars' index)."""
+    return f"{NODE_OUTPUT_FOLDER}/{section // NODE_OUTPUT_FOLDER_NODES:03d}"
+
+
+def node_stdio_stem(stem: str, node: str, section: int | None) -> str:
+    """A group's stdio stem (submit.stdio_stem: `$(JOB)`, `SUB.$(JOB)`,
+    `$(JOBSUB_OUT)/$(JOB)`) as the named node's job filled it in."""
+    stem = stem.replace("$(JOB)", node)
+    if section is not None:
+        stem = stem.replace(f"$({OUTPUT_FOLDER_VAR})", node_output_folder(section))
+    return stem
 
 
 def current_user(env: Mapping[str, str] = os.environ) -> str | None:

@@ -28,3 +28,7 @@ LATE_MATERIALIZE_PROCS = 10_000
 MATERIALIZED_IDLE = 1_000
 #: A DAG of this many nodes gets DAGMan's throttles pinned (emit/dag.py LARGE_DAG_KNOBS).
 LARGE_DAG_NODES = 10_000
+#: A DAG of more nodes than this writes its nodes' stdout and stderr into subfolders of
+#: this many nodes each (conventions.node_output_folder): no folder of the DAGMan job's then
+#: holds more than a few thousand files.
+NODE_OUTPUT_FOLDER_NODES = 1_000

@@ -14,11 +14,24 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from jobsub.compiler.base import quoting
-from jobsub.compiler.base.conventions import jobsub_node_vars, plain_path_problem, script_macro
+from jobsub.compiler.base.conventions import (
+    OUTPUT_FOLDER_VAR,
+    jobsub_node_vars,
+    node_output_folder,
+    plain_path_problem,
+    script_macro,
+)
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.limits import LARGE_DAG_NODES
 from jobsub.compiler.base.quoting import Unrepresentable
-from jobsub.compiler.ir.model import Node, Script, Workflow, materializes_late, node_vars
+from jobsub.compiler.ir.model import (
+    Node,
+    Script,
+    Workflow,
+    materializes_late,
+    node_vars,
+    outputs_in_folders,
+)
 
 from .submit import ARGS_VAR
 
@@ -93,10 +106,11 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
         yield f"MAXJOBS {category} {limit}"
     queue_names = {spec.name: quoting.macro_names(spec.queue.names)
                    for spec in wf.specs if spec.queue}
+    folders = outputs_in_folders(wf)
     for node in wf.nodes:
         try:
             yield from _node(node, submit_files, queue_names.get(node.spec, frozenset()),
-                             subdag_files.get(node.name))
+                             subdag_files.get(node.name), folders)
         except Unrepresentable as err:
             sink.error(f"node {node.name}: {err}", node.span)
         for script in node.scripts:
@@ -132,8 +146,8 @@ def _header(wf: Workflow, config_file: str | None, jobstate_log: str | None
 
 
 def _node(node: Node, submit_files: Mapping[str, str],
-          queue_names: frozenset[str] = frozenset(), subdag_file: str | None = None
-          ) -> Iterator[str]:
+          queue_names: frozenset[str] = frozenset(), subdag_file: str | None = None,
+          folders: bool = False) -> Iterator[str]:
     flags = (" NOOP" if node.noop else "") + (" DONE" if node.done and not node.final else "")
     if subdag_file is not None:  # compiled beside this DAG: DAGMan runs it from here too
         yield f"SUBDAG EXTERNAL {node.name} {dag_path(subdag_file)}{flags}"
@@ -145,7 +159,7 @@ def _node(node: Node, submit_files: Mapping[str, str],
         yield f"FINAL {node.name} {dag_path(submit_files[node.spec])}{flags}"
     else:
         yield f"JOB {node.name} {dag_path(submit_files[node.spec])}{flags}"
-    vars_line = _vars(node, queue_names)
+    vars_line = _vars(node, queue_names, folders and node.spec is not None)
     if vars_line:
         yield vars_line
 
@@ -192,9 +206,9 @@ def _plain(pattern: re.Pattern, text: str, defined) -> bool:
     return quoting.protect_dollars(text, defined=defined()) == text
 
 
-def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
+def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = False) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
-    variable of its submit file (`queue_names`)."""
+    variable of its submit file (`queue_names`). `folder`: name the node's output folder."""
     variables = node.vars
     known: list[frozenset[str]] = []
 
@@ -207,6 +221,8 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset()) -> str:
     # (a million-node DAG has four million of them)
     parts = [] if node.section is None else \
         [f'{name}="{value}"' for name, value in jobsub_node_vars(node.section).items()]
+    if folder and node.section is not None:
+        parts.append(f'{OUTPUT_FOLDER_VAR}="{node_output_folder(node.section)}"')
     pairs = list(variables.items()) if variables else []
     if node.arguments:
         args = node.arguments

@@ -128,7 +128,8 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
                 "memory_retry": o.get("memory_retry"), "stdio": part.stdio_stem[spec.name],
                 "identity": identity[spec.name]}
         columns: dict[str, list] = {k: [] for k in ("name", "spec", "source", "line",
-                                                      "column", "retry", "fingerprint")}
+                                                      "column", "retry", "fingerprint",
+                                                      "section")}
         for node in wf.nodes:
             file, line, column = source(node.span)
             columns["name"].append(node.name)
@@ -138,6 +139,7 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
             columns["column"].append(column)
             columns["retry"].append(node.retry.count if node.retry else 0)
             columns["fingerprint"].append(node_fingerprint(identity.get(node.spec), node))
+            columns["section"].append(node.section)
         workflows.append({
             "name": wf.name, "dag": part.dag, "parent": part.parent,
             "jobstate_log": part.jobstate_log,

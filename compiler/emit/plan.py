@@ -22,7 +22,12 @@ import itertools
 import os
 from collections.abc import Iterator
 
-from jobsub.compiler.base.conventions import jobsub_node_vars
+from jobsub.compiler.base.conventions import (
+    FOLDER_KEEPER,
+    OUTPUT_FOLDER_VAR,
+    jobsub_node_vars,
+    node_output_folder,
+)
 from jobsub.compiler.base.diagnostics import JobsubError, Sink
 from jobsub.compiler.base.quoting import Unrepresentable, macro_names
 from jobsub.compiler.emit.dag import config_text, dag_lines
@@ -31,7 +36,7 @@ from jobsub.compiler.emit.inputs import JobFiles, Shipped, job_files, sandbox_na
 from jobsub.compiler.emit.nodemap import MAP_FILE, DagFiles, node_map
 from jobsub.compiler.emit.output import OutFile
 from jobsub.compiler.emit.submit import Names, render_submit, render_wrapper, stdio_stem
-from jobsub.compiler.ir.model import JobSpec, Workflow
+from jobsub.compiler.ir.model import JobSpec, Workflow, outputs_in_folders
 from jobsub.compiler.ir.versions import DEFAULT_TARGET
 from jobsub.compiler.site.policy import Policy
 
@@ -131,6 +136,9 @@ def plan(wf: Workflow, policy: Policy, sink: Sink,
         files.append(OutFile(MAP_FILE, node_map(wf, parts)))
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
+    files += [OutFile(f"{folder}/{FOLDER_KEEPER}", "") for folder in sorted(
+        {node_output_folder(n.section) for part in parts if outputs_in_folders(part.wf)
+         for n in part.wf.nodes})]
     return files
 
 
@@ -143,6 +151,7 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
     names: dict[str, Names] = {}
     node_vars: dict[str, set[str]] = {}
     with_section: set[str] = set()
+    folders = outputs_in_folders(wf)
     for node in wf.nodes:
         if node.spec is None:
             continue
@@ -151,6 +160,8 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         if node.section is not None and node.spec not in with_section:
             with_section.add(node.spec)
             node_vars.setdefault(node.spec, set()).update(jobsub_node_vars(0))
+            if folders:
+                node_vars[node.spec].add(OUTPUT_FOLDER_VAR)
     for spec in wf.specs:
         executable = copies[_source(wf, spec.executable)]
         stem = spec_stem(prefix, spec)
@@ -170,7 +181,7 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
                 out = _dropbox_file(box, f)
                 shipped.setdefault(out.path, out)
         names[spec.name] = Names(submit_name(stem), wrapper, executable, shipping,
-                                 macro_names(node_vars.get(spec.name, ())), stem)
+                                 macro_names(node_vars.get(spec.name, ())), stem, folders)
 
     single = wf.kind == "job"
     for spec in wf.specs:

@@ -14,7 +14,12 @@ from typing import Any
 import jinja2
 
 from jobsub.compiler.base import quoting
-from jobsub.compiler.base.conventions import NODE_ENVIRONMENT, outputs_tar, stdio_name
+from jobsub.compiler.base.conventions import (
+    NODE_ENVIRONMENT,
+    OUTPUT_FOLDER_VAR,
+    outputs_tar,
+    stdio_name,
+)
 from jobsub.compiler.base.diagnostics import JobsubError
 from jobsub.compiler.base.limits import MATERIALIZED_IDLE
 from jobsub.compiler.base.quoting import Unrepresentable
@@ -61,6 +66,8 @@ class Names:
     node_vars: frozenset[str] = frozenset()
     #: what its own files are named after: the spec's name (a sub-DAG's: `NODE.spec`)
     stem: str = ""
+    #: its nodes write stdout and stderr into their output folders (ir.outputs_in_folders)
+    folders: bool = False
 
 
 def render_submit(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
@@ -212,9 +219,13 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
 
 def stdio_stem(spec: JobSpec, names: Names, dag: bool) -> str:
     """What a job's .out/.err names start with: `$(JOB)` in a DAG (`SUB.$(JOB)` in sub-DAG
-    SUB), the spec's own name for a single job."""
+    SUB; in the node's output folder `$(JOBSUB_OUT)/` in a big DAG), the spec's own name
+    for a single job."""
     own = names.stem or spec.name
-    return f"{own[:-len(spec.name)]}$(JOB)" if dag else own
+    if not dag:
+        return own
+    node = f"{own[:-len(spec.name)]}$(JOB)"
+    return f"$({OUTPUT_FOLDER_VAR})/{node}" if names.folders else node
 
 
 

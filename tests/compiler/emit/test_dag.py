@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,3 +145,34 @@ def test_a_dag_in_pieces_is_its_lines(lines, size):
     from jobsub.compiler.emit.plan import _chunks
 
     assert "".join(_chunks(iter(lines), size)) == "".join(f"{line}\n" for line in lines)
+
+
+@pytest.mark.parametrize("count", [1000, 1001])
+def test_a_big_dags_node_outputs_go_into_folders_of_1000(tmp_path, count):
+    """Past 1,000 nodes, stdout and stderr go to out/NNN/ (the node's number // 1,000),
+    named by a VARS, each folder made in the compiled folder; the runtime's map finds
+    them through the same rule."""
+    from jobsub.runtime.nodemap import parse
+
+    make_executable(tmp_path / "job.sh")
+    text = "<parallel>\n" + "jobsub_submit file://job.sh\n" * count + "</parallel>\n"
+    _, files, sink = compile_text(tmp_path, text)
+    assert not sink.errors
+    out = {f.path: f for f in files}
+    sub, dag = out["stage_1.sub"].body(), out["wf.dag"].body().splitlines()
+    vars_lines = [line for line in dag if line.startswith("VARS ")]
+    node_map = parse(out["jobsub.json"].body()).top
+    if count == 1000:
+        assert "output                  = $(JOB).$(Cluster).$(Process).out" in sub
+        assert not any("JOBSUB_OUT" in line for line in vars_lines)
+        assert not [p for p in out if p.startswith("out/")]
+        assert node_map.stdio("stage_1000") == "stage_1000"
+        return
+    assert "output                  = $(JOBSUB_OUT)/$(JOB).$(Cluster).$(Process).out" in sub
+    assert "error                   = $(JOBSUB_OUT)/$(JOB).$(Cluster).$(Process).err" in sub
+    assert vars_lines[0].endswith(' JOBSUB_OUT="out/000"')
+    assert vars_lines[998].startswith("VARS stage_999 ") and "out/000" in vars_lines[998]
+    assert vars_lines[999].startswith("VARS stage_1000 ") and "out/001" in vars_lines[999]
+    assert sorted(p for p in out if p.startswith("out/")) == ["out/000/.keep", "out/001/.keep"]
+    assert node_map.stdio("stage_999") == "out/000/stage_999"
+    assert node_map.stdio("stage_1001") == "out/001/stage_1001"
