@@ -17,6 +17,8 @@ schedd host) is read straight from its folder when this machine can see it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
@@ -26,7 +28,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobsub.compiler.base.conventions import FOLDER_KEEPER, OUTPUTS_TAR_JOB, outputs_tar
+from jobsub.compiler.base.conventions import (
+    FOLDER_KEEPER,
+    NODE_OUTPUT_FOLDER,
+    OUTPUTS_TAR_JOB,
+    outputs_tar,
+)
 from jobsub.compiler.base.diagnostics import JobsubError
 
 from . import records
@@ -89,7 +96,7 @@ def fetch(schedd: Schedd, job: JobId, name: str, destdir: str | None,
         if first.get("SUBMIT_Iwd") is not None:
             # Read as a peek: the retrieval alone would let a finished job leave the queue
             # before this machine has kept its copy (and the edit below would then fail).
-            peek(schedd, job, ads, staging)
+            peek(schedd, job, ads, staging, whole=True)
         else:
             _copy_unspooled(first, ads, staging)
         result = _collect(schedd, job, first, staging, partial)
@@ -111,35 +118,44 @@ def _staging_parent(destdir: str | None) -> str:
     return str(base) if os.access(base, os.W_OK) else tempfile.gettempdir()
 
 
-def _retrieve(schedd: Schedd, job: JobId, ads: list, staging: Path) -> None:
+def _retrieve(schedd: Schedd, job: JobId, ads: list, staging: Path,
+              whole: bool = True) -> None:
+    """The job's spool into `staging`: what changed at its top, then (a DAG whose nodes
+    write into output folders) those folders, asked for by name in TransferOutput (which
+    then sends only them). `whole`: a failed second retrieval is an error, else the top
+    alone is kept (a peek of a running DAG)."""
     constraint = _constraint(job)
-    schedd.call("preparing to fetch", schedd.schedd.edit, constraint, "SUBMIT_Iwd",
-                quote(str(staging)))
+    folder = ads[0].get(OUTPUT_FOLDER_ATTR)
+    edit = functools.partial(schedd.call, "preparing to fetch", schedd.schedd.edit, constraint)
+    if folder:
+        # left set by a retrieval that was interrupted: the first would get the folder only
+        edit("TransferOutput", "undefined")
+    edit("SUBMIT_Iwd", quote(str(staging)))
     log = ads[0].get("SUBMIT_UserLog") or ads[0].get("UserLog")
     if log:
-        schedd.call("preparing to fetch", schedd.schedd.edit, constraint, "SUBMIT_UserLog",
-                    quote(str(staging / os.path.basename(str(log)))))
+        edit("SUBMIT_UserLog", quote(str(staging / os.path.basename(str(log)))))
     schedd.call("fetching the job's files", schedd.schedd.retrieve, constraint)
-    folder = ads[0].get(OUTPUT_FOLDER_ATTR)
-    if folder:
-        # The retrieval sends back what changed at the top of the spool only; the folder
-        # of node outputs comes when named in TransferOutput (which then sends only it).
-        schedd.call("preparing to fetch", schedd.schedd.edit, constraint, "TransferOutput",
-                    quote(str(folder)))
-        try:
-            schedd.call("fetching the nodes' outputs", schedd.schedd.retrieve, constraint)
-        finally:
-            schedd.call("fetching the nodes' outputs", schedd.schedd.edit, constraint,
-                        "TransferOutput", "undefined")
+    if not folder:
+        return
+    try:
+        edit("TransferOutput", quote(str(folder)))
+        schedd.call("fetching the nodes' outputs", schedd.schedd.retrieve, constraint)
+    except JobsubError:
+        if whole:
+            raise
+    finally:
+        with contextlib.suppress(JobsubError):  # an error above is the one to tell
+            edit("TransferOutput", "undefined")
 
 
-def peek(schedd: Schedd, job: JobId, ads: list, dest: Path) -> None:
+def peek(schedd: Schedd, job: JobId, ads: list, dest: Path, whole: bool = False) -> None:
     """A spooled job's files as they are now, into `dest`: marked as read, not fetched, so
-    that a finished job stays in the queue until `jobsub fetchlog` has kept them."""
+    that a finished job stays in the queue until `jobsub fetchlog` has kept them. `whole`:
+    the nodes' output folders must come too (see _retrieve)."""
     if any(ad.get("JobStatus") in FINISHED for ad in ads):
         schedd.call("preparing to read the job's files", schedd.schedd.edit, _constraint(job),
                     PEEKED_ATTR, "true")
-    _retrieve(schedd, job, ads, dest)
+    _retrieve(schedd, job, ads, dest, whole)
 
 
 def _copy_unspooled(first, ads: list, staging: Path) -> None:
@@ -162,6 +178,11 @@ def _copy_unspooled(first, ads: list, staging: Path) -> None:
         full = Path(rel) if os.path.isabs(rel) else iwd / rel
         if full.is_file() and full.resolve().parent == iwd.resolve():
             shutil.copyfile(full, staging / full.name)
+    outputs = iwd / NODE_OUTPUT_FOLDER
+    if first.get("JobUniverse") == SCHEDULER_UNIVERSE and outputs.is_dir() \
+            and not outputs.is_symlink():  # a big DAG's node outputs (its own folders)
+        shutil.copytree(outputs, staging / NODE_OUTPUT_FOLDER, symlinks=True,
+                        ignore=shutil.ignore_patterns(*_SKIP))
 
 
 def _collect(schedd: Schedd, job: JobId, first, staging: Path, partial: bool = False) -> Fetched:

@@ -174,8 +174,8 @@ def test_a_single_jobs_failure(pool, work, capsys):
 
 
 def test_a_big_dags_outputs_are_in_folders_and_found_there(pool, pool_cwd, capsys):
-    """A DAG of more than 1,000 nodes writes its nodes' stdout and stderr into out/NNN/
-    (1,000 nodes each; here 999 NOOP nodes pad it out): on the schedd, where no folder of
+    """A DAG of 2,000 nodes or more writes its nodes' stdout and stderr into out/NNN/
+    (1,000 nodes each; here 1,998 NOOP nodes pad it out): on the schedd, where no folder of
     the client exists; `analyze` reads a failed node's stderr there, and fetchlog brings
     the folders back."""
     work = pool_cwd
@@ -187,10 +187,10 @@ def test_a_big_dags_outputs_are_in_folders_and_found_there(pool, pool_cwd, capsy
         "jobs:\n"
         "  first: {executable: ok.sh, arguments: [first]}\n"
         "  pad: {executable: ok.sh, noop: true, after: first,\n"
-        f"        matrix: {{i: [{', '.join(map(str, range(999)))}]}}}}\n"
+        f"        matrix: {{i: [{', '.join(map(str, range(1998)))}]}}}}\n"
         "  last: {executable: bad.sh, arguments: [last], after: pad}\n")
     job = _submit(capsys, "-o", "compiled", "file://big.yaml")
-    assert (work / "compiled" / "out" / "001" / ".keep").exists()
+    assert (work / "compiled" / "out" / "002" / ".keep").exists()
     shutil.rmtree(work / "compiled")
     status = _until(capsys, job, lambda s: s["state"] in ("failed", "completed"), 300)
     assert status["state"] == "failed", status
@@ -200,6 +200,6 @@ def test_a_big_dags_outputs_are_in_folders_and_found_there(pool, pool_cwd, capsy
     assert run_cli(capsys, "fetchlog", job, "--destdir", "got")[0] == 0
     got = work / "got"
     assert "fine first" in next((got / "out" / "000").glob("first.*.out")).read_text()
-    assert next((got / "out" / "001").glob("last.*.err")).read_text() == "broke in last\n"
+    assert next((got / "out" / "002").glob("last.*.err")).read_text() == "broke in last\n"
     assert not list(got.rglob(".keep"))
     assert not list(got.glob("first.*.out")) and not list(got.glob("last.*.err"))

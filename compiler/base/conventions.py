@@ -78,6 +78,8 @@ def jobsub_node_vars(index: int) -> dict[str, str]:
             "nodename": "$(JOB)"}
 
 
+#: The VARS that carries a DAG node's arguments (the submit file's `arguments` reads it).
+ARGS_VAR = "JOBSUB_ARGS"
 #: Where the node outputs of a big DAG go (limits.NODE_OUTPUT_FOLDER_NODES): `out/NNN/`,
 #: named for each node by the VARS OUTPUT_FOLDER_VAR, so fetchlog and analyze find them.
 NODE_OUTPUT_FOLDER = "out"
@@ -85,6 +87,12 @@ OUTPUT_FOLDER_VAR = "JOBSUB_OUT"
 #: The empty file that makes each output folder exist in the compiled folder, so that it
 #: is spooled with the DAG and is there before HTCondor writes into it (fetchlog skips it).
 FOLDER_KEEPER = ".keep"
+
+
+#: VARS names jobsub sets on nodes itself (lower case: HTCondor's macro names ignore case);
+#: a workflow's own VARS may not take them.
+RESERVED_VARS = frozenset({*(name.lower() for name in jobsub_node_vars(0)), ARGS_VAR.lower(),
+                           OUTPUT_FOLDER_VAR.lower()})
 
 
 def node_output_folder(section: int) -> str:

@@ -28,7 +28,9 @@ LATE_MATERIALIZE_PROCS = 10_000
 MATERIALIZED_IDLE = 1_000
 #: A DAG of this many nodes gets DAGMan's throttles pinned (emit/dag.py LARGE_DAG_KNOBS).
 LARGE_DAG_NODES = 10_000
-#: A DAG of more nodes than this writes its nodes' stdout and stderr into subfolders of
-#: this many nodes each (conventions.node_output_folder): no folder of the DAGMan job's then
-#: holds more than a few thousand files.
+#: A DAG of NODE_OUTPUT_FOLDERS_FROM nodes or more writes its nodes' stdout and stderr
+#: into subfolders of NODE_OUTPUT_FOLDER_NODES nodes each (conventions.node_output_folder):
+#: no folder of the DAGMan job's then holds more than a few thousand files, and a DAG of a
+#: thousand-way sweep and its merge keeps them beside it as before.
+NODE_OUTPUT_FOLDERS_FROM = 2_000
 NODE_OUTPUT_FOLDER_NODES = 1_000

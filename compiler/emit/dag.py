@@ -15,7 +15,9 @@ from functools import lru_cache
 
 from jobsub.compiler.base import quoting
 from jobsub.compiler.base.conventions import (
+    ARGS_VAR,
     OUTPUT_FOLDER_VAR,
+    RESERVED_VARS,
     jobsub_node_vars,
     node_output_folder,
     plain_path_problem,
@@ -32,8 +34,6 @@ from jobsub.compiler.ir.model import (
     node_vars,
     outputs_in_folders,
 )
-
-from .submit import ARGS_VAR
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -224,6 +224,11 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
     if folder and node.section is not None:
         parts.append(f'{OUTPUT_FOLDER_VAR}="{node_output_folder(node.section)}"')
     pairs = list(variables.items()) if variables else []
+    for name, _ in pairs:  # jobsub's own names (front ends refuse them where written)
+        low = name.lower()
+        if low in RESERVED_VARS and (node.section is not None or
+                                     (low == ARGS_VAR.lower() and node.arguments)):
+            raise Unrepresentable(f"VARS name {name} is set by jobsub")
     if node.arguments:
         args = node.arguments
         if any("$(" in a for a in args):

@@ -15,6 +15,7 @@ import jinja2
 
 from jobsub.compiler.base import quoting
 from jobsub.compiler.base.conventions import (
+    ARGS_VAR,
     NODE_ENVIRONMENT,
     OUTPUT_FOLDER_VAR,
     outputs_tar,
@@ -31,7 +32,6 @@ from jobsub.compiler.site.placement import container, place
 from jobsub.compiler.site.policy import Policy
 
 _NOTIFICATION = {"never": "Never", "on_error": "Error", "always": "Always"}
-ARGS_VAR = "JOBSUB_ARGS"
 
 
 @lru_cache(maxsize=1)

@@ -431,12 +431,12 @@ class _Builder:
                             "jobsub_submit ..., prescript ..., postscript ..., or # comments")
             return [], []
         top = item.open is None
-        outside: list[JobLine] = []
+        outside: list = [None, 0]  # the first job line at the top level, and how many
         parts = ((*self.element(child), lambda child=child: self._span_of(child))
                  for child in self._children(item, outside if top else None))
         entries, exits = group(item.kind, parts, self.edges)
-        if outside:
-            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+        if outside[0] is not None:
+            more = f" (and {outside[1] - 1} more)" if outside[1] > 1 else ""
             self.sink.warning(f"job line outside any <serial> or <parallel> block{more}",
                               _token_span(self.path, outside[0].token),
                               "the file is one sequence: such jobs run in order with the "
@@ -445,15 +445,19 @@ class _Builder:
         self._empty(item, entries)
         return entries, exits
 
-    def _children(self, block: Block, outside: list[JobLine] | None):
+    def _children(self, block: Block, outside: list | None):
         """The block's items, each run of lines read only when reached (a million job lines
-        are never all held at once); job lines of the top level go to `outside` too."""
+        are never all held at once); job lines of the top level are counted in `outside`
+        ([first, count])."""
         for child in block.items:
             read = run_items(child, self.path, self.sink) if isinstance(child, Token) \
                 else [child]
             block.has_lines = block.has_lines or bool(read)
             if outside is not None:
-                outside += (i for i in read if isinstance(i, JobLine))
+                for i in read:
+                    if isinstance(i, JobLine):
+                        outside[0] = outside[0] or i
+                        outside[1] += 1
             yield from read
 
     def _span_of(self, item: Any) -> Span | None:

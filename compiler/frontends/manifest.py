@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobsub.compiler.base.conventions import dagman_path_problem
+from jobsub.compiler.base.conventions import RESERVED_VARS, dagman_path_problem
 from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
 from jobsub.compiler.base.limits import MAX_NESTING
 from jobsub.compiler.base.quoting import Unrepresentable, classad_string, config_line
@@ -49,8 +49,6 @@ from .structure import group
 
 Locate = Callable[..., Span]
 OPTION_KEYS = {o.dest for o in OPTIONS if o.scope is Scope.JOB}
-#: VARS every node gets from jobsub (lower case: HTCondor's macro names ignore case).
-RESERVED_VARS = {"jobsub_args", "jobsubjobsection", "cm1", "cm2", "nodename"}
 _QUEUE_ITEM = re.compile(r"[^\s,()\"']+")
 #: What a job writes beside the DAG: NAME.CLUSTER.PROC.out/.err/.outputs.tar.
 _JOB_WRITES = re.compile(r"(.+)\.\d+\.\d+\.(?:out|err|outputs\.tar)")

@@ -17,7 +17,7 @@ from typing import Any
 
 from jobsub.compiler.base.conventions import jobsub_node_vars
 from jobsub.compiler.base.diagnostics import Span
-from jobsub.compiler.base.limits import LATE_MATERIALIZE_PROCS, NODE_OUTPUT_FOLDER_NODES
+from jobsub.compiler.base.limits import LATE_MATERIALIZE_PROCS, NODE_OUTPUT_FOLDERS_FROM
 
 IR_VERSION = 2
 
@@ -177,7 +177,7 @@ def node_vars(node: Node) -> dict[str, str]:
 def outputs_in_folders(wf: Workflow) -> bool:
     """Whether the DAG's nodes write their stdout and stderr into subfolders (of
     NODE_OUTPUT_FOLDER_NODES nodes each, by their section)."""
-    return wf.kind == "dag" and len(wf.nodes) > NODE_OUTPUT_FOLDER_NODES and \
+    return wf.kind == "dag" and len(wf.nodes) >= NODE_OUTPUT_FOLDERS_FROM and \
         all(n.section is not None for n in wf.nodes)
 
 

@@ -109,7 +109,7 @@ def build_ir_schema() -> dict[str, Any]:
                 "pre_skip": _OPT_INT, "priority": _OPT_INT, "category": _OPT_STR,
                 "abort_on": _nullable(_obj({"status": _INT, "return_value": _OPT_INT})),
                 "final": _BOOL, "noop": _BOOL, "done": _BOOL, "subdag": _OPT_STR,
-                "section": _OPT_INT,
+                "section": {"type": ["integer", "null"], "minimum": 0},
             }),
             "edge": _obj({"parents": {**_STRINGS, "minItems": 1},
                           "children": {**_STRINGS, "minItems": 1},

@@ -65,7 +65,7 @@ def test_vars_in_a_circle_are_refused(work, capsys):
 
 
 @pytest.mark.parametrize("where", ["vars", "matrix", "foreach"])
-@pytest.mark.parametrize("name", ["jobsub_args", "Jobsub_Args", "NODENAME", "cm1"])
+@pytest.mark.parametrize("name", ["jobsub_args", "Jobsub_Args", "NODENAME", "cm1", "jobsub_out"])
 def test_reserved_vars_names_ignore_case(work, capsys, where, name):
     job = {"executable": "a.sh"}
     job[where] = {name: "x"} if where == "vars" else {name: ["x"]} if where == "matrix" \

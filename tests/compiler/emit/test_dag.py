@@ -147,9 +147,9 @@ def test_a_dag_in_pieces_is_its_lines(lines, size):
     assert "".join(_chunks(iter(lines), size)) == "".join(f"{line}\n" for line in lines)
 
 
-@pytest.mark.parametrize("count", [1000, 1001])
+@pytest.mark.parametrize("count", [1999, 2000])
 def test_a_big_dags_node_outputs_go_into_folders_of_1000(tmp_path, count):
-    """Past 1,000 nodes, stdout and stderr go to out/NNN/ (the node's number // 1,000),
+    """From 2,000 nodes, stdout and stderr go to out/NNN/ (the node's number // 1,000),
     named by a VARS, each folder made in the compiled folder; the runtime's map finds
     them through the same rule."""
     from jobsub.runtime.nodemap import parse
@@ -162,17 +162,29 @@ def test_a_big_dags_node_outputs_go_into_folders_of_1000(tmp_path, count):
     sub, dag = out["stage_1.sub"].body(), out["wf.dag"].body().splitlines()
     vars_lines = [line for line in dag if line.startswith("VARS ")]
     node_map = parse(out["jobsub.json"].body()).top
-    if count == 1000:
+    if count == 1999:
         assert "output                  = $(JOB).$(Cluster).$(Process).out" in sub
         assert not any("JOBSUB_OUT" in line for line in vars_lines)
         assert not [p for p in out if p.startswith("out/")]
-        assert node_map.stdio("stage_1000") == "stage_1000"
+        assert node_map.stdio("stage_1999") == "stage_1999"
         return
     assert "output                  = $(JOBSUB_OUT)/$(JOB).$(Cluster).$(Process).out" in sub
     assert "error                   = $(JOBSUB_OUT)/$(JOB).$(Cluster).$(Process).err" in sub
     assert vars_lines[0].endswith(' JOBSUB_OUT="out/000"')
     assert vars_lines[998].startswith("VARS stage_999 ") and "out/000" in vars_lines[998]
     assert vars_lines[999].startswith("VARS stage_1000 ") and "out/001" in vars_lines[999]
-    assert sorted(p for p in out if p.startswith("out/")) == ["out/000/.keep", "out/001/.keep"]
+    assert sorted(p for p in out if p.startswith("out/")) == [
+        "out/000/.keep", "out/001/.keep", "out/002/.keep"]
     assert node_map.stdio("stage_999") == "out/000/stage_999"
-    assert node_map.stdio("stage_1001") == "out/001/stage_1001"
+    assert node_map.stdio("stage_2000") == "out/002/stage_2000"
+
+
+def test_a_nodes_own_vars_cannot_take_jobsubs_names():
+    """jobsub writes JOBSUBJOBSECTION, CM1, CM2, nodename and JOBSUB_OUT on a numbered node
+    and JOBSUB_ARGS on one with arguments: the same name among the node's own VARS would be
+    written twice (DAGMan keeps the last), so an IR that carries one is refused."""
+    with pytest.raises(quoting.Unrepresentable, match="VARS name cm1 is set by jobsub"):
+        _vars(Node("n", "s", [], {"cm1": "x"}, section=3))
+    with pytest.raises(quoting.Unrepresentable, match="JOBSUB_ARGS is set by jobsub"):
+        _vars(Node("n", "s", ["a"], {"JOBSUB_ARGS": "x"}))
+    assert _vars(Node("n", "s", [], {"CM1": "x"})) == 'VARS n CM1="x"'  # no number: no clash
