@@ -67,8 +67,8 @@ def node_fingerprint(spec_id: str | None, node: Node) -> str:
         return _digest(spec_id, node.arguments, variables, node.subdag, node.noop)
     # The usual node, its JSON written here: the encoder's text, at a third of its cost
     # (a million-node DAG); a property test holds the two equal.
-    args = ",".join(f'"{a}"' for a in node.arguments)
-    pairs = ",".join(f'"{k}":"{v}"' for k, v in sorted(variables.items()))
+    args = '"' + '","'.join(node.arguments) + '"' if node.arguments else ""
+    pairs = ",".join([f'"{k}":"{v}"' for k, v in sorted(variables.items())])
     text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
