@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from jobsub.compiler.base.conventions import jobsub_node_vars
 from jobsub.compiler.ir.model import JobSpec, Node, Workflow, node_vars
 from jobsub.compiler.options.table import BY_DEST
 
@@ -60,15 +61,25 @@ def spec_identity(spec: JobSpec) -> str:
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
+#: jobsub's VARS names in the order JSON's sort_keys writes them.
+_JOBSUB_KEYS = sorted(jobsub_node_vars(0))
+
+
 def node_fingerprint(spec_id: str | None, node: Node) -> str:
-    variables = node_vars(node)
-    if spec_id is None or node.subdag is not None or _JSON_ESCAPED.search(
-            "".join([spec_id, *node.arguments, *variables.keys(), *variables.values()])):
+    jobsub_only = not node.vars and node.section is not None
+    if jobsub_only:  # jobsub's VARS alone: digits and $(JOB), nothing JSON escapes
+        variables = jobsub_node_vars(node.section)
+        words = [spec_id or "", *node.arguments]
+    else:
+        variables = node_vars(node)
+        words = [spec_id or "", *node.arguments, *variables.keys(), *variables.values()]
+    if spec_id is None or node.subdag is not None or _JSON_ESCAPED.search("".join(words)):
         return _digest(spec_id, node.arguments, variables, node.subdag, node.noop)
     # The usual node, its JSON written here: the encoder's text, at a third of its cost
     # (a million-node DAG); a property test holds the two equal.
     args = '"' + '","'.join(node.arguments) + '"' if node.arguments else ""
-    pairs = ",".join([f'"{k}":"{v}"' for k, v in sorted(variables.items())])
+    pairs = ",".join([f'"{k}":"{variables[k]}"' for k in _JOBSUB_KEYS] if jobsub_only else
+                     [f'"{k}":"{v}"' for k, v in sorted(variables.items())])
     text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
