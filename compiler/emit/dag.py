@@ -229,16 +229,21 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
         if low in RESERVED_VARS and (node.section is not None or
                                      (low == ARGS_VAR.lower() and node.arguments)):
             raise Unrepresentable(f"VARS name {name} is set by jobsub")
+    plain_args = None  # the usual node's arguments: written as they are, last
     if node.arguments:
         args = node.arguments
-        if any("$(" in a for a in args):
-            args = quoting.put_in_macros(args, node_vars(node), queue_names)
-        if all(("$" not in w and _PLAIN_WORD.fullmatch(w)) or _plain(_PLAIN_WORD, w, defined)
-               for w in args):
-            pairs.append((ARGS_VAR, " ".join(args)))
+        joined = " ".join(args)
+        if "$" not in joined and all(map(_PLAIN_WORD.fullmatch, args)):
+            plain_args = f'{ARGS_VAR}="{joined}"'
         else:
-            raw = quoting.v2_raw(args, defined=defined())
-            pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
+            if "$(" in joined:
+                args = quoting.put_in_macros(args, node_vars(node), queue_names)
+            if all(("$" not in w and _PLAIN_WORD.fullmatch(w)) or
+                   _plain(_PLAIN_WORD, w, defined) for w in args):
+                pairs.append((ARGS_VAR, " ".join(args)))
+            else:
+                raw = quoting.v2_raw(args, defined=defined())
+                pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
     for name, value in pairs:
         if name not in _GOOD_VAR_NAMES:
             _check_var_name(name)
@@ -250,6 +255,8 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
         else:
             value = quoting.protect_dollars(value, defined=defined())
             parts.append(f"{name}={quoting.dag_vars_value(value)}")
+    if plain_args is not None:
+        parts.append(plain_args)
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
 
 
