@@ -211,7 +211,7 @@ def _details(node: NodeState, what: _Failure, jobs: list[JobRecord], dag: DagMap
         node.started = last.started
         node.ended = last.ended
         cluster, _, proc = last.job.partition(".")
-        base = (dag.stdio(node.name) if node.name in dag.nodes else None) or node.name
+        base = dag.stdio(node.name) or node.name
         node.err_file = stdio_name(base, "err", cluster, proc)
         node.out_file = stdio_name(base, "out", cluster, proc)
     failure = what.kind

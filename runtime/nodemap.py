@@ -74,12 +74,13 @@ class DagMap:
         return 0 if row is None else self.columns["retry"][row]
 
     def stdio(self, node: str) -> str | None:
-        """What the node's .out/.err names start with, inside the DAG's folder."""
-        group = self.groups.get(self.group(node) or "")
+        """What the node's .out/.err names start with, inside the DAG's folder; None for a
+        node the map does not know."""
+        row = self.nodes.get(node)
+        group = None if row is None else self.groups.get(self.columns["spec"][row])
         if group is None or not group.stdio:
             return None
         sections = self.columns.get("section")
-        row = self.nodes[node]
         return node_stdio_stem(group.stdio, node, sections[row] if sections else None)
 
     def fingerprint(self, node: str) -> str | None:

@@ -41,8 +41,6 @@ class OutFile:
         return "".join(self.chunks) if self.chunks else self.text
 
 
-
-
 def check_replaceable(final_dir: str) -> None:
     """Raise unless `final_dir` is absent, empty, or an earlier jobsub output folder holding
     only what jobsub wrote: what DAGMan and the jobs left there (logs, outputs, rescue DAGs)

@@ -397,8 +397,8 @@ class _Builder:
             features = self._node_features(job)
             for i, item in enumerate(items if items is not None else [None]):
                 node_name = job.name if item is None else f"{job.name}_{i}"
-                node_vars = item if not base_vars and item is not None else \
-                    {**base_vars, **item} if item is not None else base_vars
+                node_vars = base_vars if item is None else \
+                    {**base_vars, **item} if base_vars else item
                 self.nodes.append(Node(node_name, spec, arguments, node_vars, span=span,
                                        section=len(self.nodes) + 1, **features))
                 job.nodes.append(node_name)
