@@ -26,8 +26,10 @@ from jobsub.compiler.base.limits import MAX_YAML_DEPTH
 
 #: Where ruamel might read a plain word other than ryaml does: a word (after a space, a
 #: flow bracket, a comma or a colon) that starts like a number, a date, `<<` or `=`.
-#: (A leading character class, not a look-behind: Python's re scans it 2x faster.)
-_NUMBERLIKE = re.compile(r"[\s\[{,:]([-+.0-9<=][^\s\[\]{},]*)")
+#: (A leading character class, not a look-behind: Python's re scans it 2x faster.) A sign
+#: starts a number only before a digit or a dot, so `--item` is passed over (its parts after
+#: a colon are still found: the scan goes on from the next character).
+_NUMBERLIKE = re.compile(r"[\s\[{,:]((?:[-+][.0-9]|[.0-9<=])[^\s\[\]{},]*)")
 #: The characters that start a tag, an anchor, an alias or a directive, which ryaml
 #: handles its own way; found first, then looked at in context (they are rare).
 _MARKS = re.compile(r"[!&*%]")
@@ -65,9 +67,15 @@ def read(text: str) -> Any | None:
 
 
 def _refused_by_ruamel(text: str) -> bool:
+    if text.isascii():  # a byte-wise deletion, as ruamel's reader does for ASCII: 10x faster
+        return bool(text.encode("ascii").translate(None, _PRINTABLE_ASCII))
     from ruamel.yaml.reader import Reader
 
     return Reader.NON_PRINTABLE.search(text) is not None
+
+
+#: The ASCII characters ruamel's reader accepts (its NON_PRINTABLE, below 0x80).
+_PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 
 
 def _marked(text: str) -> bool:

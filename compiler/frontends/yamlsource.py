@@ -232,26 +232,32 @@ def block_key_lines(text: str, top: str, keys: Iterable[str]) -> dict[str, tuple
     head = re.search(rf"^{re.escape(top)}[ \t]*:[ \t]*(?:#[^\n]*)?\n", text, re.M)
     if head is None:
         return {}
-    first = re.compile(r"^( +)[^ #\n]", re.M).search(text, head.end())
-    if first is None:
+    # Line by line over the split text (C speed), not a regex match per line: a 100,000-job
+    # manifest has as many lines to look at.
+    lines = text[head.end():].split("\n")
+    first = text.count("\n", 0, head.end()) + 1  # the line number of lines[0]
+    indent = next((len(line) - len(line.lstrip(" ")) for line in lines
+                   if line[:1] == " " and line.lstrip(" ")[:1] not in ("", "#")), None)
+    if indent is None:
         return {}
-    indent = len(first.group(1))
-    end = re.compile(r"^[^ #\n]", re.M).search(text, head.end())
-    stop = end.start() if end else len(text)
-    found: dict[str, tuple[int, int]] = {}
-    line, at = text.count("\n", 0, head.end()) + 1, head.end()
-    pattern = re.compile(rf"^ {{{indent}}}(?![ #\t\r\n])([^\n]*)", re.M)
-    for m in pattern.finditer(text, head.end(), stop):
-        key = _BLOCK_KEY.match(m.group(1))
-        if key is None or key.group(2) in found or key.group(2) not in wanted:
-            return {}
-        line += text.count("\n", at, m.start())
-        at = m.start()
-        found[key.group(2)] = (line, indent + 1)
-    return found if set(found) == wanted else {}
+    stop = next((i for i, line in enumerate(lines) if line[:1] not in ("", " ", "#")),
+                len(lines))
+    prefix = " " * indent
+    at = [i for i in range(stop)
+          if lines[i][indent:indent + 1] not in _NOT_A_KEY and lines[i].startswith(prefix)]
+    # every such line must hold a key: matched all at once, one match per line
+    keys = _BLOCK_KEY_LINE.findall("\n".join([lines[i][indent:] for i in at]))
+    names = [name for _quote, name in keys]
+    found = {name: (first + i, indent + 1) for name, i in zip(names, at, strict=False)}
+    if len(names) != len(at) or len(found) != len(at) or found.keys() != wanted:
+        return {}
+    return found
 
 
-_BLOCK_KEY = re.compile(r"""(['"]?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*:(?:[ \t]|$)""")
+#: What follows a block key's indentation on a line that holds no key there.
+_NOT_A_KEY = frozenset({"", " ", "#", "\t", "\r"})
+_BLOCK_KEY_LINE = re.compile(r"""^(['"]?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*:(?:[ \t]|$)""",
+                             re.M)
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:

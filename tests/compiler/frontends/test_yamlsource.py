@@ -20,3 +20,20 @@ def test_the_fast_pass_reads_with_the_c_parser():
 
     assert CParser is not None, "ruamel.yaml.clib is not installed"
     assert _yaml("safe").Parser is CParser
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("jobs:\n  a: {executable: x}\n  b:\n    executable: y\n    # a comment\n\n  'c': {}\n",
+     {"a": (2, 3), "b": (3, 3), "c": (7, 3)}),
+    ("name: n\njobs:   # the jobs\n    a: 1\n    b: 2\ndag: {}\n", {"a": (3, 5), "b": (4, 5)}),
+    ("jobs:\r\n  a: 1\r\n  b: 2\r\n", {}),  # no key is at a line end here; nothing is said
+    ("jobs:\n  a: 1\n  a: 2\n", {}),  # twice
+    ("jobs:\n  a: 1\n  c: 2\n", {}),  # not the keys asked for
+    ("jobs:\n  a: 1\n  - b\n", {}),  # a line at the keys' indentation that holds none
+    ("jobs: {a: 1, b: 2}\n", {}),  # flow style
+    ("other:\n  a: 1\n", {}),
+])
+def test_block_key_lines_finds_each_key_or_nothing(text, expected):
+    from jobsub.compiler.frontends.yamlsource import block_key_lines
+
+    assert block_key_lines(text, "jobs", expected or ["a", "b"]) == expected
