@@ -28,6 +28,7 @@ from jobsub.compiler.base.sources import read_source
 from jobsub.compiler.base.units import UnitError
 from jobsub.compiler.frontends.specs import SpecTable, job_options, local_path
 from jobsub.compiler.ir.model import (
+    NO_VARS,
     AbortOn,
     DagSettings,
     Defer,
@@ -48,6 +49,8 @@ from . import workflow_stem
 from .structure import group
 
 Locate = Callable[..., Span]
+#: (settings, options, origins) of one mapping of job keys, or several combined
+Layer = tuple[dict, dict, dict]
 OPTION_KEYS = {o.dest for o in OPTIONS if o.scope is Scope.JOB}
 _QUEUE_ITEM = re.compile(r"[^\s,()\"']+")
 #: What a job writes beside the DAG: NAME.CLUSTER.PROC.out/.err/.outputs.tar.
@@ -100,20 +103,26 @@ class _Pending:
 
     def __init__(self, path: str, text: str = "", doc: Any = None):
         self.path, self.text, self.doc = path, text, doc
-        self._jobs: dict[str, tuple[int, int]] | None = None
+        self._jobs: dict[str, Span] | None = None
 
     def __call__(self, json_path=(), key: bool = False) -> Span:
         if key and len(json_path) == 2 and json_path[0] == "jobs":
             if self._jobs is None:
-                from jobsub.compiler.frontends.yamlsource import block_key_lines
-
-                jobs = self.doc.get("jobs") if isinstance(self.doc, Mapping) else None
-                self._jobs = block_key_lines(self.text, "jobs", jobs) \
-                    if isinstance(jobs, Mapping) else {}
-            where = self._jobs.get(json_path[1])
-            if where is not None:
-                return Span(self.path, *where, where=(json_path, key))
+                self._jobs = self._job_spans()
+            span = self._jobs.get(json_path[1])
+            if span is not None:
+                return span  # one per job, shared: spans are values
         return Span(self.path, where=(json_path, key))
+
+    def _job_spans(self) -> dict[str, Span]:
+        from jobsub.compiler.frontends.yamlsource import block_key_lines
+
+        jobs = self.doc.get("jobs") if isinstance(self.doc, Mapping) else None
+        if not isinstance(jobs, Mapping):
+            return {}
+        path = self.path
+        return {name: Span(path, line, column, where=(("jobs", name), True))
+                for name, (line, column) in block_key_lines(self.text, "jobs", jobs).items()}
 
 
 @dataclass
@@ -121,9 +130,13 @@ class _Job:
     name: str
     settings: dict[str, Any]  # merged non-option keys
     options: dict[str, Any]  # merged, normalised option values
-    option_spans: dict[str, Span]
-    origin: dict[str, tuple]  # key -> JSON path of the layer that set it (for locations)
+    origin: dict[str, tuple]  # key -> JSON path of the mapping (layer) that set it
     nodes: list[str] = field(default_factory=list)
+
+    def where(self, key: str) -> tuple:
+        """The JSON path of `key` where it was set; the job's own, if nowhere."""
+        at = self.origin.get(key)
+        return ("jobs", self.name) if at is None else (*at, key)
 
 
 class _Builder:
@@ -144,8 +157,8 @@ class _Builder:
         self.subdags: list[Workflow] = []
         #: files DAGMan will write (path, JSON path, what, example), checked at the end
         self.dagman_paths: list[tuple[str, tuple, str, str]] = []
-        self._templates: dict[str, tuple[dict, dict, dict, dict]] = {}
-        self._start: tuple[dict, dict, dict, dict] | None = None
+        self._templates: dict[str, Layer] = {}
+        self._start: Layer | None = None
         #: executable as written -> its checked path (each file is looked at once)
         self._executables: dict[str, str] = {}
         self._used_templates: set[str] = set()
@@ -231,19 +244,22 @@ class _Builder:
 
     # -- layers -----------------------------------------------------------------------------
 
-    def _layer(self, body: Mapping[str, Any], where: tuple) -> tuple[dict, dict, dict, dict]:
-        """(settings, options, option spans, origins) of one mapping of job keys."""
-        settings, options, spans, origin = {}, {}, {}, {}
+    def _layer(self, body: Mapping[str, Any], where: tuple) -> Layer:
+        """(settings, options, origins) of one mapping of job keys at JSON path `where`."""
+        origin = dict.fromkeys(body, where)
+        if OPTION_KEYS.isdisjoint(body):  # most jobs of a big manifest: no options of their own
+            settings = dict(body)
+            settings.pop("extends", None)
+            return settings, {}, origin
+        settings, options = {}, {}
         for key, value in body.items():
             if key in OPTION_KEYS:
                 converted = self._option(key, value, (*where, key))
                 if converted is not None:
                     options[key] = converted
-                    spans[key] = self.locate((*where, key), key=True)
             elif key != "extends":
                 settings[key] = value
-            origin[key] = (*where, key)
-        return settings, options, spans, origin
+        return settings, options, origin
 
     def _option(self, key: str, value: Any, where: tuple) -> Any:
         opt = BY_DEST[key]
@@ -280,7 +296,7 @@ class _Builder:
         return out if opt.kind is Kind.APPEND else out[0]
 
     def _template(self, name: str, data: Mapping[str, Any], chain: tuple[str, ...],
-                  where: tuple) -> tuple[dict, dict, dict, dict] | None:
+                  where: tuple) -> Layer | None:
         templates = data.get("templates") or {}
         if name not in templates:
             guess = difflib.get_close_matches(name, list(templates), n=1)
@@ -308,20 +324,22 @@ class _Builder:
     def _job(self, name: str, body: Mapping[str, Any], base: dict, defaults_layer,
              data: Mapping[str, Any]) -> _Job:
         if self._start is None:  # what every job starts from, combined once
-            settings, options, spans, origin = _combine([({}, base, {}, {}), defaults_layer])
+            settings, options, origin = _combine([({}, base, {}), defaults_layer])
             self._start = (settings, {k: v for k, v in options.items() if v is not False},
-                           spans, origin)
+                           origin)
+        where = ("jobs", name)
         layers = [self._start]
-        for template, at in _extends(body, ("jobs", name)):
-            layer = self._template(template, data, (), at)
-            if layer is not None:
-                layers.append(layer)
-        layers.append(self._layer(body, ("jobs", name)))
-        settings, options, spans, origin = _combine(layers)
+        if "extends" in body:
+            for template, at in _extends(body, where):
+                layer = self._template(template, data, (), at)
+                if layer is not None:
+                    layers.append(layer)
+        layers.append(self._layer(body, where))
+        settings, options, origin = _combine(layers)
         if options is not self._start[1]:  # a template or the job set options of its own
             options = {k: v for k, v in options.items() if v is not False}
         options = self._memory_retry(name, settings, options, origin)
-        return _Job(name, settings, options, spans, origin)
+        return _Job(name, settings, options, origin)
 
     def _memory_retry(self, name: str, settings: dict, options: dict, origin: dict) -> dict:
         """`retry: {count, memory: {factor, max}}` is `memory_retry: COUNT:FACTOR:MAX`; the
@@ -330,7 +348,7 @@ class _Builder:
         if not isinstance(retry, Mapping) or not isinstance(retry.get("memory"), Mapping):
             return options
         memory = retry["memory"]
-        where = (*origin.get("retry", ("jobs", name, "retry")), "memory")
+        where = (*origin.get("retry", ("jobs", name)), "retry", "memory")
         if "memory_retry" in options:
             self.sink.error(f"job {name} sets memory_retry and retry: memory", self.locate(
                 where, key=True), "keep one of them")
@@ -352,7 +370,7 @@ class _Builder:
     # -- nodes ------------------------------------------------------------------------------
 
     def _at(self, job: _Job, key: str, key_pos: bool = False) -> Span:
-        return self.locate(job.origin.get(key, ("jobs", job.name)), key=key_pos)
+        return self.locate(job.where(key), key=key_pos)
 
     def _nodes(self) -> None:
         for job in self.jobs.values():
@@ -374,9 +392,10 @@ class _Builder:
                                       self.base_dir, "executable", self.cwd)
                 if exe_path is not None and len(self.sink.diagnostics) == said:
                     self._executables[exe] = exe_path  # found as written: no warning to repeat
-            arguments = [_text(a) for a in s.get("arguments", [])]
-            base_vars = {str(k): _text(v) for k, v in (s.get("vars") or {}).items()}
-            items = self._sweep(job)
+            arguments = [_text(a) for a in s["arguments"]] if "arguments" in s else []
+            base_vars = {str(k): _text(v) for k, v in s["vars"].items()} \
+                if s.get("vars") else NO_VARS
+            items = self._sweep(job) if not _SWEEP_KEYS.isdisjoint(s) else None
             for key in ("vars", "matrix", "foreach"):
                 names = list(base_vars) if key == "vars" else \
                     list(items[0]) if key in s and items else []
@@ -394,11 +413,15 @@ class _Builder:
                                      queue=queue)
             # What every node of the job shares is made once and shared (a sweep of a
             # million nodes): its arguments, scripts, retry and the rest of its features.
-            features = self._node_features(job)
-            for i, item in enumerate(items if items is not None else [None]):
-                node_name = job.name if item is None else f"{job.name}_{i}"
-                node_vars = base_vars if item is None else \
-                    {**base_vars, **item} if base_vars else item
+            features = self._node_features(job) if not _FEATURE_KEYS.isdisjoint(s) else {}
+            if items is None:
+                self.nodes.append(Node(job.name, spec, arguments, base_vars, span=span,
+                                       section=len(self.nodes) + 1, **features))
+                job.nodes.append(job.name)
+                continue
+            for i, item in enumerate(items):
+                node_name = f"{job.name}_{i}"
+                node_vars = {**base_vars, **item} if base_vars else item
                 self.nodes.append(Node(node_name, spec, arguments, node_vars, span=span,
                                        section=len(self.nodes) + 1, **features))
                 job.nodes.append(node_name)
@@ -420,7 +443,7 @@ class _Builder:
                 if set(item) != names:
                     self.sink.error("every foreach item needs the same parameters "
                                     f"({', '.join(sorted(names))})",
-                                    self.locate((*job.origin["foreach"], i)))
+                                    self.locate((*job.where("foreach"), i)))
                     return None
             return items
         if "expand" in s:
@@ -461,7 +484,7 @@ class _Builder:
         spec = {"script": value} if isinstance(value, str) else value
         if not isinstance(spec, Mapping) or not isinstance(spec.get("script"), str):
             return None  # the schema has reported it
-        where = job.origin.get(kind, ("jobs", job.name))
+        where = job.where(kind)
         at = self.locate(where if isinstance(value, str) else (*where, "script"))
         path = local_path(f"file://{spec['script']}" if not str(spec["script"]).startswith(
             "file://") else spec["script"], at, self.sink, self.base_dir, f"{kind} script",
@@ -513,15 +536,6 @@ class _Builder:
 
     # -- dependencies -----------------------------------------------------------------------
 
-    def _names(self, job: _Job, key: str) -> list[tuple[str, tuple]]:
-        value = job.settings.get(key)
-        if value is None:
-            return []
-        where = job.origin[key]
-        if isinstance(value, str):
-            return [(value, where)]
-        return [(v, (*where, i)) for i, v in enumerate(value)]
-
     def _resolve(self, name: str, where: tuple) -> list[str] | None:
         job = self.jobs.get(name)
         if job is None:
@@ -533,18 +547,25 @@ class _Builder:
         return job.nodes
 
     def _dependencies(self, data: Mapping[str, Any]) -> None:
-        for job in self.jobs.values():
+        jobs = self.jobs
+        for job in jobs.values():
             if not job.nodes:
                 continue
             for key, weak in (("after", False), ("after_weak", True)):
+                value = job.settings.get(key)
+                if value is None:
+                    continue
                 parents: list[str] = []
-                for name, where in self._names(job, key):
-                    found = self._resolve(name, where)
-                    if found:
-                        parents += found
+                for i, name in enumerate([value] if isinstance(value, str) else value):
+                    parent = jobs.get(name)
+                    if parent is None:  # reported, at the name's own path
+                        self._resolve(name, job.where(key) if isinstance(value, str)
+                                      else (*job.where(key), i))
+                    else:
+                        parents += parent.nodes
                 if parents:
                     self.edges.append(Edge(parents, list(job.nodes),
-                                           self.locate(job.origin[key]), weak))
+                                           self.locate(job.where(key)), weak))
         seen: dict[str, tuple] = {}
         for key in ("serial", "parallel"):
             if key in data:
@@ -705,6 +726,13 @@ class _Builder:
         return settings
 
 
+#: The keys that make a job a sweep of nodes (or are warned about without one).
+_SWEEP_KEYS = frozenset({"matrix", "foreach", "expand"})
+#: The keys _node_features reads; a job with none of them has Node's defaults.
+_FEATURE_KEYS = frozenset({"pre", "post", "hold", "retry", "abort_dag_on", "pre_skip",
+                           "priority", "category", "final", "noop", "done"})
+
+
 def _extends(body: Mapping[str, Any], where: tuple) -> list[tuple[str, tuple]]:
     value = body.get("extends")
     if value is None:
@@ -714,27 +742,25 @@ def _extends(body: Mapping[str, Any], where: tuple) -> list[tuple[str, tuple]]:
     return [(v, (*where, "extends", i)) for i, v in enumerate(value)]
 
 
-def _combine(layers) -> tuple[dict, dict, dict, dict]:
+def _combine(layers) -> Layer:
     """One layer of job keys from several. The options are the first layer's own mapping
     while no later layer sets any, so that jobs setting none share one (its spec key is
     frozen once, see SpecTable.intern); nothing here changes a layer."""
     settings: dict[str, Any] = {}
     options: dict[str, Any] | None = None
-    spans: dict[str, Span] = {}
     origin: dict[str, tuple] = {}
-    for s, o, sp, orig in layers:
-        for key, value in s.items():
-            if key == "vars" and isinstance(settings.get("vars"), Mapping):
-                settings["vars"] = {**settings["vars"], **value}
-            else:
-                settings[key] = value
+    for s, o, orig in layers:
+        if s:
+            earlier = settings.get("vars")
+            settings.update(s)
+            if "vars" in s and isinstance(earlier, Mapping):
+                settings["vars"] = {**earlier, **s["vars"]}
         if options is None:
             options = o
         elif o:
             options = merge(options, o)
-        spans.update(sp)
         origin.update(orig)
-    return settings, options if options is not None else {}, spans, origin
+    return settings, options if options is not None else {}, origin
 
 
 def _classad(value: Any) -> str:
