@@ -7,7 +7,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from jobsub.compiler.base.limits import NODE_OUTPUT_FOLDER_NODES
@@ -71,11 +71,31 @@ def script_macro(token: str) -> tuple[str, ScriptMacro] | None:
 NODE_ENVIRONMENT = ("JOBSUBJOBSECTION", "CM1", "CM2")
 
 
+#: jobsub_lite's VARS of the index-th node: each name with the index's offset, or its text.
+_NODE_VARS: tuple[tuple[str, int | str], ...] = (
+    ("JOBSUBJOBSECTION", 0), ("CM1", -1), ("CM2", -2), ("nodename", "$(JOB)"))
+
+
 def jobsub_node_vars(index: int) -> dict[str, str]:
     """The VARS of the `index`-th node (dagnabbit and manifests count from 1, -N workers
     from 0, as jobsub_lite does)."""
-    return {"JOBSUBJOBSECTION": str(index), "CM1": str(index - 1), "CM2": str(index - 2),
-            "nodename": "$(JOB)"}
+    return {name: str(index + value) if isinstance(value, int) else value
+            for name, value in _NODE_VARS}
+
+
+def jobsub_vars_writer(pair: str, sep: str, *, sort: bool = False) -> Callable[[int], str]:
+    """A function writing jobsub_node_vars(index) as text, each name and value through
+    `pair` (a format of {name} and {value}, no other braces), joined by `sep`, in sort
+    order if asked. Made from _NODE_VARS as an f-string (the emitters write it for each of
+    a million nodes: 0.4 us, where a dict and a join take 2 us)."""
+    rest = pair.replace("{name}", "").replace("{value}", "")
+    if "{" in rest or "}" in rest:
+        raise ValueError(f"{pair!r}: only {{name}} and {{value}} may be in braces")
+    template = sep.join(
+        pair.format(name=name, value=f"{{index + {value}}}" if isinstance(value, int)
+                    else value.replace("{", "{{").replace("}", "}}"))
+        for name, value in (sorted(_NODE_VARS) if sort else _NODE_VARS))
+    return eval(f"lambda index: f{template!r}")  # our own table's text, never the user's
 
 
 #: The VARS that carries a DAG node's arguments (the submit file's `arguments` reads it).

@@ -18,7 +18,7 @@ from jobsub.compiler.base.conventions import (
     ARGS_VAR,
     OUTPUT_FOLDER_VAR,
     RESERVED_VARS,
-    jobsub_node_vars,
+    jobsub_vars_writer,
     node_output_folder,
     plain_path_problem,
     script_macro,
@@ -39,8 +39,10 @@ _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)
 def dag_path(path: str) -> str:
-    """A file name on a JOB/SUBDAG/DIR line: quoted only when it holds blanks."""
+    """A file name on a JOB/SUBDAG/DIR line: quoted only when it holds blanks. (Cached: a
+    million JOB lines name a few submit files; a refusal is raised again each time.)"""
     quoting.no_newlines(path, "file name")
     if '"' in path or "\\" in path:
         raise Unrepresentable(f"{path!r}: DAG files cannot name a path with \" or \\")
@@ -107,10 +109,13 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
     queue_names = {spec.name: quoting.macro_names(spec.queue.names)
                    for spec in wf.specs if spec.queue}
     folders = outputs_in_folders(wf)
+    no_names: frozenset[str] = frozenset()
     for node in wf.nodes:
+        # (a node's lines come as one text, its settings only if it has any: a million
+        # nodes make no generator each)
         try:
-            yield from _node(node, submit_files, queue_names.get(node.spec, frozenset()),
-                             subdag_files.get(node.name), folders)
+            yield _node(node, submit_files, queue_names.get(node.spec, no_names),
+                        subdag_files.get(node.name), folders)
         except Unrepresentable as err:
             sink.error(f"node {node.name}: {err}", node.span)
         for script in node.scripts:
@@ -118,7 +123,9 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
                 yield _script(node, script, script_files[script.executable])
             except Unrepresentable as err:
                 sink.error(f"node {node.name}: {err}", script.span or node.span)
-        yield from _node_settings(node)
+        if node.retry is not None or node.pre_skip is not None or node.abort_on is not None \
+                or node.priority is not None or node.category is not None:
+            yield from _node_settings(node)
     for edge in wf.edges:
         yield (f"{'WEAK ' if edge.weak else ''}PARENT {' '.join(edge.parents)} "
                f"CHILD {' '.join(edge.children)}")
@@ -147,21 +154,21 @@ def _header(wf: Workflow, config_file: str | None, jobstate_log: str | None
 
 def _node(node: Node, submit_files: Mapping[str, str],
           queue_names: frozenset[str] = frozenset(), subdag_file: str | None = None,
-          folders: bool = False) -> Iterator[str]:
+          folders: bool = False) -> str:
+    """The node's JOB (FINAL, SUBDAG) line and its VARS line, if any."""
     flags = (" NOOP" if node.noop else "") + (" DONE" if node.done and not node.final else "")
     if subdag_file is not None:  # compiled beside this DAG: DAGMan runs it from here too
-        yield f"SUBDAG EXTERNAL {node.name} {dag_path(subdag_file)}{flags}"
+        head = f"SUBDAG EXTERNAL {node.name} {dag_path(subdag_file)}{flags}"
     elif node.subdag is not None:  # the user's own .dag file, run in its folder
         folder, _, name = node.subdag.rpartition("/")
         where = f" DIR {dag_path(folder)}" if folder else ""
-        yield f"SUBDAG EXTERNAL {node.name} {dag_path(name)}{where}{flags}"
+        head = f"SUBDAG EXTERNAL {node.name} {dag_path(name)}{where}{flags}"
     elif node.final:
-        yield f"FINAL {node.name} {dag_path(submit_files[node.spec])}{flags}"
+        head = f"FINAL {node.name} {dag_path(submit_files[node.spec])}{flags}"
     else:
-        yield f"JOB {node.name} {dag_path(submit_files[node.spec])}{flags}"
+        head = f"JOB {node.name} {dag_path(submit_files[node.spec])}{flags}"
     vars_line = _vars(node, queue_names, folders and node.spec is not None)
-    if vars_line:
-        yield vars_line
+    return f"{head}\n{vars_line}" if vars_line else head
 
 
 def _node_settings(node: Node) -> Iterator[str]:
@@ -181,6 +188,8 @@ def _node_settings(node: Node) -> Iterator[str]:
         yield f"CATEGORY {node.name} {node.category}"
 
 
+#: jobsub's VARS of a node as they go on its VARS line.
+_jobsub_vars = jobsub_vars_writer('{name}="{value}"', " ")
 #: VARS names already found acceptable (a big DAG repeats the same few).
 _GOOD_VAR_NAMES: set[str] = set()
 #: Argument words that need no quoting in the new syntax, nor escaping in a VARS value.
@@ -209,7 +218,29 @@ def _plain(pattern: re.Pattern, text: str, defined) -> bool:
 def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = False) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
     variable of its submit file (`queue_names`). `folder`: name the node's output folder."""
+    # jobsub's own VARS are digits and $(JOB): written as they are, without the checks
+    # (a million-node DAG has four million of them)
+    section = node.section
+    parts = [] if section is None else [_jobsub_vars(section)]
+    if folder and section is not None:
+        parts.append(f'{OUTPUT_FOLDER_VAR}="{node_output_folder(section)}"')
+    plain_args = None  # the usual node's arguments: written as they are, last
+    if node.arguments:
+        joined = " ".join(node.arguments)
+        if "$" not in joined and all(map(_PLAIN_WORD.fullmatch, node.arguments)):
+            plain_args = f'{ARGS_VAR}="{joined}"'
     variables = node.vars
+    if variables or (node.arguments and plain_args is None):
+        parts += _checked_vars(node, variables, queue_names, plain_args is None)
+    if plain_args is not None:
+        parts.append(plain_args)
+    return f"VARS {node.name} {' '.join(parts)}" if parts else ""
+
+
+def _checked_vars(node: Node, variables: Mapping[str, str], queue_names: frozenset[str],
+                  with_args: bool) -> list[str]:
+    """The NAME="VALUE" words of the node's own VARS (and of its arguments, `with_args`),
+    each checked and quoted as it needs."""
     known: list[frozenset[str]] = []
 
     def defined() -> frozenset[str]:
@@ -217,33 +248,23 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
             known.append(queue_names | quoting.macro_names(node_vars(node)))
         return known[0]
 
-    # jobsub's own VARS are digits and $(JOB): written as they are, without the checks
-    # (a million-node DAG has four million of them)
-    parts = [] if node.section is None else \
-        [f'{name}="{value}"' for name, value in jobsub_node_vars(node.section).items()]
-    if folder and node.section is not None:
-        parts.append(f'{OUTPUT_FOLDER_VAR}="{node_output_folder(node.section)}"')
     pairs = list(variables.items()) if variables else []
     for name, _ in pairs:  # jobsub's own names (front ends refuse them where written)
         low = name.lower()
         if low in RESERVED_VARS and (node.section is not None or
                                      (low == ARGS_VAR.lower() and node.arguments)):
             raise Unrepresentable(f"VARS name {name} is set by jobsub")
-    plain_args = None  # the usual node's arguments: written as they are, last
-    if node.arguments:
+    if with_args and node.arguments:
         args = node.arguments
-        joined = " ".join(args)
-        if "$" not in joined and all(map(_PLAIN_WORD.fullmatch, args)):
-            plain_args = f'{ARGS_VAR}="{joined}"'
+        if "$(" in " ".join(args):
+            args = quoting.put_in_macros(args, node_vars(node), queue_names)
+        if all(("$" not in w and _PLAIN_WORD.fullmatch(w)) or
+               _plain(_PLAIN_WORD, w, defined) for w in args):
+            pairs.append((ARGS_VAR, " ".join(args)))
         else:
-            if "$(" in joined:
-                args = quoting.put_in_macros(args, node_vars(node), queue_names)
-            if all(("$" not in w and _PLAIN_WORD.fullmatch(w)) or
-                   _plain(_PLAIN_WORD, w, defined) for w in args):
-                pairs.append((ARGS_VAR, " ".join(args)))
-            else:
-                raw = quoting.v2_raw(args, defined=defined())
-                pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
+            raw = quoting.v2_raw(args, defined=defined())
+            pairs.append((ARGS_VAR, quoting.v2_quote_inner(raw)))
+    parts = []
     for name, value in pairs:
         if name not in _GOOD_VAR_NAMES:
             _check_var_name(name)
@@ -255,9 +276,7 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
         else:
             value = quoting.protect_dollars(value, defined=defined())
             parts.append(f"{name}={quoting.dag_vars_value(value)}")
-    if plain_args is not None:
-        parts.append(plain_args)
-    return f"VARS {node.name} {' '.join(parts)}" if parts else ""
+    return parts
 
 
 def _check_var_name(name: str) -> None:

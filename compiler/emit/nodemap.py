@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.base.conventions import jobsub_node_vars
+from jobsub.compiler.base.conventions import jobsub_vars_writer
 from jobsub.compiler.ir.model import JobSpec, Node, Workflow, node_vars
 from jobsub.compiler.options.table import BY_DEST
 
@@ -61,25 +61,25 @@ def spec_identity(spec: JobSpec) -> str:
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 
 
-#: jobsub's VARS names in the order JSON's sort_keys writes them.
-_JOBSUB_KEYS = sorted(jobsub_node_vars(0))
+#: jobsub's VARS as JSON's sort_keys writes them.
+_jobsub_json = jobsub_vars_writer('"{name}":"{value}"', ",", sort=True)
 
 
 def node_fingerprint(spec_id: str | None, node: Node) -> str:
     jobsub_only = not node.vars and node.section is not None
     if jobsub_only:  # jobsub's VARS alone: digits and $(JOB), nothing JSON escapes
-        variables = jobsub_node_vars(node.section)
+        variables = None
         words = [spec_id or "", *node.arguments]
     else:
         variables = node_vars(node)
         words = [spec_id or "", *node.arguments, *variables.keys(), *variables.values()]
     if spec_id is None or node.subdag is not None or _JSON_ESCAPED.search("".join(words)):
-        return _digest(spec_id, node.arguments, variables, node.subdag, node.noop)
+        return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
     # The usual node, its JSON written here: the encoder's text, at a third of its cost
     # (a million-node DAG); a property test holds the two equal.
     args = '"' + '","'.join(node.arguments) + '"' if node.arguments else ""
-    pairs = ",".join([f'"{k}":"{variables[k]}"' for k in _JOBSUB_KEYS] if jobsub_only else
-                     [f'"{k}":"{v}"' for k, v in sorted(variables.items())])
+    pairs = _jobsub_json(node.section) if variables is None else \
+        ",".join([f'"{k}":"{v}"' for k, v in sorted(variables.items())])
     text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
@@ -93,11 +93,18 @@ def group_of(node: Node) -> str:
 def _group_edges(wf: Workflow) -> list[list]:
     """[parent group, child group, weak] for every pair of groups some edge joins."""
     group = {n.name: group_of(n) for n in wf.nodes}
-    pairs: dict[tuple[str, str], bool] = {}
+    get = group.get
+    # the edges' distinct (parent groups, child groups) first: a million-node DAG's edges
+    # mostly join one group to itself (sets by map, in C)
+    joins: dict[tuple[frozenset, frozenset], bool] = {}
     for edge in wf.edges:
-        for a in sorted({group[p] for p in edge.parents if p in group}):
-            for b in sorted({group[c] for c in edge.children if c in group}):
-                pairs[(a, b)] = pairs.get((a, b), True) and edge.weak
+        key = (frozenset(map(get, edge.parents)), frozenset(map(get, edge.children)))
+        joins[key] = joins.get(key, True) and edge.weak
+    pairs: dict[tuple[str, str], bool] = {}
+    for (parents, children), weak in joins.items():
+        for a in sorted(parents - {None}):
+            for b in sorted(children - {None}):
+                pairs[(a, b)] = pairs.get((a, b), True) and weak
     return [[a, b, weak] for (a, b), weak in pairs.items()]
 
 
