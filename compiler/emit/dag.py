@@ -230,11 +230,58 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
         if "$" not in joined and all(map(_PLAIN_WORD.fullmatch, node.arguments)):
             plain_args = f'{ARGS_VAR}="{joined}"'
     variables = node.vars
+    if variables and plain_args is None and node.arguments:
+        line = _swept(node, parts)
+        if line is not None:
+            return line
     if variables or (node.arguments and plain_args is None):
         parts += _checked_vars(node, variables, queue_names, plain_args is None)
     if plain_args is not None:
         parts.append(plain_args)
     return f"VARS {node.name} {' '.join(parts)}" if parts else ""
+
+
+#: A VARS value that is also a plain argument word, with no `$`: a sweep's usual value.
+_SIMPLE_VALUE = re.compile(r"[^\s'\"\\\0$]+")
+
+
+def _swept(node: Node, parts: list[str]) -> str | None:
+    """The VARS line of a sweep's usual node, whose arguments are plain words and
+    `$(NAME)`s of its own VARS, all of whose values are simple: each value as it is, and
+    in the arguments, in place of its `$(NAME)` (what _checked_vars would write, made
+    without its checks); None for any other node."""
+    form = _sweep_form(tuple(node.arguments), tuple(node.vars))
+    values = list(node.vars.values())
+    if form is None or not all(map(_SIMPLE_VALUE.fullmatch, values)):
+        return None
+    own = " ".join([f'{name}="{value}"' for name, value in zip(node.vars, values,
+                                                                strict=True)])
+    args = " ".join([values[w] if type(w) is int else w for w in form])
+    return " ".join(["VARS", node.name, *parts, own, f'{ARGS_VAR}="{args}"'])
+
+
+@lru_cache(maxsize=256)
+def _sweep_form(arguments: tuple[str, ...], names: tuple[str, ...]) -> tuple | None:
+    """The arguments with each word that is exactly `$(NAME)` of one of `names` (as
+    written) as NAME's index, if all others are plain words without `$` and every name may
+    be written as a node's own VARS; else None."""
+    for name in names:
+        if name.lower() in RESERVED_VARS:
+            return None
+        try:
+            _check_var_name(name)
+        except Unrepresentable:
+            return None
+    index = {name: i for i, name in enumerate(names)}
+    form: list[str | int] = []
+    for word in arguments:
+        if word[:2] == "$(" and word[-1:] == ")" and word[2:-1] in index:
+            form.append(index[word[2:-1]])
+        elif "$" in word or not _PLAIN_WORD.fullmatch(word):
+            return None
+        else:
+            form.append(word)
+    return tuple(form)
 
 
 def _checked_vars(node: Node, variables: Mapping[str, str], queue_names: frozenset[str],

@@ -13,10 +13,12 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jobsub.compiler.base.conventions import jobsub_vars_writer
+from jobsub.compiler.base.conventions import jobsub_vars_writer, node_vars_writer
 from jobsub.compiler.ir.model import JobSpec, Node, Workflow, node_vars
 from jobsub.compiler.options.table import BY_DEST
 
@@ -65,21 +67,30 @@ _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 _jobsub_json = jobsub_vars_writer('"{name}":"{value}"', ",", sort=True)
 
 
+@lru_cache(maxsize=256)
+def _vars_json(own: tuple[str, ...]) -> Callable[[int, list[str]], str] | None:
+    """jobsub's VARS and a node's own (named `own`) as JSON's sort_keys writes them; None
+    if the names cannot be written so."""
+    try:
+        return node_vars_writer('"{name}":"{value}"', ",", own, sort=True)
+    except ValueError:
+        return None
+
+
 def node_fingerprint(spec_id: str | None, node: Node) -> str:
-    jobsub_only = not node.vars and node.section is not None
-    if jobsub_only:  # jobsub's VARS alone: digits and $(JOB), nothing JSON escapes
-        variables = None
-        words = [spec_id or "", *node.arguments]
-    else:
-        variables = node_vars(node)
-        words = [spec_id or "", *node.arguments, *variables.keys(), *variables.values()]
-    if spec_id is None or node.subdag is not None or _JSON_ESCAPED.search("".join(words)):
+    own = node.vars
+    if spec_id is None or node.subdag is not None or node.section is None:
         return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
+    values = list(own.values()) if own else []
+    write = _vars_json(tuple(own)) if own else None
+    words = [spec_id, *node.arguments, *values]
     # The usual node, its JSON written here: the encoder's text, at a third of its cost
-    # (a million-node DAG); a property test holds the two equal.
+    # (a million-node DAG); a property test holds the two equal. Text JSON would escape,
+    # or VARS names the writer does not take, go to the encoder.
+    if (own and write is None) or _JSON_ESCAPED.search("".join(words)):
+        return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
     args = '"' + '","'.join(node.arguments) + '"' if node.arguments else ""
-    pairs = _jobsub_json(node.section) if variables is None else \
-        ",".join([f'"{k}":"{v}"' for k, v in sorted(variables.items())])
+    pairs = _jobsub_json(node.section) if write is None else write(node.section, values)
     text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 

@@ -77,8 +77,13 @@ def test_manifest_jobs_have_their_key_lines_on_the_fast_path(tmp_path):
 _TEXT = st.text(alphabet=st.sampled_from(list('ab"\\\x01\n é$()')), max_size=6)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_TEXT, max_size=3), st.dictionaries(_TEXT, _TEXT, max_size=3),
+#: VARS names: plain ones (sorting among jobsub's, or being one of them) and any text
+_NAMES = st.one_of(st.sampled_from(["run", "seed", "CM1", "CM3", "DATA", "Z", "a.b", "_x",
+                                    "nodename", "JOBSUBJOBSECTIONS"]), _TEXT)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_TEXT, max_size=3), st.dictionaries(_NAMES, _TEXT, max_size=4),
        st.one_of(st.none(), st.integers(-3, 10**6)), st.booleans())
 def test_a_fingerprint_is_the_digest_of_the_nodes_json(arguments, variables, section, noop):
     """node_fingerprint writes the usual node's JSON itself; it must be the encoder's."""
