@@ -126,3 +126,38 @@ def test_compiling_leaves_no_garbage_per_node(tmp_path, shape):
         assert gc.collect() < 500  # a few hundred from imports and the YAML reader, not 2,000s
     finally:
         gc.enable()
+
+
+def test_the_paused_collector_leaves_what_was_made_old_and_nothing_frozen():
+    """After a compile in a program (not a command), what it made is in the oldest
+    generation, not left young for the first allocation to scan all at once, and nothing
+    stays frozen (the program's own cycles are collected as before)."""
+    import gc
+
+    from jobsub.results import collector_paused
+
+    class Made:
+        pass
+
+    gc.unfreeze()  # what a command's compile in this test process froze
+    with collector_paused():
+        made = [Made() for _ in range(1000)]
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    assert any(obj is made for obj in gc.get_objects(generation=2))
+    assert gc.get_count()[0] < 100
+
+
+def test_the_paused_collector_leaves_a_programs_frozen_objects_frozen():
+    import gc
+
+    from jobsub.results import collector_paused
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            made = [object() for _ in range(10)]
+        assert gc.get_freeze_count() == frozen and made
+    finally:
+        gc.unfreeze()
