@@ -304,7 +304,7 @@ class _Builder:
 
     # jobs ---------------------------------------------------------------------------------
 
-    def job(self, job: JobLine) -> str | None:
+    def job(self, job: JobLine) -> Node | None:
         tok = job.token
         line = tok.value.rstrip("\r")
         m = _JOB_KEYWORD.match(line)
@@ -326,7 +326,7 @@ class _Builder:
         if job.attachments:
             self._attach(node, job.attachments)
         self.nodes.append(node)
-        return name
+        return node
 
     def _read_job(self, line: str, lineno: int, start: int, at: Span,
                   exe: re.Match | None) -> tuple[str, list[str]] | None:
@@ -423,8 +423,8 @@ class _Builder:
     def element(self, item: Any) -> tuple[list[str], list[str]]:
         """(entry nodes, exit nodes) of a tree item, adding its internal edges."""
         if isinstance(item, JobLine):
-            name = self.job(item)
-            return ([name], [name]) if name else ([], [])
+            node = self.job(item)
+            return ([node.name], [node.name]) if node else ([], [])
         if isinstance(item, Stray):
             self.sink.error("not a dagnabbit line", _token_span(self.path, item.token),
                             "lines are <serial>, </serial>, <parallel>, </parallel>, "
@@ -432,9 +432,8 @@ class _Builder:
             return [], []
         top = item.open is None
         outside: list = [None, 0]  # the first job line at the top level, and how many
-        parts = ((*self.element(child), lambda child=child: self._span_of(child))
-                 for child in self._children(item, outside if top else None))
-        entries, exits = group(item.kind, parts, self.edges)
+        entries, exits = group(item.kind, self._parts(item, outside if top else None),
+                               self.edges)
         if outside[0] is not None:
             more = f" (and {outside[1] - 1} more)" if outside[1] > 1 else ""
             self.sink.warning(f"job line outside any <serial> or <parallel> block{more}",
@@ -459,6 +458,17 @@ class _Builder:
                         outside[0] = outside[0] or i
                         outside[1] += 1
             yield from read
+
+    def _parts(self, block: Block, outside: list | None):
+        """structure.group's parts of a block: a job line's node is located where its
+        node is (the same span: an edge to it needs no span of its own)."""
+        for child in self._children(block, outside):
+            if isinstance(child, JobLine):
+                node = self.job(child)
+                if node is not None:
+                    yield [node.name], [node.name], node.span
+            else:
+                yield (*self.element(child), lambda child=child: self._span_of(child))
 
     def _span_of(self, item: Any) -> Span | None:
         if isinstance(item, JobLine):

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable
 from jobsub.compiler.base.diagnostics import Span
 from jobsub.compiler.ir.model import Edge
 
-#: (entry nodes, exit nodes, where the part is written: looked up only for an edge)
-Part = tuple[list[str], list[str], Callable[[], Span | None]]
+#: (entry nodes, exit nodes, where the part is written: a span, or a function looking it
+#: up only for an edge)
+Part = tuple[list[str], list[str], Span | Callable[[], Span | None] | None]
 
 
 def group(kind: str, parts: Iterable[Part], edges: list[Edge]) -> tuple[list[str], list[str]]:
@@ -26,7 +27,9 @@ def group(kind: str, parts: Iterable[Part], edges: list[Edge]) -> tuple[list[str
             exits += last
         else:
             if exits:
-                edges.append(Edge(list(exits), list(first), where()))
+                edges.append(Edge(list(exits), list(first),
+                                  where if where is None or isinstance(where, Span)
+                                  else where()))
             else:
                 entries = list(first)
             exits = list(last)
