@@ -343,3 +343,18 @@ def test_a_bad_100000_line_file_reports_every_error_in_one_pass(tmp_path):
         (100_005, 1, "</serial> does not match <parallel>"),  # opened at 90,001
     ], found
     assert not files
+
+
+@pytest.mark.parametrize(("line", "word"), [
+    ("jobsub_submit -G g file://job.sh --item j1x", "file://job.sh"),
+    ("jobsub_submit --tar_file_name=file://t.tgz\tfile://job.sh", "file://job.sh"),
+    ("jobsub_submit file://a'b file://c", "file://c"),
+    ("jobsub_submit file://a$X", None),
+    ("file://x", "file://x"),
+    ("jobsub_submit -f xfile://y", None),
+])
+def test_the_executable_word_is_a_whole_plain_file_url(line, word):
+    from jobsub.compiler.frontends.dagnabbit import _executable_word
+
+    m = _executable_word(line, 0)
+    assert (m.group() if m else None) == word
