@@ -120,13 +120,28 @@ class _Lexer(Lexer):
     def lex(self, state, parser_state):
         text = getattr(state.text, "text", state.text)
         ctr = state.line_ctr
-        for m in self.tags.finditer(text, ctr.char_pos):
+        for m in self._tag_lines(text, ctr):
             yield from self._run(state, text, m.start())
             tok = Token(m.lastgroup, m.group(), start_pos=m.start(), line=ctr.line, column=1)
             ctr.char_pos = m.end()
             state.last_token = tok
             yield tok
         yield from self._run(state, text, len(text))
+
+    def _tag_lines(self, text: str, ctr):
+        """The tag lines from the counter's position on, in order: only lines with a `<`
+        are tried (found by str.find: the tag pattern's `^` would be tried at each of a
+        big file's 15 million characters)."""
+        at = ctr.char_pos
+        while (lt := text.find("<", at)) >= 0:
+            start = text.rfind("\n", 0, lt) + 1
+            m = self.tags.match(text, start) if start >= ctr.char_pos else None
+            if m is not None:
+                yield m
+                at = max(m.end(), ctr.char_pos)
+            else:
+                end = text.find("\n", lt)
+                at = len(text) if end < 0 else end
 
     @staticmethod
     def _run(state, text: str, end: int):
