@@ -90,3 +90,28 @@ def test_a_fingerprint_is_the_digest_of_the_nodes_json(arguments, variables, sec
     node = Node("n", "s", arguments, variables, section=section, noop=noop)
     assert node_fingerprint("abc", node) == _digest("abc", arguments, node_vars(node), None,
                                                     noop)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from("abcx"), max_size=3),
+                          st.lists(st.sampled_from("abcx"), max_size=3), st.booleans()),
+                max_size=6),
+       st.sampled_from([("s", "s", "s"), ("s", "t", "s"), ("s", None, "t")]))
+def test_group_edges_join_groups_some_edge_joins(edges, specs):
+    """[parent group, child group, weak] for each pair of groups an edge joins, weak only
+    if every edge joining them is (x is no node's name); one group or several."""
+    from jobsub.compiler.emit.nodemap import _group_edges, group_of
+    from jobsub.compiler.ir.model import Edge, Workflow
+
+    nodes = [Node(name, spec, subdag=None if spec else "x.dag")
+             for name, spec in zip("abc", specs, strict=True)]
+    wf = Workflow("w", "w.yaml", ".", nodes=nodes,
+                  edges=[Edge(p, c, None, weak) for p, c, weak in edges])
+    group = {n.name: group_of(n) for n in nodes}
+    expected: dict[tuple[str, str], bool] = {}
+    for p, c, weak in edges:
+        for a in sorted({group[x] for x in p if x in group}):
+            for b in sorted({group[x] for x in c if x in group}):
+                expected[(a, b)] = expected.get((a, b), True) and weak
+    assert sorted(map(tuple, _group_edges(wf))) == sorted((a, b, w)
+                                                          for (a, b), w in expected.items())
