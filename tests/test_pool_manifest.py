@@ -4,6 +4,7 @@ with jobsub fetchlog."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -48,6 +49,11 @@ def test_every_feature_runs(pool_cwd, capsys, monkeypatch):
         assert (out / produced).stat().st_size > 0, produced
     dagman_out = (out / "features.dag.dagman.out").read_text()
     assert "MAXJOBS" not in dagman_out or "throttled" in dagman_out
+    # DAGMan warns of each VARS a node's submit file does not read, once a node: jobsub's
+    # files name them all, so only the sub-DAG node's (its VARS go to the sub-DAGMan job
+    # condor_submit_dag writes) are left
+    unused = re.findall(r"the line '(\w+) = [^']*' was unused", dagman_out)
+    assert unused.count("nodename") == 1 and not {"seed", "energy"} & set(unused), unused
 
 
 def test_diamond_example_runs(pool_cwd, capsys, monkeypatch):

@@ -214,7 +214,15 @@ def _submit_context(wf: Workflow, spec: JobSpec, names: Names, policy: Policy,
         "max_idle": _max_idle(spec),
         "oauth": spec.oauth,
         "oauth_scopes": " ".join(spec.oauth.scopes) if spec.oauth else "",
+        "unread_vars": sorted(names.node_vars - _READ_VARS) if dag else [],
     }
+
+
+#: The node VARS every DAG node's submit file reads (environment, arguments, output and
+#: error); DAGMan's direct submit warns, once per node in dagman.out, about any other VARS
+#: the file does not read (jobsub_lite's `nodename`, a sweep's own values). Each of those is
+#: named in an empty `if defined NAME` block, which counts as reading it and changes nothing.
+_READ_VARS = quoting.macro_names([*NODE_ENVIRONMENT, ARGS_VAR, OUTPUT_FOLDER_VAR])
 
 
 def stdio_stem(spec: JobSpec, names: Names, dag: bool) -> str:
