@@ -254,17 +254,15 @@ def _swept(node: Node, parts: list[str]) -> str | None:
     values = list(node.vars.values())
     if form is None or not all(map(_SIMPLE_VALUE.fullmatch, values)):
         return None
-    own = " ".join([f'{name}="{value}"' for name, value in zip(node.vars, values,
-                                                                strict=True)])
-    args = " ".join([values[w] if type(w) is int else w for w in form])
-    return " ".join(["VARS", node.name, *parts, own, f'{ARGS_VAR}="{args}"'])
+    return " ".join(["VARS", node.name, *parts, form.format(*values)])
 
 
 @lru_cache(maxsize=256)
-def _sweep_form(arguments: tuple[str, ...], names: tuple[str, ...]) -> tuple | None:
-    """The arguments with each word that is exactly `$(NAME)` of one of `names` (as
-    written) as NAME's index, if all others are plain words without `$` and every name may
-    be written as a node's own VARS; else None."""
+def _sweep_form(arguments: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+    """The node's own VARS and its JOBSUB_ARGS as a str.format template of its values (in
+    `names`' order), if every argument word is plain without `$` or exactly `$(NAME)` of
+    one of `names` (as written), and every name may be written as a node's own VARS; else
+    None. (Literal braces are doubled: the template is format's, never code.)"""
     for name in names:
         if name.lower() in RESERVED_VARS:
             return None
@@ -273,15 +271,16 @@ def _sweep_form(arguments: tuple[str, ...], names: tuple[str, ...]) -> tuple | N
         except Unrepresentable:
             return None
     index = {name: i for i, name in enumerate(names)}
-    form: list[str | int] = []
+    words: list[str] = []
     for word in arguments:
         if word[:2] == "$(" and word[-1:] == ")" and word[2:-1] in index:
-            form.append(index[word[2:-1]])
+            words.append(f"{{{index[word[2:-1]]}}}")
         elif "$" in word or not _PLAIN_WORD.fullmatch(word):
             return None
         else:
-            form.append(word)
-    return tuple(form)
+            words.append(word.replace("{", "{{").replace("}", "}}"))
+    own = [f'{name}="{{{i}}}"' for i, name in enumerate(names)]
+    return " ".join([*own, f'{ARGS_VAR}="{" ".join(words)}"'])
 
 
 def _checked_vars(node: Node, variables: Mapping[str, str], queue_names: frozenset[str],

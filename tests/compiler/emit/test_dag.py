@@ -139,13 +139,15 @@ def test_a_nodes_section_writes_what_its_vars_would(section, arguments, variable
 
 
 _SWEEP_WORDS = st.one_of(st.sampled_from(["--run", "$(run)", "$(seed)", "$(RUN)", "x$(run)",
-                                          "$(run", "$(nope)", "-n", "$(JOB)"]), _WORDS)
+                                          "$(run", "$(nope)", "-n", "$(JOB)", "{0}", "x}y{"]),
+                         _WORDS)
 
 
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_SWEEP_WORDS, min_size=1, max_size=5),
        st.dictionaries(st.sampled_from(["run", "seed", "A", "jobsub_args", "queue_x"]),
-                       st.one_of(st.sampled_from(["0", "17", "a.b", "x y", "$(seed)", ""]),
+                       st.one_of(st.sampled_from(["0", "17", "a.b", "x y", "$(seed)", "",
+                                                  "{1}", "}"]),
                                  _WORDS), max_size=3),
        st.sampled_from([None, 1, 123456]))
 def test_a_sweep_nodes_vars_line_is_what_the_checked_path_writes(arguments, variables,
