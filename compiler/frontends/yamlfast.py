@@ -27,9 +27,10 @@ from jobsub.compiler.base.limits import MAX_YAML_DEPTH
 #: Where ruamel might read a plain word other than ryaml does: a word (after a space, a
 #: flow bracket, a comma or a colon) that starts like a number, a date, `<<` or `=`.
 #: (A leading character class, not a look-behind: Python's re scans it 2x faster.) A sign
-#: starts a number only before a digit or a dot, so `--item` is passed over (its parts after
-#: a colon are still found: the scan goes on from the next character).
-_NUMBERLIKE = re.compile(r"[\s\[{,:]((?:[-+][.0-9]|[.0-9<=])[^\s\[\]{},]*)")
+#: starts a number only before a digit, a dot or an underscore (ruamel's `[-+]?[0-9_]+`
+#: reads `-_5` as -5), so `--item` is passed over (its parts after a colon are still found:
+#: the scan goes on from the next character).
+_NUMBERLIKE = re.compile(r"[\s\[{,:]((?:[-+][._0-9]|[.0-9<=])[^\s\[\]{},]*)")
 #: The characters that start a tag, an anchor, an alias or a directive, which ryaml
 #: handles its own way; found first, then looked at in context (they are rare).
 _MARKS = re.compile(r"[!&*%]")

@@ -22,18 +22,21 @@ def test_the_fast_pass_reads_with_the_c_parser():
     assert _yaml("safe").Parser is CParser
 
 
-@pytest.mark.parametrize(("text", "expected"), [
+@pytest.mark.parametrize(("text", "keys", "expected"), [
     ("jobs:\n  a: {executable: x}\n  b:\n    executable: y\n    # a comment\n\n  'c': {}\n",
-     {"a": (2, 3), "b": (3, 3), "c": (7, 3)}),
-    ("name: n\njobs:   # the jobs\n    a: 1\n    b: 2\ndag: {}\n", {"a": (3, 5), "b": (4, 5)}),
-    ("jobs:\r\n  a: 1\r\n  b: 2\r\n", {}),  # no key is at a line end here; nothing is said
-    ("jobs:\n  a: 1\n  a: 2\n", {}),  # twice
-    ("jobs:\n  a: 1\n  c: 2\n", {}),  # not the keys asked for
-    ("jobs:\n  a: 1\n  - b\n", {}),  # a line at the keys' indentation that holds none
-    ("jobs: {a: 1, b: 2}\n", {}),  # flow style
-    ("other:\n  a: 1\n", {}),
+     "abc", {"a": (2, 3), "b": (3, 3), "c": (7, 3)}),
+    ("name: n\njobs:   # the jobs\n    a: 1\n    b: 2\ndag: {}\n", "ab",
+     {"a": (3, 5), "b": (4, 5)}),
+    ("jobs:\n  a: 1\r\n  b: 2\r\n", "ab", {"a": (2, 3), "b": (3, 3)}),
+    ("jobs:\n  a:\r\n    x: 1\n  b: 2\n", "ab", {}),  # `a:` then a carriage return: no key
+    ("jobs:\n  a: 1\n  a: 2\n", "a", {}),  # twice
+    ("jobs:\n  a: 1\n  c: 2\n", "ab", {}),  # not the keys asked for
+    ("jobs:\n  a: 1\n  - b\n", "a", {}),  # a line at the keys' indentation that holds none
+    ("jobs:\n  a: 1\n  ", "a", {"a": (2, 3)}),  # a last line of blanks holds no key
+    ("jobs: {a: 1, b: 2}\n", "ab", {}),  # flow style
+    ("other:\n  a: 1\n", "a", {}),
 ])
-def test_block_key_lines_finds_each_key_or_nothing(text, expected):
+def test_block_key_lines_finds_each_key_or_nothing(text, keys, expected):
     from jobsub.compiler.frontends.yamlsource import block_key_lines
 
-    assert block_key_lines(text, "jobs", expected or ["a", "b"]) == expected
+    assert block_key_lines(text, "jobs", list(keys)) == expected
