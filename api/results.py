@@ -85,9 +85,9 @@ def collector_paused(freeze: bool = False):
     `freeze` (a command that ends soon): what the compile made is never scanned again.
     Otherwise it is moved to the oldest generation unscanned (gc.freeze, then unfreeze):
     left young, the first allocation after the pause would scan all of it at once (a
-    million-node compile: seconds); it is looked at in the next full collection. Not if
-    the program has frozen objects of its own (a server before it forks): unfreezing would
-    thaw them too."""
+    million-node compile: seconds); it is looked at in the next full collection, with the
+    program's own young objects, which move with it. Not if the program has frozen objects
+    of its own (a server before it forks): unfreezing would thaw them too."""
     enabled = gc.isenabled()
     gc.disable()
     try:
