@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jobsub.compiler.base.limits import NODE_OUTPUT_FOLDER_NODES
 
@@ -138,7 +139,12 @@ RESERVED_VARS = frozenset({*(name.lower() for name in jobsub_node_vars(0)), ARGS
 
 def node_output_folder(section: int) -> str:
     """The folder of the node numbered `section` (jobsub_node_vars' index)."""
-    return f"{NODE_OUTPUT_FOLDER}/{section // NODE_OUTPUT_FOLDER_NODES:03d}"
+    return _output_folder(section // NODE_OUTPUT_FOLDER_NODES)
+
+
+@lru_cache(maxsize=4096)
+def _output_folder(number: int) -> str:
+    return f"{NODE_OUTPUT_FOLDER}/{number:03d}"
 
 
 def node_stdio_stem(stem: str, node: str, section: int | None) -> str:

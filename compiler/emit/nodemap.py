@@ -103,13 +103,14 @@ def group_of(node: Node) -> str:
 
 def _group_edges(wf: Workflow) -> list[list]:
     """[parent group, child group, weak] for every pair of groups some edge joins."""
-    group = {n.name: group_of(n) for n in wf.nodes}
-    if len(set(group.values())) == 1:  # one submit file (a big DAG's usual shape)
-        (only,) = set(group.values())
-        unknown = group.keys().isdisjoint  # none of these names is a node's
+    specs = {n.spec for n in wf.nodes}
+    if len(specs) == 1 and None not in specs:  # one submit file (a big DAG's usual shape)
+        (only,) = specs
+        unknown = {n.name for n in wf.nodes}.isdisjoint  # none of these names is a node's
         joined = [edge.weak for edge in wf.edges
                   if not unknown(edge.parents) and not unknown(edge.children)]
         return [[only, only, all(joined)]] if joined else []
+    group = {n.name: group_of(n) for n in wf.nodes}
     get = group.get
     # the edges' distinct (parent groups, child groups) first: a million-node DAG's edges
     # mostly join one group to itself (sets by map, in C)

@@ -628,8 +628,8 @@ class _Builder:
                                 self.locate(("jobs", job.name), key=True),
                                 "use expand: queue to run the items in one node")
         final_nodes = {n for j in finals for n in j.nodes}
-        for edge in self.edges:
-            if final_nodes & set(edge.parents):
+        for edge in self.edges if final_nodes else ():
+            if not final_nodes.isdisjoint(edge.parents):
                 self.sink.error("a job cannot run after the final job", edge.span,
                                 "the FINAL node always runs last")
 
@@ -646,6 +646,8 @@ class _Builder:
     def _check_dagman_paths(self) -> None:
         """A file DAGMan writes must not be one its jobs write (a job's log, output, error,
         outputs tar): both would write into it. Checked once every node is known."""
+        if not self.dagman_paths:
+            return
         logs = {f"{spec.name}.log" for spec in self.specs.specs}
         stems = {spec.name for spec in self.specs.specs} | {node.name for node in self.nodes}
         for path, where, what, example in self.dagman_paths:

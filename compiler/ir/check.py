@@ -11,7 +11,7 @@ import re
 
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.quoting import MACRO_WITH_DEFAULT, macro_names
-from jobsub.compiler.ir.model import JobSpec, Workflow
+from jobsub.compiler.ir.model import JobSpec, Node, Workflow
 from jobsub.compiler.site.placement import blocked_sites, container, place
 from jobsub.compiler.site.policy import Policy
 
@@ -38,7 +38,42 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
         else:
             specs[spec.name] = spec
 
-    nodes = {}
+    nodes = _nodes_if_sound(wf, specs)
+    if nodes is None:
+        nodes = _check_nodes(wf, specs, sink)
+
+    for edge in wf.edges:
+        for name in (*edge.parents, *edge.children):
+            if name not in nodes:
+                sink.error(f"dependency on unknown node {name}", edge.span)
+
+    check_vars_in_environment(wf, sink)
+    check_memory_retry(wf, sink)
+    for sub in wf.subdags:
+        check_workflow(sub, sink)
+
+    for cycle in find_cycles(wf):
+        first = nodes.get(cycle[0])
+        sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
+                   first.span if first else None,
+                   "remove one of these dependencies")
+
+
+def _nodes_if_sound(wf: Workflow, specs: dict[str, JobSpec]) -> dict[str, Node] | None:
+    """The nodes by name if _check_nodes would find nothing wrong with them, decided with
+    loops in C (a million nodes); None if it might, and it says what."""
+    names = [node.name for node in wf.nodes]
+    nodes = dict(zip(names, wf.nodes, strict=True))
+    if len(nodes) == len(names) and all(map(NODE_NAME.fullmatch, names)) \
+            and RESERVED.isdisjoint(map(str.upper, names)) \
+            and len(set(map(str.casefold, names))) == len(names) \
+            and {node.spec for node in wf.nodes} - {None} <= specs.keys():
+        return nodes
+    return None
+
+
+def _check_nodes(wf: Workflow, specs: dict[str, JobSpec], sink: Sink) -> dict[str, Node]:
+    nodes: dict[str, Node] = {}
     folded_nodes: dict[str, str] = {}
     for node in wf.nodes:
         if not NODE_NAME.fullmatch(node.name):
@@ -60,22 +95,7 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
             nodes[node.name] = node
         if node.spec is not None and node.spec not in specs:
             sink.error(f"node {node.name} uses unknown job spec {node.spec}", node.span)
-
-    for edge in wf.edges:
-        for name in (*edge.parents, *edge.children):
-            if name not in nodes:
-                sink.error(f"dependency on unknown node {name}", edge.span)
-
-    check_vars_in_environment(wf, sink)
-    check_memory_retry(wf, sink)
-    for sub in wf.subdags:
-        check_workflow(sub, sink)
-
-    for cycle in find_cycles(wf):
-        first = nodes.get(cycle[0])
-        sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
-                   first.span if first else None,
-                   "remove one of these dependencies")
+    return nodes
 
 
 _TEXTUAL_UNSAFE = re.compile(r"[\s\"'\\]")

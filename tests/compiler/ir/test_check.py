@@ -120,3 +120,21 @@ def test_one_cycle_per_strongly_connected_knot(case):
         assert any(members <= knot for knot in knots)
         pairs = {(names[p], names[c]) for p, c in arcs}
         assert all((a, b) in pairs for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "A", "b", "parent", "Child", "all_nodes",
+                                           "x y", "n+1", "", "ok.1", "é"]),
+                          st.sampled_from(["s", "t", None])), max_size=5))
+def test_the_nodes_pass_at_once_only_where_each_would(nodes):
+    """The nodes' names and specs are checked with loops in C first; that may pass them
+    only where the node-by-node check would say nothing."""
+    from jobsub.compiler.ir.check import _check_nodes, _nodes_if_sound
+
+    wf = Workflow("w", "w.yaml", ".", nodes=[Node(n, s) for n, s in nodes])
+    specs = {"s": JobSpec("s", "a.sh")}
+    sink = Sink()
+    slow = _check_nodes(wf, specs, sink)
+    fast = _nodes_if_sound(wf, specs)
+    assert fast is None or (not sink.diagnostics and fast == slow)
+    assert fast is not None or sink.diagnostics
