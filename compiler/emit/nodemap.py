@@ -77,19 +77,45 @@ def _vars_json(own: tuple[str, ...]) -> Callable[[int, list[str]], str] | None:
         return None
 
 
-def node_fingerprint(spec_id: str | None, node: Node) -> str:
+def _args_json(arguments: list[str]) -> str | None:
+    """The arguments as the JSON encoder writes a list's inside; None if one of them has a
+    character JSON escapes."""
+    if _JSON_ESCAPED.search("".join(arguments)):
+        return None
+    return '"' + '","'.join(arguments) + '"' if arguments else ""
+
+
+def _fingerprints(nodes: list[Node], identity: dict[str, str]) -> list[str]:
+    """node_fingerprint of each node; the arguments' JSON is made once for the nodes of a
+    sweep, which share their argument list."""
+    out = []
+    last: tuple[Any, str | None] = (None, None)
+    for node in nodes:
+        if node.arguments is not last[0]:
+            last = (node.arguments, _args_json(node.arguments))
+        out.append(node_fingerprint(identity.get(node.spec), node, last[1]))
+    return out
+
+
+#: node_fingerprint's `args` when the caller has not made them
+_ASK: Any = object()
+
+
+def node_fingerprint(spec_id: str | None, node: Node, args: str | None = _ASK) -> str:
+    """What the node computes, as a digest. `args`: _args_json of its arguments if known
+    (None: they have characters JSON escapes)."""
     own = node.vars
-    if spec_id is None or node.subdag is not None or node.section is None:
+    if args is _ASK:
+        args = _args_json(node.arguments)
+    if spec_id is None or node.subdag is not None or node.section is None or args is None:
         return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
     values = list(own.values()) if own else []
     write = _vars_json(tuple(own)) if own else None
-    words = [spec_id, *node.arguments, *values]
     # The usual node, its JSON written here: the encoder's text, at a third of its cost
     # (a million-node DAG); a property test holds the two equal. Text JSON would escape,
-    # or VARS names the writer does not take, go to the encoder.
-    if (own and write is None) or _JSON_ESCAPED.search("".join(words)):
+    # or VARS names the writer does not take, go to the encoder. (The spec id is hex.)
+    if (own and write is None) or (values and _JSON_ESCAPED.search("".join(values))):
         return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
-    args = '"' + '","'.join(node.arguments) + '"' if node.arguments else ""
     pairs = _jobsub_json(node.section) if write is None else write(node.section, values)
     text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
@@ -175,7 +201,7 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
             "line": [sp.line if sp else 0 for sp in spans],
             "column": [sp.column if sp else 0 for sp in spans],
             "retry": [n.retry.count if n.retry else 0 for n in nodes],
-            "fingerprint": [node_fingerprint(identity.get(n.spec), n) for n in nodes],
+            "fingerprint": _fingerprints(nodes, identity),
             "section": [n.section for n in nodes]}
         workflows.append({
             "name": wf.name, "dag": part.dag, "parent": part.parent,

@@ -90,6 +90,12 @@ def test_a_fingerprint_is_the_digest_of_the_nodes_json(arguments, variables, sec
     node = Node("n", "s", arguments, variables, section=section, noop=noop)
     assert node_fingerprint("abc", node) == _digest("abc", arguments, node_vars(node), None,
                                                     noop)
+    # a sweep's nodes share their argument list: its JSON is made once for them
+    from jobsub.compiler.emit.nodemap import _fingerprints
+
+    other = Node("m", "s", arguments, {}, section=7)
+    assert _fingerprints([node, other, node], {"s": "abc"}) == [
+        node_fingerprint("abc", n) for n in (node, other, node)]
 
 
 @settings(max_examples=300, deadline=None)
