@@ -419,12 +419,16 @@ class _Builder:
                                        section=len(self.nodes) + 1, **features))
                 job.nodes.append(job.name)
                 continue
-            for i, item in enumerate(items):
-                node_name = f"{job.name}_{i}"
-                node_vars = {**base_vars, **item} if base_vars else item
-                self.nodes.append(Node(node_name, spec, arguments, node_vars, span=span,
-                                       section=len(self.nodes) + 1, **features))
-                job.nodes.append(node_name)
+            # (comprehensions, not appends: a sweep may be a million nodes)
+            names = [f"{job.name}_{i}" for i in range(len(items))]
+            if base_vars:
+                items = [{**base_vars, **item} for item in items]
+            first = len(self.nodes) + 1
+            self.nodes += [Node(name, spec, arguments, item, span=span, section=section,
+                                **features)
+                           for section, name, item in zip(range(first, first + len(items)),
+                                                          names, items, strict=True)]
+            job.nodes += names
 
     def _sweep(self, job: _Job) -> list[dict[str, str]] | None:
         s = job.settings
