@@ -21,10 +21,17 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _caller(depth: int = 2) -> Span:
+    """Where the user's code called into this package, as a Span."""
+    return Span(*_calling_line(depth + 1))
+
+
+def _calling_line(depth: int = 2) -> tuple[str, int, int]:
     """Where the user's code called into this package (file, line, column). `depth`: where
     it usually is (2: the caller of the method calling this), so that no frame between is
     materialised (f_back makes a frame object each time); the frames of this package are
-    skipped in any case."""
+    skipped in any case. A tuple, not a Span, for what is kept per job: a tuple of text and
+    numbers is one the cyclic collector stops scanning, and a program adding a million jobs
+    runs with the collector on."""
     frame = sys._getframe(depth)
     while frame is not None:
         name = frame.f_code.co_filename
@@ -35,8 +42,8 @@ def _caller(depth: int = 2) -> Span:
             break
         frame = frame.f_back
     if frame is None:
-        return Span("<python>")
-    return Span(frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
+        return ("<python>", 0, 0)
+    return (frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
 
 
 #: file name -> whether it is a module of this package (the caller is the first that is not)
@@ -119,6 +126,8 @@ class Workflow:
                 if os.path.isfile(self._file) else os.getcwd()
         self.base_dir = os.fspath(base_dir)
         self._spans: dict[tuple, Span] = {(): at}
+        #: each job's (file, line, column): the span of ("jobs", name, ...)
+        self._job_lines: dict[str, tuple[str, int, int]] = {}
         self._doc: dict[str, Any] = {"name": name, "jobs": {}}
         self._groups: list[Group] = []
         self._top: tuple[int, list[Group]] | None = None
@@ -133,10 +142,10 @@ class Workflow:
             after: Any = None, **keys: Any) -> Job:
         """Add a job: its executable, its arguments (each reaches the job as written), and
         any manifest job key (`matrix=` makes a sweep)."""
-        at = _caller()
+        at = _calling_line()
         name = name or self._name_for(os.fspath(executable))
         if name in self._doc["jobs"]:  # the first one stays; compile() says so
-            self._doc.setdefault("\0duplicates", []).append((name, at))
+            self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
             return Job(name)
         body: dict[str, Any] = {"executable": os.fspath(executable)}
         if arguments:
@@ -145,7 +154,7 @@ class Workflow:
             body["after"] = _plain([after] if isinstance(after, Job | str) else after)
         body.update({k: _plain(v) for k, v in keys.items()})
         self._doc["jobs"][name] = body
-        self._spans[("jobs", name)] = at
+        self._job_lines[name] = at
         return Job(name)
 
     def serial(self, *items: Job | Group) -> Group:
@@ -240,6 +249,8 @@ class Workflow:
         path = tuple(json_path)
         if path[:1] in (("serial",), ("parallel",)):
             return self._group_span(path)
+        if len(path) >= 2 and path[0] == "jobs" and path[1] in self._job_lines:
+            return Span(*self._job_lines[path[1]])
         for size in range(len(path), 0, -1):
             if path[:size] in self._spans:
                 return self._spans[path[:size]]
