@@ -39,7 +39,6 @@ _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @lru_cache(maxsize=1024)
-@functools.lru_cache(maxsize=1024)
 def dag_path(path: str) -> str:
     """A file name on a JOB/SUBDAG/DIR line: quoted only when it holds blanks. (Cached: a
     million JOB lines name a few submit files; a refusal is raised again each time.)"""
