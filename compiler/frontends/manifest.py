@@ -338,19 +338,21 @@ class _Builder:
         settings, options, origin = _combine(layers)
         if options is not self._start[1]:  # a template or the job set options of its own
             options = {k: v for k, v in options.items() if v is not False}
-        options = self._memory_retry(name, settings, options, origin)
-        return _Job(name, settings, options, origin)
+        job = _Job(name, settings, options, origin)
+        job.options = self._memory_retry(job)
+        return job
 
-    def _memory_retry(self, name: str, settings: dict, options: dict, origin: dict) -> dict:
+    def _memory_retry(self, job: _Job) -> dict:
         """`retry: {count, memory: {factor, max}}` is `memory_retry: COUNT:FACTOR:MAX`; the
-        options with it (a copy: `options` may be shared)."""
-        retry = settings.get("retry")
+        job's options with it (a copy: they may be shared)."""
+        options = job.options
+        retry = job.settings.get("retry")
         if not isinstance(retry, Mapping) or not isinstance(retry.get("memory"), Mapping):
             return options
         memory = retry["memory"]
-        where = (*origin.get("retry", ("jobs", name)), "retry", "memory")
+        where = (*job.where("retry"), "memory")
         if "memory_retry" in options:
-            self.sink.error(f"job {name} sets memory_retry and retry: memory", self.locate(
+            self.sink.error(f"job {job.name} sets memory_retry and retry: memory", self.locate(
                 where, key=True), "keep one of them")
             return options
         text = f"{retry['count']}:{_text(memory.get('factor', 2))}:{_text(memory.get('max', ''))}"
