@@ -446,11 +446,9 @@ class _Builder:
 
     # structure ----------------------------------------------------------------------------
 
-    def element(self, item: Any) -> tuple[list[str], list[str]]:
-        """(entry nodes, exit nodes) of a tree item, adding its internal edges."""
-        if isinstance(item, JobLine):
-            node = self.job(item)
-            return ([node.name], [node.name]) if node else ([], [])
+    def element(self, item: Block | Stray) -> tuple[list[str], list[str]]:
+        """(entry nodes, exit nodes) of a block or a stray line, adding the block's edges (a
+        job line's part is made by _parts)."""
         if isinstance(item, Stray):
             self.sink.error("not a dagnabbit line", _token_span(self.path, item.token),
                             "lines are <serial>, </serial>, <parallel>, </parallel>, "
@@ -496,10 +494,10 @@ class _Builder:
             else:
                 yield (*self.element(child), lambda child=child: self._span_of(child))
 
-    def _span_of(self, item: Any) -> Span | None:
-        if isinstance(item, JobLine):
-            return Span(self.path, item.token.line, item.token.column)
-        return _token_span(self.path, item.open) if item.open is not None else None
+    def _span_of(self, item: Block | Stray) -> Span | None:
+        """Where a block opens (a stray line makes no edge: its part is empty)."""
+        return _token_span(self.path, item.open) if isinstance(item, Block) and \
+            item.open is not None else None
 
     def _empty(self, block: Block, entries: list[str]) -> None:
         if block.open is not None and not block.has_lines and not block.cut:
