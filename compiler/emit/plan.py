@@ -29,7 +29,6 @@ from jobsub.compiler.base.conventions import (
     node_output_folder,
 )
 from jobsub.compiler.base.diagnostics import JobsubError, Sink
-from jobsub.compiler.base.limits import NODE_OUTPUT_FOLDER_NODES
 from jobsub.compiler.base.quoting import Unrepresentable, macro_names
 from jobsub.compiler.emit.dag import config_text, dag_lines
 from jobsub.compiler.emit.dropbox import Backend, Location, backend
@@ -137,16 +136,10 @@ def plan(wf: Workflow, policy: Policy, sink: Sink,
         files.append(OutFile(MAP_FILE, node_map(wf, parts)))
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
-    files += [OutFile(f"{folder}/{FOLDER_KEEPER}", "")
-              for folder in sorted(_output_folders(parts))]
+    files += [OutFile(f"{folder}/{FOLDER_KEEPER}", "") for folder in sorted(
+        {node_output_folder(n.section) for part in parts if outputs_in_folders(part.wf)
+         for n in part.wf.nodes})]
     return files
-
-
-def _output_folders(parts: list[DagFiles]) -> set[str]:
-    """The node output folders the DAGs use (one node of each asked for its name)."""
-    one_each = {n.section // NODE_OUTPUT_FOLDER_NODES: n.section for part in parts
-                if outputs_in_folders(part.wf) for n in part.wf.nodes}
-    return {node_output_folder(section) for section in one_each.values()}
 
 
 def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, str],
