@@ -214,7 +214,7 @@ def test_a_bare_cluster_number_is_found_or_must_be_qualified(pool, work, capsys)
     assert code == 0, err
 
 
-def test_a_schedd_in_downtime_is_never_chosen(pool, work, capsys):
+def test_a_schedd_in_downtime_is_never_chosen(pool, work, capsys, monkeypatch):
     make_executable(work / "a.sh")
     pool.downtime(2, True)
     try:
@@ -235,12 +235,22 @@ def test_a_schedd_in_downtime_is_never_chosen(pool, work, capsys):
     finally:
         pool.downtime(1, False)
         pool.downtime(2, False)
-    chosen = set()
-    for n in range(16):  # weighted at random, equal weights when idle: both, but 2^-15
-        (work / "a.sh").write_text(f"#!/bin/sh\necho again {n}\n")
-        code, out, err = run_cli(capsys, "submit", "-o", f"p{n}", "file://a.sh")
-        chosen.add(submitted_id(out).split("@", 1)[1])
-    assert chosen == set(pool.schedds)
+    # Back in service, both are candidates again. The draw is weighted by each schedd's duty
+    # cycle, which a busy schedd makes uneven (16 draws all went to one once), so the draw
+    # is made to take the last candidate: the submission must reach schedd 2 by choice.
+    offered = []
+
+    def last(population, weights):
+        offered.append({str(ad["Name"]) for ad in population})
+        return [population[-1] if str(population[-1]["Name"]) == pool.schedds[1]
+                else population[0]]
+
+    monkeypatch.setattr("jobsub.runtime.pool.random.choices", last)
+    (work / "a.sh").write_text("#!/bin/sh\necho again\n")
+    code, out, err = run_cli(capsys, "submit", "-o", "again", "file://a.sh")
+    assert code == 0, err
+    assert offered == [set(pool.schedds)]
+    assert submitted_id(out).endswith(f"@{pool.schedds[1]}")
 
 
 def _one_live_job(work, prefix: str) -> list:
