@@ -46,6 +46,19 @@ def _calling_line(depth: int = 2) -> tuple[str, int, int]:
     return (frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
 
 
+def _body(executable: str, arguments: tuple, after: tuple | None, keys: dict | None,
+          _at: tuple) -> dict[str, Any]:
+    """A job's manifest body from what Workflow.job keeps."""
+    body: dict[str, Any] = {"executable": executable}
+    if arguments:
+        body["arguments"] = list(arguments)
+    if after is not None:
+        body["after"] = list(after)
+    if keys:
+        body.update(keys)
+    return body
+
+
 #: file name -> whether it is a module of this package (the caller is the first that is not)
 _OURS: dict[str, bool] = {}
 #: code object -> its instructions' source positions (Python 3.11+), read once per code
@@ -67,10 +80,12 @@ def _column(code: Any, lasti: int) -> int:
 def _plain(value: Any) -> Any:
     """A Python value as the manifest's data: mappings, lists (from any iterable but text),
     paths as text; scalars as they are (the schema says what fits where)."""
-    if isinstance(value, str | int | float | bool) or value is None:
+    if type(value) in _SCALARS:
         return value
     if isinstance(value, Job):
-        return value.name
+        return str(value)
+    if isinstance(value, _SCALAR_BASES) or value is None:
+        return value
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if isinstance(value, Mapping):
@@ -82,12 +97,24 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Job:
-    """A job of a Workflow (a sweep's nodes count as one): give it to `after=`, or to
-    `serial()`/`parallel()`."""
+#: the types _plain keeps as they are, told apart at the cost of one set lookup
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_SCALAR_BASES = (str, int, float, bool)
 
-    name: str
+
+class Job(str):
+    """A job of a Workflow (a sweep's nodes count as one): give it to `after=`, or to
+    `serial()`/`parallel()`. It is its name (`job.name`, or the text itself), so that a
+    program holding a million of them gives the cyclic collector nothing to scan."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"Job({str(self)!r})"
 
 
 @dataclass
@@ -126,15 +153,18 @@ class Workflow:
                 if os.path.isfile(self._file) else os.getcwd()
         self.base_dir = os.fspath(base_dir)
         self._spans: dict[tuple, Span] = {(): at}
-        #: each job's (file, line, column): the span of ("jobs", name, ...)
-        self._job_lines: dict[str, tuple[str, int, int]] = {}
-        self._doc: dict[str, Any] = {"name": name, "jobs": {}}
+        #: name -> (executable, arguments, after, other keys, (file, line, column) of the
+        #: call): tuples of text, which the cyclic collector stops scanning, where a body
+        #: dict and its lists would be scanned again at each full collection (half the time
+        #: of a program adding a million jobs). to_manifest() makes the bodies.
+        self._jobs: dict[str, tuple] = {}
+        self._doc: dict[str, Any] = {"name": name}
         self._groups: list[Group] = []
         self._top: tuple[int, list[Group]] | None = None
         self._count = itertools.count()
 
     def __repr__(self) -> str:
-        return f"Workflow({self.name!r}, {len(self._doc['jobs'])} jobs)"
+        return f"Workflow({self.name!r}, {len(self._jobs)} jobs)"
 
     # -- building -----------------------------------------------------------------------
 
@@ -144,17 +174,13 @@ class Workflow:
         any manifest job key (`matrix=` makes a sweep)."""
         at = _calling_line()
         name = name or self._name_for(os.fspath(executable))
-        if name in self._doc["jobs"]:  # the first one stays; compile() says so
+        if name in self._jobs:  # the first one stays; compile() says so
             self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
             return Job(name)
-        body: dict[str, Any] = {"executable": os.fspath(executable)}
-        if arguments:
-            body["arguments"] = [_plain(a) for a in arguments]
         if after is not None:
-            body["after"] = _plain([after] if isinstance(after, Job | str) else after)
-        body.update({k: _plain(v) for k, v in keys.items()})
-        self._doc["jobs"][name] = body
-        self._job_lines[name] = at
+            after = tuple(_plain([after] if isinstance(after, str) else after))
+        self._jobs[name] = (os.fspath(executable), tuple(map(_plain, arguments)), after,
+                            {k: _plain(v) for k, v in keys.items()} if keys else None, at)
         return Job(name)
 
     def serial(self, *items: Job | Group) -> Group:
@@ -185,7 +211,9 @@ class Workflow:
 
     def to_manifest(self) -> dict:
         """The manifest this workflow stands for (write it with any YAML or JSON writer)."""
-        doc = {k: v for k, v in self._doc.items() if not k.startswith("\0")}
+        doc = {"name": self._doc["name"],
+               "jobs": {name: _body(*job) for name, job in self._jobs.items()}}
+        doc.update((k, v) for k, v in self._doc.items() if not k.startswith("\0"))
         top = self._top_groups()
         if len(top) == 1:
             doc.update(top[0].data())
@@ -241,7 +269,7 @@ class Workflow:
         stem = stem if re.match(r"[A-Za-z_]", stem or "0") else f"job_{stem}"
         while True:
             name = f"{stem}_{next(self._count)}"
-            if name not in self._doc["jobs"]:
+            if name not in self._jobs:
                 return name
 
     def _locate(self, json_path: tuple = (), key: bool = False) -> Span:
@@ -249,8 +277,8 @@ class Workflow:
         path = tuple(json_path)
         if path[:1] in (("serial",), ("parallel",)):
             return self._group_span(path)
-        if len(path) >= 2 and path[0] == "jobs" and path[1] in self._job_lines:
-            return Span(*self._job_lines[path[1]])
+        if len(path) >= 2 and path[0] == "jobs" and path[1] in self._jobs:
+            return Span(*self._jobs[path[1]][-1])
         for size in range(len(path), 0, -1):
             if path[:size] in self._spans:
                 return self._spans[path[:size]]

@@ -170,3 +170,27 @@ def test_the_api_gives_jobs_their_token_lines_as_the_cli_does(work, monkeypatch)
     again = built.compile(site="fermilab", group="fermilab").check()
     assert again.token_files == [str(token)]
     assert "use_oauth_services      = fermilab" in again.text("hello_0.sub")
+
+
+def test_a_job_is_its_name_and_the_manifest_is_plain_data(work):
+    """Job handles are text (nothing for the collector to scan in a million-job program);
+    to_manifest() gives plain dicts, lists and text, which any YAML or JSON writer takes."""
+    wf = jobsub.Workflow("plain", base_dir=str(work))
+    a = wf.job("bin/step.sh", "x", Path("p"), 3, name="a")
+    b = wf.job("bin/step.sh", name="b", after=a, vars={"k": "v"})
+    c = wf.job("bin/step.sh", name="c", after=(a, b))
+    assert (a.name, b, repr(c)) == ("a", "b", "Job('c')") and isinstance(a, jobsub.Job)
+    doc = wf.to_manifest()
+    assert doc == {"name": "plain", "jobs": {
+        "a": {"executable": "bin/step.sh", "arguments": ["x", "p", 3]},
+        "b": {"executable": "bin/step.sh", "after": ["a"], "vars": {"k": "v"}},
+        "c": {"executable": "bin/step.sh", "after": ["a", "b"]}}}
+
+    def kinds(v):
+        if isinstance(v, dict):
+            return {type(v)} | {t for k, x in v.items() for t in kinds(k) | kinds(x)}
+        if isinstance(v, list):
+            return {list} | {t for x in v for t in kinds(x)}
+        return {type(v)}
+    assert kinds(doc) == {dict, list, str, int}
+    assert doc["jobs"]["a"]["arguments"] is not wf.to_manifest()["jobs"]["a"]["arguments"]
