@@ -130,11 +130,16 @@ class _Job:
     name: str
     settings: dict[str, Any]  # merged non-option keys
     options: dict[str, Any]  # merged, normalised option values
-    origin: dict[str, tuple]  # key -> JSON path of the mapping (layer) that set it
+    #: key -> JSON path of the mapping (layer) that set it, for the layers before the job's
+    #: own body (shared by every job that extends no template)
+    origin: dict[str, tuple]
+    own: Mapping[str, Any]  # the job's own body: its keys were set at ("jobs", name)
     nodes: list[str] = field(default_factory=list)
 
     def where(self, key: str) -> tuple:
         """The JSON path of `key` where it was set; the job's own, if nowhere."""
+        if key in self.own:
+            return ("jobs", self.name, key)
         at = self.origin.get(key)
         return ("jobs", self.name) if at is None else (*at, key)
 
@@ -328,17 +333,29 @@ class _Builder:
             self._start = (settings, {k: v for k, v in options.items() if v is not False},
                            origin)
         where = ("jobs", name)
-        layers = [self._start]
+        first = self._start
         if "extends" in body:
+            layers = [self._start]
             for template, at in _extends(body, where):
                 layer = self._template(template, data, (), at)
                 if layer is not None:
                     layers.append(layer)
-        layers.append(self._layer(body, where))
-        settings, options, origin = _combine(layers)
+            first = _combine(layers)
+        # The job's own body is the last layer, applied here without a layer of its own (no
+        # origins: _Job.where looks in the body first; most jobs of a big manifest set only
+        # their executable, arguments and after, and share the start's options).
+        settings, options, origin = first
+        if OPTION_KEYS.isdisjoint(body):
+            own = body
+        else:
+            own, own_options, _ = self._layer(body, where)
+            if own_options:
+                options = merge(options, own_options)
+        settings = _settle(dict(settings), own)
+        settings.pop("extends", None)
         if options is not self._start[1]:  # a template or the job set options of its own
             options = {k: v for k, v in options.items() if v is not False}
-        job = _Job(name, settings, options, origin)
+        job = _Job(name, settings, options, origin, body)
         job.options = self._memory_retry(job)
         return job
 
@@ -398,7 +415,7 @@ class _Builder:
             base_vars = {str(k): _text(v) for k, v in s["vars"].items()} \
                 if s.get("vars") else NO_VARS
             items = self._sweep(job) if not _SWEEP_KEYS.isdisjoint(s) else None
-            for key in ("vars", "matrix", "foreach"):
+            for key in ("vars", "matrix", "foreach") if base_vars or items else ():
                 names = list(base_vars) if key == "vars" else \
                     list(items[0]) if key in s and items else []
                 for var in names:
@@ -759,16 +776,22 @@ def _combine(layers) -> Layer:
     origin: dict[str, tuple] = {}
     for s, o, orig in layers:
         if s:
-            earlier = settings.get("vars")
-            settings.update(s)
-            if "vars" in s and isinstance(earlier, Mapping):
-                settings["vars"] = {**earlier, **s["vars"]}
+            _settle(settings, s)
         if options is None:
             options = o
         elif o:
             options = merge(options, o)
         origin.update(orig)
     return settings, options if options is not None else {}, origin
+
+
+def _settle(settings: dict[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """`settings` with a later layer's keys over them (vars merged key by key)."""
+    earlier = settings.get("vars")
+    settings.update(later)
+    if "vars" in later and isinstance(earlier, Mapping):
+        settings["vars"] = {**earlier, **later["vars"]}
+    return settings
 
 
 def _classad(value: Any) -> str:
