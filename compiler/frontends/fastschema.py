@@ -49,6 +49,15 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+#: the Python types whose values, of exactly that type, pass each JSON type's test (a value
+#: of a subclass, or a Mapping other than dict, passes where its test says)
+_EXACT: dict[str, frozenset[type]] = {
+    "object": frozenset({dict}), "array": frozenset({list}), "string": frozenset({str}),
+    "boolean": frozenset({bool}), "null": frozenset({type(None)}),
+    "number": frozenset({int, float}), "integer": frozenset({int}),
+}
+
+
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: booleans are not numbers, 1 equals 1.0."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -102,6 +111,41 @@ def compile_schema(schema: Mapping[str, Any]) -> Check | None:
     return check
 
 
+def _types(s: Mapping[str, Any]) -> list[str]:
+    return [s["type"]] if isinstance(s["type"], str) else list(s["type"])
+
+
+def _count_one(checks: list[Check]) -> Check:
+    def one_of(v: Any) -> bool:
+        passed = 0
+        for check in checks:
+            if check(v):
+                passed += 1
+        return passed == 1
+    return one_of
+
+
+def _by_type(schemas: list[Any], checks: list[Check]) -> Check | None:
+    """`oneOf` over alternatives that each name their `type`, no Python type passing two
+    (a job name or a group; a name or a list of names): a value of one of those exact types
+    can pass only the alternative naming it, so that one decides. A value of any other type
+    is counted as usual. None when the alternatives are not so."""
+    if not all(isinstance(a, Mapping) and "type" in a for a in schemas):
+        return None
+    by_type: dict[type, Check] = {}
+    for alt, check in zip(schemas, checks, strict=True):
+        exact = frozenset().union(*(_EXACT[t] for t in _types(alt)))
+        if not by_type.keys().isdisjoint(exact):
+            return None
+        by_type.update(dict.fromkeys(exact, check))
+    counted = _count_one(checks)
+
+    def one_of(v: Any) -> bool:
+        check = by_type.get(type(v))
+        return check(v) if check is not None else counted(v)
+    return one_of
+
+
 class _Compiler:
     def __init__(self, root: Mapping[str, Any], defs: dict[str, Check]):
         self.root = root
@@ -119,7 +163,7 @@ class _Compiler:
         if "$ref" in s:
             checks.append(self._ref(s["$ref"]))
         if "type" in s:
-            types = [s["type"]] if isinstance(s["type"], str) else list(s["type"])
+            types = _types(s)
             tests = [_TYPES[t] for t in types]
             checks.append(tests[0] if len(tests) == 1 else _any(tests))
         if "enum" in s:
@@ -131,14 +175,7 @@ class _Compiler:
         checks += self._object(s) + self._array(s) + self._string(s) + self._number(s)
         if "oneOf" in s:
             alternatives = [self.compile(alt) for alt in s["oneOf"]]
-
-            def one_of(v: Any) -> bool:
-                passed = 0
-                for alt in alternatives:
-                    if alt(v):
-                        passed += 1
-                return passed == 1
-            checks.append(one_of)
+            checks.append(_by_type(s["oneOf"], alternatives) or _count_one(alternatives))
         return _all(checks)
 
     def _ref(self, ref: str) -> Check:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,12 @@ def test_changed_manifests(path, data):
     ({"pattern": "b"}, ["abc"], ["a"]),  # search, not match
     ({"minLength": 2}, ["ab", 5], ["a"]),
     ({"oneOf": [{"type": "integer"}, {"minimum": 0}]}, [-1, "x", 0.5], [1]),
+    # alternatives of distinct types: the value's own type picks one (a dict subclass, and
+    # bool beside integer, go the counting way)
+    ({"oneOf": [{"type": "string", "pattern": "^a"}, {"type": "object"},
+                {"type": ["integer", "null"]}]},
+     ["ab", {}, OrderedDict(), 3, None], ["b", 1.5, True, []]),
+    ({"oneOf": [{"type": "number"}, {"type": "integer"}]}, [1.5], [1, "1"]),  # 1 passes both
     ({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"],
       "additionalProperties": False}, [{"a": "x"}], [{}, {"a": 1}, {"a": "x", "b": 1}]),
     ({"propertyNames": {"pattern": "^[a-z]+$"}, "maxProperties": 1}, [{"ab": 1}, {}],
