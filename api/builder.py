@@ -274,11 +274,14 @@ class Workflow:
 
     def _locate(self, json_path: tuple = (), key: bool = False) -> Span:
         """The program line that made the part at `json_path` of the manifest."""
-        path = tuple(json_path)
-        if path[:1] in (("serial",), ("parallel",)):
+        path = json_path if type(json_path) is tuple else tuple(json_path)
+        first = path[0] if path else None
+        if first == "jobs" and len(path) >= 2:  # asked once per node: the usual case first
+            job = self._jobs.get(path[1])
+            if job is not None:
+                return Span(*job[-1])
+        elif first == "serial" or first == "parallel":
             return self._group_span(path)
-        if len(path) >= 2 and path[0] == "jobs" and path[1] in self._jobs:
-            return Span(*self._jobs[path[1]][-1])
         for size in range(len(path), 0, -1):
             if path[:size] in self._spans:
                 return self._spans[path[:size]]

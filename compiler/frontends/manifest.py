@@ -212,7 +212,10 @@ class _Builder:
         def walk(v: Any) -> Any:
             # Copy on write: a mapping or list comes back as itself when nothing in it
             # changed (most of a big document), else as a new one. Text leaves inline.
-            if isinstance(v, dict | Mapping):
+            t = type(v)  # a list first: the ABC check of Mapping is slow for one
+            if t is list:
+                items, copy = enumerate(v), list
+            elif t is dict or isinstance(v, Mapping):
                 items, copy = v.items(), dict
             elif isinstance(v, list):
                 items, copy = enumerate(v), list
@@ -608,7 +611,7 @@ class _Builder:
             for i, item in enumerate(items):
                 at = (*where, i)
                 if isinstance(item, str):
-                    first, last = self._leaf(item, at, seen)
+                    first = last = self._leaf(item, at, seen)
                 elif isinstance(item, Mapping) and len(item) == 1 and \
                         isinstance(next(iter(item.values())), list):
                     (sub_kind, sub_items), = item.items()
@@ -619,20 +622,22 @@ class _Builder:
                 yield first, last, lambda at=at: self.locate(at)
         return group(kind, parts(), self.edges)
 
-    def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> tuple[list, list]:
+    def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> list[str]:
+        """The nodes of a job named in a group (both its entries and its exits)."""
         if item in seen:
             self.sink.error(f"job {item!r} appears twice in serial/parallel groups",
                             self.locate(at), notes=[(self.locate(seen[item]), "first here")])
-            return [], []
+            return []
         seen[item] = at
-        nodes = self._resolve(item, at)
-        if not nodes:
-            return [], []
-        if self.jobs[item].settings.get("final"):
+        job = self.jobs.get(item)
+        if job is None:
+            self._resolve(item, at)
+            return []
+        if job.nodes and job.settings.get("final"):
             self.sink.error(f"the final job {item!r} cannot be in a group", self.locate(at),
                             "a FINAL node runs after everything")
-            return [], []
-        return nodes, nodes
+            return []
+        return job.nodes
 
     def _final_rules(self) -> None:
         finals = [j for j in self.jobs.values() if j.settings.get("final")]
