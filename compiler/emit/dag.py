@@ -223,11 +223,8 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
     parts = [] if section is None else [_jobsub_vars(section)]
     if folder and section is not None:
         parts.append(f'{OUTPUT_FOLDER_VAR}="{node_output_folder(section)}"')
-    plain_args = None  # the usual node's arguments: written as they are, last
-    if node.arguments:
-        joined = " ".join(node.arguments)
-        if "$" not in joined and all(map(_PLAIN_WORD.fullmatch, node.arguments)):
-            plain_args = f'{ARGS_VAR}="{joined}"'
+    # the usual node's arguments: written as they are, last
+    plain_args = _plain_args(node.arguments) if node.arguments else None
     variables = node.vars
     if variables and plain_args is None and node.arguments:
         line = _swept(node, parts)
@@ -241,7 +238,25 @@ def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = 
 
 
 #: A VARS value that is also a plain argument word, with no `$`: a sweep's usual value.
+#: (One character class, repeated: a text of simple values joined is simple too.)
 _SIMPLE_VALUE = re.compile(r"[^\s'\"\\\0$]+")
+
+
+def _plain_args(arguments: list[str]) -> str | None:
+    """The JOBSUB_ARGS word of arguments that are plain words without `$`, else None. The
+    last list's answer is kept: a sweep's nodes share theirs (one list object)."""
+    last = _LAST_ARGS[0]
+    if last[0] is not arguments:
+        joined = " ".join(arguments)
+        plain = "$" not in joined and all(map(_PLAIN_WORD.fullmatch, arguments))
+        last = _LAST_ARGS[0] = (arguments, f'{ARGS_VAR}="{joined}"' if plain else None)
+    return last[1]
+
+
+#: (argument list, its _plain_args), and (argument list, VARS names, their _sweep_form),
+#: of the last node asked about: held, so the list compared by identity is never another
+_LAST_ARGS: list[tuple] = [(None, None)]
+_LAST_FORM: list[tuple] = [(None, None, None)]
 
 
 def _swept(node: Node, parts: list[str]) -> str | None:
@@ -249,9 +264,16 @@ def _swept(node: Node, parts: list[str]) -> str | None:
     `$(NAME)`s of its own VARS, all of whose values are simple: each value as it is, and
     in the arguments, in place of its `$(NAME)` (what _checked_vars would write, made
     without its checks); None for any other node."""
-    form = _sweep_form(tuple(node.arguments), tuple(node.vars))
-    values = list(node.vars.values())
-    if form is None or not all(map(_SIMPLE_VALUE.fullmatch, values)):
+    names = tuple(node.vars)
+    last = _LAST_FORM[0]
+    if last[0] is not node.arguments or last[1] != names:
+        last = _LAST_FORM[0] = (node.arguments, names,
+                                _sweep_form(tuple(node.arguments), names))
+    form = last[2]
+    values = node.vars.values()
+    # every value simple: none empty, and their characters all allowed (one match over
+    # their concatenation, the pattern being one character class repeated)
+    if form is None or not all(values) or not _SIMPLE_VALUE.fullmatch("".join(values)):
         return None
     return " ".join(["VARS", node.name, *parts, form.format(*values)])
 

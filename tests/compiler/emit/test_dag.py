@@ -184,6 +184,26 @@ def test_a_sweep_nodes_vars_line_comes_from_its_form():
                            'nodename="$(JOB)" run="0" seed="7" JOBSUB_ARGS="--run 0 --seed 7"')
 
 
+def test_nodes_sharing_an_argument_list_each_get_their_own_vars_line():
+    """The last argument list's form is kept between nodes (a sweep's share one list): a
+    node with other VARS names, or in another order, or other arguments, gets its own."""
+    args = ["--run", "$(run)", "--seed", "$(seed)"]
+    lines = [_vars(Node("n", "s", a, v)) for a, v in [
+        (args, {"run": "0", "seed": "7"}), (args, {"seed": "7", "run": "0"}),
+        (args, {"run": "0"}), (list(args), {"run": "1", "seed": "2"}),
+        (["--run", "$(run)"], {"run": "1", "seed": "2"}), (args, {"run": "1", "seed": "2"})]]
+    assert lines == ['VARS n run="0" seed="7" JOBSUB_ARGS="--run 0 --seed 7"',
+                     'VARS n seed="7" run="0" JOBSUB_ARGS="--run 0 --seed 7"',
+                     'VARS n run="0" JOBSUB_ARGS="--run 0 --seed $(DOLLAR)(seed)"',
+                     'VARS n run="1" seed="2" JOBSUB_ARGS="--run 1 --seed 2"',
+                     'VARS n run="1" seed="2" JOBSUB_ARGS="--run 1"',
+                     'VARS n run="1" seed="2" JOBSUB_ARGS="--run 1 --seed 2"']
+    plain = ["a", "b"]
+    assert [_vars(Node("n", "s", a)) for a in (plain, plain, ["a", "$b"], plain)] == \
+        ['VARS n JOBSUB_ARGS="a b"'] * 2 + [_vars(Node("n", "s", ["a", "$b"]))] + \
+        ['VARS n JOBSUB_ARGS="a b"']
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(alphabet="ab ", max_size=3), max_size=30), st.integers(1, 7))
 def test_a_dag_in_pieces_is_its_lines(lines, size):
