@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from jobsub.compiler.base import quoting
@@ -102,7 +102,11 @@ _WORDS = st.text(alphabet=st.sampled_from(list("ab $()_'\"\\\t=,é-")), max_size
 @given(st.lists(_WORDS, max_size=4), st.dictionaries(
     st.sampled_from(["A", "run", "CM1"]), _WORDS.filter(bool), max_size=3))
 def test_vars_line_fast_path_writes_what_the_encoders_write(arguments, variables):
-    """_vars writes plain values without the encoders; the result must be the same text."""
+    """_vars writes plain values without the encoders; the result must be the same text.
+    (An argument naming one of the VARS, in any case as HTCondor's macros, gets its value:
+    the sweep tests below hold that.)"""
+    assume(not any(f"$({name.lower()})" in word.lower() for word in arguments
+                   for name in variables))
     node = Node("n", "s", arguments, variables)
     pairs = list(variables.items())
     if arguments:
