@@ -8,6 +8,8 @@ acyclic (a cycle is printed in full). Edges are walked through one virtual join 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.quoting import MACRO_WITH_DEFAULT, macro_names
@@ -38,11 +40,13 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
         else:
             specs[spec.name] = spec
 
-    nodes = _nodes_if_sound(wf, specs)
-    if nodes is None:
-        nodes = _check_nodes(wf, specs, sink)
+    index = _nodes_if_sound(wf, specs)
+    nodes: Mapping[str, Any] = _check_nodes(wf, specs, sink) if index is None else index
 
+    known = nodes.__contains__
     for edge in wf.edges:
+        if all(map(known, edge.parents)) and all(map(known, edge.children)):
+            continue  # (in C: a sweep's edge may name a million nodes)
         for name in (*edge.parents, *edge.children):
             if name not in nodes:
                 sink.error(f"dependency on unknown node {name}", edge.span)
@@ -52,24 +56,47 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
     for sub in wf.subdags:
         check_workflow(sub, sink)
 
-    for cycle in find_cycles(wf):
-        first = nodes.get(cycle[0])
+    for cycle in find_cycles(wf, index):
+        first = wf.nodes[index[cycle[0]]] if index is not None else nodes.get(cycle[0])
         sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
                    first.span if first else None,
                    "remove one of these dependencies")
 
 
-def _nodes_if_sound(wf: Workflow, specs: dict[str, JobSpec]) -> dict[str, Node] | None:
-    """The nodes by name if _check_nodes would find nothing wrong with them, decided with
-    loops in C (a million nodes); None if it might, and it says what."""
+def _nodes_if_sound(wf: Workflow, specs: dict[str, JobSpec]) -> dict[str, int] | None:
+    """Each node's position by name if _check_nodes would find nothing wrong with the nodes,
+    decided with loops in C (a million nodes); None if it might, and it says what."""
     names = [node.name for node in wf.nodes]
-    nodes = dict(zip(names, wf.nodes, strict=True))
-    if len(nodes) == len(names) and all(map(NODE_NAME.fullmatch, names)) \
-            and RESERVED.isdisjoint(map(str.upper, names)) \
-            and len(set(map(str.casefold, names))) == len(names) \
+    index = dict(zip(names, range(len(names)), strict=True))
+    if len(index) == len(names) and _plain_names(names, index) \
             and {node.spec for node in wf.nodes} - {None} <= specs.keys():
-        return nodes
+        return index
     return None
+
+
+def _plain_names(names: list[str], unique: Mapping[str, int]) -> bool:
+    """Whether the distinct `names` (also the keys of `unique`) all match NODE_NAME, none is
+    RESERVED and no two differ only in case: told over their text joined by newlines, in
+    C. NODE_NAME is ASCII, so a name's case is its ASCII case."""
+    text = "\n".join(names)
+    if not text.isascii() or not all(names):
+        return False
+    raw = text.encode("ascii")
+    # only name characters and the joining newlines (so no name holds one), and no name
+    # starting with a character that may only follow
+    if raw.translate(None, _NAME_BYTES) != b"\n" * (len(names) - 1) or \
+            raw[:1] in (b".", b":", b"-") or b"\n." in raw or b"\n:" in raw or b"\n-" in raw:
+        return False
+    lower = text.lower()
+    if lower == text:  # all lowercase: distinct, so distinct in any case
+        return _RESERVED_LOWER.isdisjoint(unique)
+    folded = set(lower.split("\n"))
+    return len(folded) == len(names) and _RESERVED_LOWER.isdisjoint(folded)
+
+
+#: The bytes of NODE_NAME's characters, and RESERVED in lowercase.
+_NAME_BYTES = bytes(c for c in range(128) if NODE_NAME.fullmatch("a" + chr(c)))
+_RESERVED_LOWER = frozenset(name.lower() for name in RESERVED)
 
 
 def _check_nodes(wf: Workflow, specs: dict[str, JobSpec], sink: Sink) -> dict[str, Node]:
@@ -178,16 +205,18 @@ def find_cycle(wf: Workflow) -> list[str] | None:
     return cycles[0] if cycles else None
 
 
-def find_cycles(wf: Workflow) -> list[list[str]]:
+def find_cycles(wf: Workflow, index: dict[str, int] | None = None) -> list[list[str]]:
     """One cycle (node names, in order) for each knot of the graph: each set of nodes that
     depend on each other, so that one run reports every place to mend.
 
     Kahn's algorithm over integer vertices (nodes, then one join vertex per edge) settles the
     usual acyclic case in one linear pass; only if vertices remain are their strongly
-    connected components found and a cycle traced in each, without recursion."""
-    index: dict[str, int] = {}
-    for i, node in enumerate(wf.nodes):
-        index.setdefault(node.name, i)
+    connected components found and a cycle traced in each, without recursion. `index`:
+    each node's position by name, if the caller has it (node names distinct)."""
+    if index is None:
+        index = {}
+        for i, node in enumerate(wf.nodes):
+            index.setdefault(node.name, i)
     if _forward_only(wf, index):
         return []
     n = len(wf.nodes)
