@@ -490,7 +490,8 @@ class _Builder:
             if isinstance(child, JobLine):
                 node = self.job(child)
                 if node is not None:
-                    yield [node.name], [node.name], node.span
+                    names = [node.name]  # its entries and exits (structure.group shares)
+                    yield names, names, node.span
             else:
                 yield (*self.element(child), lambda child=child: self._span_of(child))
 

@@ -16,7 +16,9 @@ Part = tuple[list[str], list[str], Span | Callable[[], Span | None] | None]
 def group(kind: str, parts: Iterable[Part], edges: list[Edge]) -> tuple[list[str], list[str]]:
     """(entry nodes, exit nodes) of a group of parts; in a serial group each part's exits
     become the parents of the next part's entries (an edge located at that next part).
-    Empty parts are skipped."""
+    Empty parts are skipped. The parts' lists are shared, not copied, by the edges and the
+    result (a million-node file would hold a million more lists): nothing changes a list
+    once a part is made, but the lists a parallel group makes here."""
     entries: list[str] = []
     exits: list[str] = []
     for first, last, where in parts:
@@ -27,10 +29,9 @@ def group(kind: str, parts: Iterable[Part], edges: list[Edge]) -> tuple[list[str
             exits += last
         else:
             if exits:
-                edges.append(Edge(list(exits), list(first),
-                                  where if where is None or isinstance(where, Span)
-                                  else where()))
+                edges.append(Edge(exits, first, where if where is None or
+                                  isinstance(where, Span) else where()))
             else:
-                entries = list(first)
-            exits = list(last)
+                entries = first
+            exits = last
     return entries, exits
