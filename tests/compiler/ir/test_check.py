@@ -141,3 +141,26 @@ def test_the_nodes_pass_at_once_only_where_each_would(nodes):
     assert fast is None or (not sink.diagnostics and
                             {name: wf.nodes[i] for name, i in fast.items()} == slow)
     assert fast is not None or sink.diagnostics
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(["a", "b", "c", "x"]), max_size=3),
+                          st.lists(st.sampled_from(["a", "b", "c", "x"]), max_size=3)),
+                max_size=4))
+def test_forward_edges_name_only_known_nodes_and_make_no_cycle(edges):
+    """check_workflow skips the unknown-name and cycle searches when every edge leads from
+    earlier nodes to later ones; that may be said only of edges naming known nodes on both
+    sides (x is no node), with no cycle."""
+    from jobsub.compiler.ir.check import _forward_only
+
+    wf = Workflow("w", "w.yaml", ".", nodes=[Node(n, None, subdag="s.dag") for n in "abc"],
+                  edges=[Edge(p, c, None) for p, c in edges])
+    index = {"a": 0, "b": 1, "c": 2}
+    sink = Sink()
+    check_workflow(wf, sink)
+    if _forward_only(wf, index):
+        assert all(p and c and {*p, *c} <= index.keys() for p, c in edges)
+        assert not sink.diagnostics and find_cycles(wf) == []
+    else:
+        assert any(not p or not c or "x" in {*p, *c} or
+                   max(map(index.get, p)) >= min(map(index.get, c)) for p, c in edges)
