@@ -82,8 +82,6 @@ def _plain(value: Any) -> Any:
     paths as text; scalars as they are (the schema says what fits where)."""
     if type(value) in _SCALARS:
         return value
-    if isinstance(value, Job):
-        return str(value)
     if isinstance(value, _SCALAR_BASES) or value is None:
         return value
     if isinstance(value, os.PathLike):
@@ -102,19 +100,11 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _SCALAR_BASES = (str, int, float, bool)
 
 
-class Job(str):
-    """A job of a Workflow (a sweep's nodes count as one): give it to `after=`, or to
-    `serial()`/`parallel()`. It is its name (`job.name`, or the text itself), so that a
-    program holding a million of them gives the cyclic collector nothing to scan."""
-
-    __slots__ = ()
-
-    @property
-    def name(self) -> str:
-        return str(self)
-
-    def __repr__(self) -> str:
-        return f"Job({str(self)!r})"
+#: What Workflow.job returns: the job's name, which `after=`, `serial()` and `parallel()`
+#: take (a sweep's nodes count as one job). Plain text, not an object of ours: a program
+#: holding a million of them gives the cyclic collector nothing to scan (an instance of
+#: any class defined in Python is scanned).
+Job = str
 
 
 @dataclass
@@ -127,7 +117,7 @@ class Group:
     nested: bool = False
 
     def data(self) -> dict:
-        return {self.kind: [i.data() if isinstance(i, Group) else i.name for i in self.items]}
+        return {self.kind: [i.data() if isinstance(i, Group) else i for i in self.items]}
 
 
 class Workflow:
@@ -171,17 +161,17 @@ class Workflow:
     def job(self, executable: str | os.PathLike, *arguments: Any, name: str | None = None,
             after: Any = None, **keys: Any) -> Job:
         """Add a job: its executable, its arguments (each reaches the job as written), and
-        any manifest job key (`matrix=` makes a sweep)."""
+        any manifest job key (`matrix=` makes a sweep). Returns its name (see Job)."""
         at = _calling_line()
         name = name or self._name_for(os.fspath(executable))
         if name in self._jobs:  # the first one stays; compile() says so
             self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
-            return Job(name)
+            return name
         if after is not None:
             after = tuple(_plain([after] if isinstance(after, str) else after))
         self._jobs[name] = (os.fspath(executable), tuple(map(_plain, arguments)), after,
                             {k: _plain(v) for k, v in keys.items()} if keys else None, at)
-        return Job(name)
+        return name
 
     def serial(self, *items: Job | Group) -> Group:
         """These run one after another (groups nest)."""
