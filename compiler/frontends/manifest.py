@@ -461,7 +461,7 @@ class _Builder:
         if "matrix" in s:
             keys = list(s["matrix"])
             axes = [[_text(v) for v in s["matrix"][k]] for k in keys]  # each value read once
-            return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
+            return _combinations(keys, axes)
         if "foreach" in s:
             items = [{str(k): _text(v) for k, v in item.items()} for item in s["foreach"]]
             names = set(items[0])
@@ -761,6 +761,19 @@ _SWEEP_KEYS = frozenset({"matrix", "foreach", "expand"})
 #: The keys _node_features reads; a job with none of them has Node's defaults.
 _FEATURE_KEYS = frozenset({"pre", "post", "hold", "retry", "abort_dag_on", "pre_skip",
                            "priority", "category", "final", "noop", "done"})
+
+
+def _combinations(keys: list[str], axes: list[list[str]]) -> list[dict[str, str]]:
+    """A matrix's items, `keys` to each combination of their axes' values, the last key's
+    varying fastest. (A sweep of one or two keys, the usual ones, by dict displays: a
+    million items in a quarter of the time dict(zip()) takes.)"""
+    if len(keys) == 1:
+        (k,) = keys
+        return [{k: a} for a in axes[0]]
+    if len(keys) == 2:
+        k, m = keys
+        return [{k: a, m: b} for a, b in itertools.product(*axes)]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
 
 
 def _extends(body: Mapping[str, Any], where: tuple) -> list[tuple[str, tuple]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import compile_file, make_executable
 
@@ -318,3 +320,17 @@ def test_names_too_long_for_file_names_are_located(tmp_path):
     assert all("is 201 characters long, more than 200" in m for *_, m in errors(sink))
     assert compile_yaml(tmp_path, f"jobs:\n  {long[:200]}: {{executable: a.sh}}\n")[2] \
         .errors == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["0", "1", "x", ""]), max_size=3), max_size=4))
+def test_a_matrix_has_every_combination_in_order(axes):
+    """A matrix's items by their definition (dict displays for one or two keys must agree)."""
+    import itertools
+
+    from jobsub.compiler.frontends.manifest import _combinations
+
+    keys = [f"k{i}" for i in range(len(axes))]
+    got = _combinations(keys, axes) if keys else []
+    want = [dict(zip(keys, c, strict=True)) for c in itertools.product(*axes)] if keys else []
+    assert got == want and all(list(item) == keys for item in got)
