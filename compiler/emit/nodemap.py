@@ -210,11 +210,12 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
         groups = [n.spec for n in nodes]  # group_of, each in C but a sub-DAG node's
         if None in groups:
             groups = [group_of(n) for n in nodes]
-        files = [sp.file if sp else "" for sp in spans]  # file_of, once per file
-        numbers = {name: file_number(name) for name in dict.fromkeys(files)}
+        # file_of, once per file (in the order of first use, as file_of would number them)
+        numbers = {name: file_number(name)
+                   for name in dict.fromkeys(sp.file if sp else "" for sp in spans)}
         columns: dict[str, list] = {
             "name": [n.name for n in nodes], "spec": groups,
-            "source": list(map(numbers.__getitem__, files)),
+            "source": [numbers[sp.file] if sp else -1 for sp in spans],
             "line": [sp.line if sp else 0 for sp in spans],
             "column": [sp.column if sp else 0 for sp in spans],
             "retry": [n.retry.count if n.retry else 0 for n in nodes],
