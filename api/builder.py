@@ -46,14 +46,14 @@ def _calling_line(depth: int = 2) -> tuple[str, int, int]:
     return (frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
 
 
-def _body(executable: str, arguments: tuple, after: tuple | None, keys: dict | None,
+def _body(executable: str, arguments: tuple, after: Any, keys: dict | None,
           _at: tuple) -> dict[str, Any]:
     """A job's manifest body from what Workflow.job keeps."""
     body: dict[str, Any] = {"executable": executable}
     if arguments:
         body["arguments"] = list(arguments)
     if after is not None:
-        body["after"] = list(after)
+        body["after"] = list(after) if type(after) is tuple else after
     if keys:
         body.update(keys)
     return body
@@ -144,9 +144,10 @@ class Workflow:
         self.base_dir = os.fspath(base_dir)
         self._spans: dict[tuple, Span] = {(): at}
         #: name -> (executable, arguments, after, other keys, (file, line, column) of the
-        #: call): tuples of text, which the cyclic collector stops scanning, where a body
-        #: dict and its lists would be scanned again at each full collection (half the time
-        #: of a program adding a million jobs). to_manifest() makes the bodies.
+        #: call): tuples, of text for the usual job, which the cyclic collector stops
+        #: scanning, where a body dict and its lists would be scanned again at each full
+        #: collection (half the time of a program adding a million jobs); other keys stay
+        #: as given (a dict). to_manifest() makes the bodies.
         self._jobs: dict[str, tuple] = {}
         self._doc: dict[str, Any] = {"name": name}
         self._groups: list[Group] = []
@@ -168,7 +169,9 @@ class Workflow:
             self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
             return name
         if after is not None:
-            after = tuple(_plain([after] if isinstance(after, str) else after))
+            after = _plain([after] if isinstance(after, str) else after)
+            if type(after) is list:  # else as given: the schema says what is wrong with it
+                after = tuple(after)
         self._jobs[name] = (os.fspath(executable), tuple(map(_plain, arguments)), after,
                             {k: _plain(v) for k, v in keys.items()} if keys else None, at)
         return name

@@ -237,15 +237,15 @@ def test_a_schedd_in_downtime_is_never_chosen(pool, work, capsys, monkeypatch):
         pool.downtime(2, False)
     # Back in service, both are candidates again. The draw is weighted by each schedd's duty
     # cycle, which a busy schedd makes uneven (16 draws all went to one once), so the draw
-    # is made to take the last candidate: the submission must reach schedd 2 by choice.
+    # is made to take schedd 2: the submission must reach it by the chooser's own path.
     offered = []
 
-    def last(population, weights):
+    def schedd_2(population, weights):
         offered.append({str(ad["Name"]) for ad in population})
         return [population[-1] if str(population[-1]["Name"]) == pool.schedds[1]
                 else population[0]]
 
-    monkeypatch.setattr("jobsub.runtime.pool.random.choices", last)
+    monkeypatch.setattr("jobsub.runtime.pool.random.choices", schedd_2)
     (work / "a.sh").write_text("#!/bin/sh\necho again\n")
     code, out, err = run_cli(capsys, "submit", "-o", "again", "file://a.sh")
     assert code == 0, err

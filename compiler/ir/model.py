@@ -143,6 +143,8 @@ NO_VARS: Mapping[str, str] = _NoVars()
 class Node:
     name: str
     spec: str | None  # JobSpec.name; None for a SUBDAG node
+    #: Never changed in place once the node is made (a sweep's nodes share one list, and the
+    #: DAG emitter keeps what it made of the last list it saw, by the list's identity).
     arguments: list[str] = field(default_factory=list)
     # The user's own VARS, and the node's scripts. Empty by default as one shared immutable
     # value, not a new dict and list per node (a million-node DAG would carry 120 MB of them).

@@ -195,3 +195,18 @@ def test_a_job_is_its_name_and_the_manifest_is_plain_data(work):
         return {type(v)}
     assert kinds(doc) == {dict, list, str, int}
     assert doc["jobs"]["a"]["arguments"] is not wf.to_manifest()["jobs"]["a"]["arguments"]
+
+
+def test_after_takes_a_name_a_path_or_names_and_refuses_the_rest_at_the_call(work):
+    wf = jobsub.Workflow("after", base_dir=str(work))
+    line = test_after_takes_a_name_a_path_or_names_and_refuses_the_rest_at_the_call \
+        .__code__.co_firstlineno
+    a = wf.job("bin/step.sh", name="a")
+    wf.job("bin/step.sh", name="b", after=Path("a"))
+    group = wf.parallel(a)
+    wf.job("bin/step.sh", name="c", after=group)
+    wf.job("bin/step.sh", name="d", after=3)
+    wf.job("bin/step.sh", name="e", after={"a": 1})
+    assert wf.to_manifest()["jobs"]["b"]["after"] == "a"
+    done = wf.compile()
+    assert sorted(e.span.line - line for e in done.errors) == [7, 8, 9], done.report()

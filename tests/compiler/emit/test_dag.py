@@ -168,12 +168,17 @@ def test_a_sweep_nodes_vars_line_is_what_the_checked_path_writes(arguments, vari
         except quoting.Unrepresentable as err:
             return f"refused: {err}"
     fast = line()
+    formed = dag._LAST_FORM[0][0] is arguments  # the fast path looked for a form
     real = dag._sweep_form
-    dag._sweep_form = lambda *_: None
+    asked = []
+    dag._sweep_form = lambda *args: asked.append(args)  # (None: no form)
+    dag._LAST_FORM[0] = (None, None, None)  # the last node's form is kept: forget it
     try:
         assert fast == line()
     finally:
         dag._sweep_form = real
+        dag._LAST_FORM[0] = (None, None, None)
+    assert asked or not formed  # the checked path ran: it asked the stub, which said no
 
 
 def test_a_sweep_nodes_vars_line_comes_from_its_form():
