@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from jobsub.compiler.base.diagnostics import Sink
 from jobsub.compiler.base.quoting import MACRO_WITH_DEFAULT, macro_names
@@ -41,14 +40,16 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
             specs[spec.name] = spec
 
     index = _nodes_if_sound(wf, specs)
-    nodes: Mapping[str, Any] = _check_nodes(wf, specs, sink) if index is None else index
+    if index is None:
+        _check_nodes(wf, specs, sink)
+        index = _positions(wf)
 
     # Edges from earlier nodes to later ones only (a dagnabbit file's, most manifests'):
     # every name they give is a node's, and there is no cycle.
-    forward = index is not None and _forward_only(wf, index)
+    forward = _forward_only(wf, index)
     for edge in () if forward else wf.edges:
         for name in (*edge.parents, *edge.children):
-            if name not in nodes:
+            if name not in index:
                 sink.error(f"dependency on unknown node {name}", edge.span)
 
     check_vars_in_environment(wf, sink)
@@ -56,11 +57,9 @@ def check_workflow(wf: Workflow, sink: Sink) -> None:
     for sub in wf.subdags:
         check_workflow(sub, sink)
 
-    for cycle in () if forward else find_cycles(wf, index):
-        first = wf.nodes[index[cycle[0]]] if index is not None else nodes.get(cycle[0])
+    for cycle in () if forward else _cycles(wf, index):
         sink.error("dependency cycle: " + " -> ".join([*cycle, cycle[0]]),
-                   first.span if first else None,
-                   "remove one of these dependencies")
+                   wf.nodes[index[cycle[0]]].span, "remove one of these dependencies")
 
 
 def _nodes_if_sound(wf: Workflow, specs: dict[str, JobSpec]) -> dict[str, int] | None:
@@ -205,20 +204,26 @@ def find_cycle(wf: Workflow) -> list[str] | None:
     return cycles[0] if cycles else None
 
 
-def find_cycles(wf: Workflow, index: dict[str, int] | None = None) -> list[list[str]]:
+def find_cycles(wf: Workflow) -> list[list[str]]:
     """One cycle (node names, in order) for each knot of the graph: each set of nodes that
-    depend on each other, so that one run reports every place to mend.
+    depend on each other, so that one run reports every place to mend."""
+    index = _positions(wf)
+    return [] if _forward_only(wf, index) else _cycles(wf, index)
 
-    Kahn's algorithm over integer vertices (nodes, then one join vertex per edge) settles the
-    usual acyclic case in one linear pass; only if vertices remain are their strongly
-    connected components found and a cycle traced in each, without recursion. `index`:
-    each node's position by name, if the caller has it (node names distinct)."""
-    if index is None:
-        index = {}
-        for i, node in enumerate(wf.nodes):
-            index.setdefault(node.name, i)
-    if _forward_only(wf, index):
-        return []
+
+def _positions(wf: Workflow) -> dict[str, int]:
+    """Each node name's position (its first node's, if names repeat)."""
+    index: dict[str, int] = {}
+    for i, node in enumerate(wf.nodes):
+        index.setdefault(node.name, i)
+    return index
+
+
+def _cycles(wf: Workflow, index: dict[str, int]) -> list[list[str]]:
+    """find_cycles, given the positions: Kahn's algorithm over integer vertices (nodes, then
+    one join vertex per edge) settles the acyclic case in one linear pass; only if vertices
+    remain are their strongly connected components found and a cycle traced in each,
+    without recursion."""
     n = len(wf.nodes)
     succ: list[list[int]] = [[] for _ in range(n + len(wf.edges))]
     indegree = [0] * len(succ)
