@@ -82,7 +82,7 @@ def _plain(value: Any) -> Any:
     paths as text; scalars as they are (the schema says what fits where)."""
     if type(value) in _SCALARS:
         return value
-    if isinstance(value, _SCALAR_BASES) or value is None:
+    if isinstance(value, _SCALAR_BASES):  # a subclass (None is in _SCALARS)
         return value
     if isinstance(value, os.PathLike):
         return os.fspath(value)
