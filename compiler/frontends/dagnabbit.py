@@ -43,6 +43,7 @@ _ATTACHED = {"PRESCRIPT_LINE": "prescript", "POSTSCRIPT_LINE": "postscript",
 #: first would keep re from searching for the literal, 4x slower on a long line)
 _FILE_URL_WORD = re.compile(r"file://[^ \t'\"\\$]*(?![^ \t])")
 _SPECIAL = re.compile(r"['\"\\$]")
+_NONBLANK = re.compile(r"\S")
 _PLAIN_WORDS = re.compile(r"[^ \t]+").findall
 _JOB_KEYWORD = re.compile(r"[ \t]*(jobsub_submit|jobsub[ \t]+submit|jobsub)(?=[ \t]|$)")
 _ATTACHMENT_KEYWORD = re.compile(r"[ \t]*(prescript|postscript|retry)(?=[ \t]|$)", re.IGNORECASE)
@@ -107,7 +108,10 @@ class _ToTree(Transformer):
 
 class _Lexer(Lexer):
     """Tag lines, and each run of other lines between them as one LINES token. It lexes
-    from the state's position, so the parser can resume after a syntax error."""
+    from the state's position, so the parser can resume after a syntax error. A LINES token
+    holds no text, only where its run starts and ends (`run_items` reads it from the file's
+    text): Lark's Token holds its text twice (as the str and as `.value`), and a million-line
+    file's tree held 300 MB of such copies until its runs were read."""
 
     # lark >= 1.3 reads 2 (the state's text is a TextSlice); 1.2 reads any true value (str)
     __future_interface__ = 2
@@ -149,12 +153,11 @@ class _Lexer(Lexer):
         start = ctr.char_pos
         if end <= start:
             return
-        run = text[start:end]
         line = ctr.line
         ctr.char_pos = end
-        ctr.line += run.count("\n")
-        if run.strip():
-            tok = Token("LINES", run, start_pos=start, line=line, column=1)
+        ctr.line += text.count("\n", start, end)
+        if _NONBLANK.search(text, start, end):
+            tok = Token("LINES", "", start_pos=start, line=line, column=1, end_pos=end)
             state.last_token = tok
             yield tok
 
@@ -227,7 +230,7 @@ def parse_tree(text: str, path: str, sink: Sink, read_runs: bool = True) -> Bloc
     tree = _parser().parse(text, start="start", on_error=on_error)
     _bound_nesting(tree, path, sink)
     if read_runs:
-        _read_runs(tree, path, sink)
+        _read_runs(tree, text, path, sink)
     return tree
 
 
@@ -251,23 +254,24 @@ def _bound_nesting(tree: Block, path: str, sink: Sink) -> None:
             stack.append((item, depth + 1))
 
 
-def _read_runs(block: Block, path: str, sink: Sink) -> None:
+def _read_runs(block: Block, text: str, path: str, sink: Sink) -> None:
     """Replace each LINES token of `block` (and the blocks inside) by its job lines."""
     items: list[Any] = []
     for item in block.items:
         if isinstance(item, Block):
-            _read_runs(item, path, sink)
+            _read_runs(item, text, path, sink)
             items.append(item)
         else:
-            items += run_items(item, path, sink)
+            items += run_items(item, text, path, sink)
     block.items = items
 
 
-def run_items(run: Token, path: str, sink: Sink) -> list[Any]:
+def run_items(run: Token, source: str, path: str, sink: Sink) -> list[Any]:
+    """The job lines (with their scripts) and stray lines of a LINES token of `source`."""
     kinds = _line_kinds().match
     items: list[Any] = []
     job: JobLine | None = None
-    for number, text in enumerate(run.value.split("\n"), run.line):
+    for number, text in enumerate(source[run.start_pos:run.end_pos].split("\n"), run.line):
         kind = kinds(text).lastgroup
         if kind == "JOB_LINE":
             job = JobLine(Line(text, number), [])
@@ -292,6 +296,7 @@ def run_items(run: Token, path: str, sink: Sink) -> list[Any]:
 @dataclass
 class _Builder:
     path: str
+    text: str  # the file's (its LINES tokens are read from it)
     base_dir: str
     env: Mapping[str, str]
     cmdline: Mapping[str, Any]  # option values given for all jobs
@@ -473,8 +478,8 @@ class _Builder:
         are never all held at once); job lines of the top level are counted in `outside`
         ([first, count])."""
         for child in block.items:
-            read = run_items(child, self.path, self.sink) if isinstance(child, Token) \
-                else [child]
+            read = run_items(child, self.text, self.path, self.sink) \
+                if isinstance(child, Token) else [child]
             block.has_lines = block.has_lines or bool(read)
             if outside is not None:
                 for i in read:
@@ -510,7 +515,7 @@ def compile_text(text: str, path: str, *, env: Mapping[str, str], base_dir: str,
                  name: str | None = None, fallback_dir: str | None = None) -> Workflow:
     """The IR of a dagnabbit file. Problems are reported into `sink`; call `sink.check()`."""
     tree = parse_tree(text, path, sink, read_runs=False)
-    builder = _Builder(path, base_dir, env, dict(cmdline or {}), sink, fallback_dir)
+    builder = _Builder(path, text, base_dir, env, dict(cmdline or {}), sink, fallback_dir)
     builder.element(tree)
     if not builder.nodes and not sink.errors:
         sink.error("no jobs in file", Span(path, 1, 1), "add a jobsub_submit line")
