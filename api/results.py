@@ -25,7 +25,7 @@ class Compiled:
     diagnostics: list[Diagnostic]
     files: list[OutFile]
     #: file -> its lines, for showing diagnostics with the line they point at
-    sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    sources: dict[str, dict[int, str]] = field(default_factory=dict, repr=False)
     #: the bearer token files the jobs' OAuth lines came from (submit hands the first to
     #: the schedd's credd)
     token_files: list[str] = field(default_factory=list)
@@ -142,7 +142,7 @@ def compile_with(source: str | os.PathLike, cmdline: Mapping[str, Any], sink: Si
             condor_version=condor_version, text=text, tokens=tokens)
     wf, files, tokens = compiling(front, sink, site=site, policy=policy, env=env,
                                   obtain_tokens=obtain_tokens, global_pool=global_pool)
-    sources = {path: text.splitlines()} if text is not None else _lines(sink.diagnostics)
+    sources = _lines(sink.diagnostics, None if text is None else {path: text})
     recorded = None if text is not None or sink.errors else \
         compile_record(cmdline, condor_version, site, global_pool)
     return Compiled(wf, sink.sorted(), [] if sink.errors else files, sources,
@@ -240,7 +240,10 @@ def command_line_options(options: Mapping[str, Any], env: Mapping[str, str],
     return dict(parsed.values)
 
 
-def _lines(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
+def _lines(diagnostics: list[Diagnostic],
+           texts: dict[str, str] | None = None) -> dict[str, dict[int, str]]:
+    """The lines the diagnostics point at, in any file they name."""
     from jobsub.compiler.base.sources import source_lines
 
-    return source_lines(sorted({d.span.file for d in diagnostics if d.span and d.span.file}))
+    return source_lines([d.span.file for d in diagnostics if d.span and d.span.file],
+                        diagnostics, texts)

@@ -34,9 +34,10 @@ MAX_PRINTED = 50
 def print_diagnostics(diags: list[Diagnostic], files: list[str]) -> None:
     from jobsub.compiler.base.sources import source_lines
 
-    lines = source_lines(files)
+    shown = diags[:MAX_PRINTED]
+    lines = source_lines(files, shown)
     paint = _painter()
-    for d in diags[:MAX_PRINTED]:
+    for d in shown:
         text = format_text(d, lines)
         if paint is None:
             print(text, file=sys.stderr)

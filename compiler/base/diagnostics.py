@@ -125,14 +125,16 @@ _WINDOW = 100
 _CONTEXT = 30
 
 
-def format_text(diagnostic: Diagnostic, source_lines: dict[str, list[str]] | None = None) -> str:
-    """`FILE:LINE:COL: severity: message`, then the source line with a caret, then the hint."""
+def format_text(diagnostic: Diagnostic,
+                source_lines: dict[str, dict[int, str]] | None = None) -> str:
+    """`FILE:LINE:COL: severity: message`, then the source line with a caret (from
+    `source_lines`: file -> line number -> text), then the hint."""
     out = [f"{diagnostic.span or 'jobsub'}: {diagnostic.severity}: {diagnostic.message}"]
     span = diagnostic.span
     if span and source_lines and span.line > 0 and span.file in source_lines:
-        lines = source_lines[span.file]
-        if span.line <= len(lines):
-            text = lines[span.line - 1].rstrip("\r\n").expandtabs(1)
+        line = source_lines[span.file].get(span.line)
+        if line is not None:
+            text = line.rstrip("\r\n").expandtabs(1)
             column = max(span.column, 1)
             width = 1
             if span.end_line in (0, span.line) and span.end_column > span.column:

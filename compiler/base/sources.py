@@ -3,10 +3,12 @@ same text again for the carets under a diagnostic. Below every stage that reads 
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+from collections.abc import Iterable, Mapping
 
-from jobsub.compiler.base.diagnostics import JobsubError, Span
+from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Span
 from jobsub.compiler.base.limits import MAX_WORKFLOW_BYTES
 
 
@@ -43,17 +45,34 @@ def _undecodable(path: str, data: bytes, err: UnicodeDecodeError) -> Span:
     return Span(path, good.count("\n") + 1, len(good) - line_start + 1)
 
 
-def source_lines(paths: list[str]) -> dict[str, list[str]]:
-    """For printing carets under diagnostics: regular files only (a pipe was read once
-    already, a device never ends), as far as jobsub reads them."""
+def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
+                 texts: Mapping[str, str] | None = None) -> dict[str, dict[int, str]]:
+    """The lines of `paths` the diagnostics point at, by file and line number, for printing
+    carets under them. Lines count by newline, as the front ends count them. A file is read
+    only as far as its last line wanted (a million-line file is not read again for one
+    warning, nor at all without one): from `texts` if it is there, else if it is a regular
+    file (a pipe was read once already, a device never ends)."""
+    wanted: dict[str, set[int]] = {}
+    for d in diagnostics:
+        if d.span is not None and d.span.line > 0:
+            wanted.setdefault(d.span.file, set()).add(d.span.line)
     out = {}
-    for p in paths:
+    for p in dict.fromkeys(paths):
+        if p not in wanted:
+            continue
+        numbers = wanted[p]
         try:
-            if not os.path.isfile(p):
-                continue
-            with open(p, encoding="utf-8", errors="replace") as fh:
-                out[p] = fh.read(MAX_WORKFLOW_BYTES).splitlines()
+            if texts is not None and p in texts:
+                out[p] = _lines_wanted(io.StringIO(texts[p], newline="\n"), numbers)
+            elif os.path.isfile(p):
+                with open(p, encoding="utf-8", errors="replace", newline="\n") as fh:
+                    out[p] = _lines_wanted(fh, numbers)
         except OSError:
             pass
     return out
 
+
+def _lines_wanted(lines: Iterable[str], numbers: set[int]) -> dict[int, str]:
+    last = max(numbers)
+    return {number: line for number, line in zip(range(1, last + 1), lines, strict=False)
+            if number in numbers}
