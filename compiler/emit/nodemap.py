@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -168,10 +169,17 @@ def _relative(path: str, top_dir: str) -> str:
     return full if rel.startswith("..") else rel
 
 
-def node_map(top: Workflow, parts: list[DagFiles]) -> str:
-    """The text of jobsub.json for a folder whose (sub-)workflows are `parts` (top first).
-    Source files are named relative to the top workflow file's folder, so the text does
-    not depend on where it was compiled from."""
+#: Nodes per piece of a column of jobsub.json (a million-node column is never one list).
+_COLUMN_PIECE = 100_000
+
+_DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def node_map(top: Workflow, parts: list[DagFiles]) -> Iterator[str]:
+    """The text of jobsub.json for a folder whose (sub-)workflows are `parts` (top first),
+    in pieces: the JSON json.dumps writes, each node column made and written a slice of
+    nodes at a time. Source files are named relative to the top workflow file's folder, so
+    the text does not depend on where it was compiled from."""
     top_dir = os.path.dirname(os.path.abspath(top.source))
     sources: list[str] = []
     index: dict[str, int] = {}
@@ -190,7 +198,7 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
             sources.append(_relative(name, top_dir))
         return index[name]
 
-    workflows = []
+    workflows = []  # (the workflow's fields but its nodes, its nodes' columns)
     for part in parts:
         wf = part.wf
         identity = {spec.name: spec_identity(spec) for spec in wf.specs}
@@ -204,24 +212,10 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
                 "memory": o.get("memory"), "disk": o.get("disk"),
                 "memory_retry": o.get("memory_retry"), "stdio": part.stdio_stem[spec.name],
                 "identity": identity[spec.name]}
-        # a column at a time (a million nodes: comprehensions, not appends)
-        nodes = wf.nodes
-        spans = [n.span for n in nodes]
-        groups = [n.spec for n in nodes]  # group_of, each in C but a sub-DAG node's
-        if None in groups:
-            groups = [group_of(n) for n in nodes]
         # file_of, once per file (in the order of first use, as file_of would number them)
         numbers = {name: file_number(name)
-                   for name in dict.fromkeys(sp.file if sp else "" for sp in spans)}
-        columns: dict[str, list] = {
-            "name": [n.name for n in nodes], "spec": groups,
-            "source": [numbers[sp.file] if sp else -1 for sp in spans],
-            "line": [sp.line if sp else 0 for sp in spans],
-            "column": [sp.column if sp else 0 for sp in spans],
-            "retry": [n.retry.count if n.retry else 0 for n in nodes],
-            "fingerprint": _fingerprints(nodes, identity),
-            "section": [n.section for n in nodes]}
-        workflows.append({
+                   for name in dict.fromkeys(n.span.file if n.span else "" for n in wf.nodes)}
+        workflows.append(({
             "name": wf.name, "dag": part.dag, "parent": part.parent,
             "jobstate_log": part.jobstate_log,
             "nodes_log": f"{part.dag}.nodes.log" if part.dag else None,
@@ -230,7 +224,43 @@ def node_map(top: Workflow, parts: list[DagFiles]) -> str:
             "group_edges": _group_edges(wf),
             "edges": [[e.parents, e.children, e.weak] for e in wf.edges]
             if len(wf.nodes) <= NODE_EDGES_LIMIT else None,
-            "specs": specs, "nodes": columns})
-    data = {"jobsub_map": MAP_VERSION, "workflow": _relative(top.source, top_dir),
-            "kind": top.kind, "sources": sources, "workflows": workflows}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+            "specs": specs}, len(wf.nodes), _columns(wf.nodes, numbers, identity)))
+    head = _DUMP({"jobsub_map": MAP_VERSION, "workflow": _relative(top.source, top_dir),
+                  "kind": top.kind, "sources": sources})
+    yield head[:-1] + ',"workflows":['
+    for i, (fields, count, columns) in enumerate(workflows):
+        yield ("," if i else "") + _DUMP(fields)[:-1] + ',"nodes":{'
+        for j, (key, column) in enumerate(columns.items()):
+            yield ("," if j else "") + _DUMP(key) + ":["
+            for k in range(0, count, _COLUMN_PIECE):
+                yield ("," if k else "") + _DUMP(column(k, k + _COLUMN_PIECE))[1:-1]
+            yield "]"
+        yield "}}"
+    yield "]}\n"
+
+
+def _columns(nodes: list[Node], numbers: dict[str, int],
+             identity: dict[str, str]) -> dict[str, Callable[[int, int], list]]:
+    """Each column of jobsub.json's nodes, as a function making it for nodes[start:end]
+    (a million nodes: comprehensions, not appends)."""
+
+    def spec(start: int, end: int) -> list:
+        groups = [n.spec for n in nodes[start:end]]  # group_of, each in C but a sub-DAG's
+        return [group_of(n) for n in nodes[start:end]] if None in groups else groups
+
+    def span_of(field: str, missing: Any) -> Callable[[int, int], list]:
+        get = operator.attrgetter(field)
+        return lambda start, end: [get(n.span) if n.span else missing
+                                   for n in nodes[start:end]]
+
+    return {
+        "name": lambda start, end: [n.name for n in nodes[start:end]],
+        "spec": spec,
+        "source": lambda start, end: [numbers[n.span.file] if n.span else -1
+                                      for n in nodes[start:end]],
+        "line": span_of("line", 0),
+        "column": span_of("column", 0),
+        "retry": lambda start, end: [n.retry.count if n.retry else 0
+                                     for n in nodes[start:end]],
+        "fingerprint": lambda start, end: _fingerprints(nodes[start:end], identity),
+        "section": lambda start, end: [n.section for n in nodes[start:end]]}

@@ -13,18 +13,22 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from jobsub.compiler.base.conventions import MARKER
 from jobsub.compiler.base.diagnostics import JobsubError
 
+#: A spooled text stays in memory up to this size, and then goes to a temporary file.
+SPOOL_IN_MEMORY = 8 * 2**20
+
 
 @dataclass(frozen=True, slots=True)
 class OutFile:
-    """One file of a plan: `text` (or its `chunks`), `data` or a `source` path to copy. A
-    file with `store` goes to a site's dropbox, not into the folder: `store()` puts it there
-    (once)."""
+    """One file of a plan: `text` (or a `spool` of it), `data` or a `source` path to copy.
+    A file with `store` goes to a site's dropbox, not into the folder: `store()` puts it
+    there (once)."""
 
     path: str  # relative, '/'-separated; for a dropbox file, where the dropbox keeps it
     text: str | None = None
@@ -32,13 +36,31 @@ class OutFile:
     executable: bool = False
     data: bytes | None = None
     store: Callable[[], None] | None = None
-    #: A big text in pieces, written one after the other: a million-node DAG is then never
-    #: one string beside the list of lines it was joined from (see `body`).
-    chunks: tuple[str, ...] = ()
+    #: A big text, UTF-8, as `spooled` keeps it: a million-node DAG (200 MB) and its node
+    #: map are then not held in memory beside the IR they were made from (see `body`).
+    spool: IO[bytes] | None = None
 
     def body(self) -> str | None:
         """The whole text, for a reader who wants it as one string."""
-        return "".join(self.chunks) if self.chunks else self.text
+        if self.spool is None:
+            return self.text
+        self.spool.seek(0)
+        return self.spool.read().decode("utf-8")
+
+
+def spooled(pieces: Iterable[str]) -> IO[bytes]:
+    """A text made in pieces, kept in memory while small and in an unnamed temporary file
+    (in $TMPDIR) once it passes SPOOL_IN_MEMORY; the file is gone when the plan is."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
+    try:
+        for piece in pieces:
+            spool.write(piece.encode("utf-8"))
+    except OSError as err:
+        spool.close()
+        raise JobsubError(f"cannot keep a big output file in {tempfile.gettempdir()} while "
+                          f"it is planned: {err.strerror or err}",
+                          hint="point TMPDIR to a folder with room") from None
+    return spool
 
 
 def check_replaceable(final_dir: str) -> None:
@@ -174,9 +196,13 @@ def _write_one(root: str, f: OutFile) -> None:
     elif f.data is not None:
         with open(target, "wb") as fh:
             fh.write(f.data)
+    elif f.spool is not None:
+        f.spool.seek(0)
+        with open(target, "wb") as fh:
+            shutil.copyfileobj(f.spool, fh, 2**20)
     else:
         with open(target, "w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(f.chunks or (f.text or "",))
+            fh.write(f.text or "")
     os.chmod(target, _mode(0o777 if f.executable else 0o666))
 
 

@@ -34,7 +34,7 @@ from jobsub.compiler.emit.dag import config_text, dag_lines
 from jobsub.compiler.emit.dropbox import Backend, Location, backend
 from jobsub.compiler.emit.inputs import JobFiles, Shipped, job_files, sandbox_name_taken
 from jobsub.compiler.emit.nodemap import MAP_FILE, DagFiles, node_map
-from jobsub.compiler.emit.output import OutFile
+from jobsub.compiler.emit.output import OutFile, spooled
 from jobsub.compiler.emit.submit import Names, render_submit, render_wrapper, stdio_stem
 from jobsub.compiler.ir.model import JobSpec, Workflow, outputs_in_folders
 from jobsub.compiler.ir.versions import DEFAULT_TARGET
@@ -133,7 +133,10 @@ def plan(wf: Workflow, policy: Policy, sink: Sink,
     parts: list[DagFiles] = []
     files = _plan_workflow(wf, policy, sink, copies, box, shipped, "", target, parts)
     if not sink.errors:
-        files.append(OutFile(MAP_FILE, node_map(wf, parts)))
+        try:
+            files.append(OutFile(MAP_FILE, spool=spooled(node_map(wf, parts))))
+        except JobsubError as err:
+            sink.absorb(err)
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
     files += [OutFile(f"{folder}/{FOLDER_KEEPER}", "") for folder in sorted(
@@ -217,7 +220,10 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         subdags = {sub.name: f"{sub_prefix(prefix, sub)[:-1]}.dag" for sub in wf.subdags}
         lines = dag_lines(wf, {s: names[s].submit for s in names}, scripts, config, sink,
                           subdags, jobstate_log)
-        files.append(OutFile(dag_file, chunks=tuple(_chunks(lines))))
+        try:
+            files.append(OutFile(dag_file, spool=spooled(_chunks(lines))))
+        except JobsubError as err:
+            sink.absorb(err)
 
     for sub in wf.subdags:
         files += _plan_workflow(sub, policy, sink, copies, box, shipped,

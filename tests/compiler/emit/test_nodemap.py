@@ -4,6 +4,7 @@ computes but not with what it asks for (a rescue compares them)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -120,3 +121,28 @@ def test_group_edges_join_groups_some_edge_joins(edges, specs):
             for b in sorted({group[x] for x in c if x in group}):
                 expected[(a, b)] = expected.get((a, b), True) and weak
     assert _group_edges(wf) == [[a, b, w] for (a, b), w in expected.items()]
+
+
+def test_columns_written_a_slice_at_a_time_are_what_json_dumps_writes(tmp_path, monkeypatch):
+    """jobsub.json is written in pieces (a million-node column is never one list): with
+    slices of one node, of two and of all, a workflow with a sub-DAG (two parts) gives the
+    same text, and it is json.dumps's text of what it holds."""
+    import shutil
+
+    from jobsub.compiler.emit import nodemap
+    from tests.helpers import compile_file
+
+    features = Path(__file__).parents[2] / "data" / "manifests" / "features"
+    shutil.copytree(features, tmp_path / "features")
+    texts = []
+    for piece in (1, 2, 100_000):
+        monkeypatch.setattr(nodemap, "_COLUMN_PIECE", piece)
+        _, files, sink = compile_file(tmp_path / "features" / "features.yaml",
+                                      env={"FEATURES_MARKER": "/var/tmp/features.marker"},
+                                      condor_version="23.9.6")
+        assert not sink.errors, [d.message for d in sink.errors]
+        texts.append(next(f.body() for f in files if f.path == "jobsub.json"))
+    data = json.loads(texts[0])
+    assert len(data["workflows"]) == 2 and len(data["workflows"][0]["nodes"]["name"]) > 2
+    assert texts[0] == texts[1] == texts[2] == \
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
