@@ -319,6 +319,26 @@ def test_lines_read_once_give_what_each_line_gives_alone(tmp_path):
         assert node.arguments == alone.nodes[0].arguments, line
 
 
+def test_consecutive_lines_share_the_words_they_repeat(tmp_path):
+    """A node's arguments share the previous line's word at the same place when equal (and
+    its list when all are): the values stay each line's own, in order."""
+    make_executable(tmp_path / "a.sh")
+    lines = ["jobsub_submit file://a.sh --run 1 --in f1.root",
+             "jobsub_submit file://a.sh --run 2 --in f2.root extra",
+             "jobsub_submit file://a.sh --run 2 --in f2.root extra",
+             "jobsub_submit file://a.sh 'two words' --run",
+             "jobsub_submit file://a.sh",
+             "jobsub_submit file://a.sh --run"]
+    wf, _, sink = compile_text(tmp_path, "<serial>\n" + "\n".join(lines) + "\n</serial>\n")
+    assert not sink.errors
+    a, b, c, d, e, f = (n.arguments for n in wf.nodes)
+    assert a == ["--run", "1", "--in", "f1.root"]
+    assert b == ["--run", "2", "--in", "f2.root", "extra"] and b[0] is a[0] and b[2] is a[2]
+    assert c is b
+    assert d == ["two words", "--run"] and d[1] is not b[1]
+    assert e == [] and f == ["--run"]
+
+
 def test_a_bad_100000_line_file_reports_every_error_in_one_pass(tmp_path):
     """The fast paths keep error reporting whole: each problem at its line and column."""
     make_executable(tmp_path / "a.sh")
