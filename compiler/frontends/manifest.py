@@ -135,6 +135,8 @@ class _Job:
     origin: dict[str, tuple]
     own: Mapping[str, Any]  # the job's own body: its keys were set at ("jobs", name)
     nodes: list[str] = field(default_factory=list)
+    #: where a serial/parallel group names it (the first group that does)
+    placed: tuple | None = None
 
     def where(self, key: str) -> tuple:
         """The JSON path of `key` where it was set; the job's own, if nowhere."""
@@ -623,16 +625,20 @@ class _Builder:
         return group(kind, parts(), self.edges)
 
     def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> list[str]:
-        """The nodes of a job named in a group (both its entries and its exits)."""
-        if item in seen:
-            self.sink.error(f"job {item!r} appears twice in serial/parallel groups",
-                            self.locate(at), notes=[(self.locate(seen[item]), "first here")])
-            return []
-        seen[item] = at
+        """The nodes of a job named in a group (both its entries and its exits). Where a job
+        was placed is kept on it (`seen` holds the names of no job): a million-job structure
+        made a million-entry dict for the rare name given twice."""
         job = self.jobs.get(item)
+        first = seen.get(item) if job is None else job.placed
+        if first is not None:
+            self.sink.error(f"job {item!r} appears twice in serial/parallel groups",
+                            self.locate(at), notes=[(self.locate(first), "first here")])
+            return []
         if job is None:
+            seen[item] = at
             self._resolve(item, at)
             return []
+        job.placed = at
         if job.nodes and job.settings.get("final"):
             self.sink.error(f"the final job {item!r} cannot be in a group", self.locate(at),
                             "a FINAL node runs after everything")
