@@ -5,6 +5,7 @@ Every diagnostic points at the line of the program that made the part it is abou
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.base.diagnostics import Span
+from jobsub.compiler.base.diagnostics import Diagnostic, Span
 
 from .results import Compiled
 
@@ -34,22 +35,29 @@ def _calling_line(depth: int = 2) -> tuple[str, int, int]:
     runs with the collector on."""
     frame = sys._getframe(depth)
     while frame is not None:
-        name = frame.f_code.co_filename
-        ours = _OURS.get(name)
+        code = frame.f_code
+        ours = _OURS.get(code.co_filename)
         if ours is None:
-            ours = _OURS[name] = os.path.dirname(os.path.abspath(name)) == _HERE
+            ours = _OURS[code.co_filename] = \
+                os.path.dirname(os.path.abspath(code.co_filename)) == _HERE
         if not ours:
             break
         frame = frame.f_back
     if frame is None:
         return ("<python>", 0, 0)
-    return (frame.f_code.co_filename, frame.f_lineno, _column(frame.f_code, frame.f_lasti))
+    key = (code, frame.f_lasti)
+    at = _AT.get(key)
+    if at is None:
+        if len(_AT) >= _AT_MOST:  # code made at run time (exec in a loop) is new each time
+            _AT.clear()
+        at = _AT[key] = (code.co_filename, frame.f_lineno, _column(code, frame.f_lasti))
+    return at
 
 
 def _body(executable: str, arguments: tuple, after: Any, keys: dict | None,
           _at: tuple) -> dict[str, Any]:
     """A job's manifest body from what Workflow.job keeps."""
-    body: dict[str, Any] = {"executable": executable}
+    body: dict[str, Any] = {} if executable is None else {"executable": executable}
     if arguments:
         body["arguments"] = list(arguments)
     if after is not None:
@@ -61,6 +69,10 @@ def _body(executable: str, arguments: tuple, after: Any, keys: dict | None,
 
 #: file name -> whether it is a module of this package (the caller is the first that is not)
 _OURS: dict[str, bool] = {}
+#: (code, instruction) of a call -> its (file, line, column): a million jobs added from one
+#: loop share one tuple, found by one lookup
+_AT: dict[tuple, tuple[str, int, int]] = {}
+_AT_MOST = 100_000
 #: code object -> its instructions' source positions (Python 3.11+), read once per code
 #: object: a program adding a million jobs from one loop asks for the same table each time.
 _POSITIONS: dict[Any, list] = {}
@@ -159,12 +171,14 @@ class Workflow:
 
     # -- building -----------------------------------------------------------------------
 
-    def job(self, executable: str | os.PathLike, *arguments: Any, name: str | None = None,
-            after: Any = None, **keys: Any) -> Job:
+    def job(self, executable: str | os.PathLike | None, *arguments: Any,
+            name: str | None = None, after: Any = None, **keys: Any) -> Job:
         """Add a job: its executable, its arguments (each reaches the job as written), and
         any manifest job key (`matrix=` makes a sweep). Returns its name (see Job)."""
         at = _calling_line()
-        name = name or self._name_for(os.fspath(executable))
+        if executable is not None:
+            executable = os.fspath(executable)
+        name = name or self._name_for(executable or str(keys.get("subdag") or "job"))
         if name in self._jobs:  # the first one stays; compile() says so
             self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
             return name
@@ -172,9 +186,15 @@ class Workflow:
             after = _plain([after] if isinstance(after, str) else after)
             if type(after) is list:  # else as given: the schema says what is wrong with it
                 after = tuple(after)
-        self._jobs[name] = (os.fspath(executable), tuple(map(_plain, arguments)), after,
+        self._jobs[name] = (executable, tuple(map(_plain, arguments)), after,
                             {k: _plain(v) for k, v in keys.items()} if keys else None, at)
         return name
+
+    def subdag(self, workflow: str | os.PathLike, *, name: str | None = None,
+               after: Any = None, **keys: Any) -> Job:
+        """Add a node that runs another workflow: a manifest (compiled beside this one as
+        NAME.dag) or a .dag file of your own; node keys (retry=, pre=, ...) as for job()."""
+        return self.job(None, name=name, after=after, subdag=_plain(workflow), **keys)
 
     def serial(self, *items: Job | Group) -> Group:
         """These run one after another (groups nest)."""
@@ -244,6 +264,12 @@ class Workflow:
             return wf, files
         wf, files, tokens = compiling(front, sink, site=site, policy=None, env=env,
                                       obtain_tokens=obtain_tokens)
+        from jobsub.compiler.base.sources import read_source
+        from jobsub.compiler.frontends.yamlsource import locate_pending
+
+        # a group's spans are found here; a YAML sub-DAG's, in its file
+        sink.diagnostics = locate_pending([self._located(d) for d in sink.diagnostics],
+                                          read_source)
         return Compiled(wf, sink.sorted(), [] if sink.errors else files,
                         _lines(sink.diagnostics), token_files(tokens))
 
@@ -274,11 +300,25 @@ class Workflow:
             if job is not None:
                 return Span(*job[-1])
         elif first == "serial" or first == "parallel":
-            return self._group_span(path)
+            # found when a message names it (_located): each edge of a million-job
+            # structure asks, and only a message reads it
+            return Span(self._file, where=(path, key))
         for size in range(len(path), 0, -1):
             if path[:size] in self._spans:
                 return self._spans[path[:size]]
         return self._spans[()]
+
+    def _located(self, d: Diagnostic) -> Diagnostic:
+        """`d` with its spans found, where _locate left them to be (a group's)."""
+        def found(span: Span | None) -> Span | None:
+            if span is None or span.where is None or span.file != self._file:
+                return span
+            return self._group_span(span.where[0])
+        spans = [d.span, *(s for s, _ in d.notes)]
+        if all(found(s) is s for s in spans):
+            return d
+        return dataclasses.replace(d, span=found(d.span),
+                                   notes=tuple((found(s), m) for s, m in d.notes))
 
     def _top_groups(self) -> list[Group]:
         """The groups no other group holds (cached: asked once per part of the structure)."""

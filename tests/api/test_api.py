@@ -210,3 +210,27 @@ def test_after_takes_a_name_a_path_or_names_and_refuses_the_rest_at_the_call(wor
     assert wf.to_manifest()["jobs"]["b"]["after"] == "a"
     done = wf.compile()
     assert sorted(e.span.line - line for e in done.errors) == [7, 8, 9], done.report()
+
+
+def test_structure_errors_point_at_the_group_calls_and_a_subdags_at_its_file(work):
+    """A group's location is found only when a message names it: a job placed twice, a
+    name no job has, and a sub-DAG manifest's own error, each at its line."""
+    (work / "inner.yaml").write_text("jobs:\n  one: {executable: bin/prepare.sh}\n"
+                                     "  two: {executable: bin/prepare.sh, memory: lots}\n")
+    wf = jobsub.Workflow("groups", base_dir=str(work))
+    line = test_structure_errors_point_at_the_group_calls_and_a_subdags_at_its_file \
+        .__code__.co_firstlineno
+    a = wf.job("bin/prepare.sh", name="a")
+    b = wf.job("bin/merge.sh", name="b")
+    wf.subdag("inner.yaml", name="inner", after=a)
+    wf.serial(a, wf.parallel(b, "nosuch"))
+    wf.serial(b)
+    done = wf.compile()
+    found = sorted((e.span.file, e.span.line, e.message.split(":")[0]) for e in done.errors)
+    assert found == [
+        (str(work / "inner.yaml"), 3, "memory"),
+        (__file__, line + 11, "unknown job 'nosuch'"),
+        (__file__, line + 12, "job 'b' appears twice in serial/parallel groups"),
+    ], done.report()
+    twice = next(e for e in done.errors if "twice" in e.message)
+    assert [(s.file, s.line) for s, _ in twice.notes] == [(__file__, line + 11)]
