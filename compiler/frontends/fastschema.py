@@ -115,6 +115,14 @@ def _types(s: Mapping[str, Any]) -> list[str]:
     return [s["type"]] if isinstance(s["type"], str) else list(s["type"])
 
 
+def _exact(s: Any) -> frozenset[type] | None:
+    """The Python types a value of which, of exactly that type, passes `s` for sure: for a
+    schema that says only its `type` (and annotations); else None."""
+    if not isinstance(s, Mapping) or "type" not in s or not set(s) <= _ANNOTATIONS | {"type"}:
+        return None
+    return frozenset().union(*(_EXACT[t] for t in _types(s)))
+
+
 def _count_one(checks: list[Check]) -> Check:
     def one_of(v: Any) -> bool:
         passed = 0
@@ -191,6 +199,10 @@ class _Compiler:
 
     def _object(self, s: Mapping[str, Any]) -> list[Check]:
         props = {k: self.compile(v) for k, v in (s.get("properties") or {}).items()}
+        # properties a value passes by its exact type alone (most keys of a job: text)
+        sure = {k: e for k, v in (s.get("properties") or {}).items()
+                if (e := _exact(v)) is not None}
+        sure_get = sure.get
         extra = s.get("additionalProperties", True)
         extra_check = None if extra is True else self.compile(extra)
         required = list(s.get("required") or [])
@@ -211,6 +223,9 @@ class _Compiler:
             for key, value in v.items():
                 if names is not None and not names(key):
                     return False
+                exact = sure_get(key)
+                if exact is not None and type(value) in exact:
+                    continue
                 test = props.get(key)
                 if test is not None:
                     if not test(value):
@@ -225,12 +240,17 @@ class _Compiler:
         low, high = s.get("minItems"), s.get("maxItems")
         if item is None and low is None and high is None:
             return []
+        # items that pass by their exact type alone (arguments: text), all told in C
+        sure = _exact(s["items"]) if "items" in s else None
+        all_sure = sure.issuperset if sure is not None else None
 
         def check(v: Any) -> bool:
             if not isinstance(v, list):
                 return True
             if (low is not None and len(v) < low) or (high is not None and len(v) > high):
                 return False
+            if all_sure is not None and all_sure(map(type, v)):
+                return True
             if item is not None:
                 for x in v:
                     if not item(x):
