@@ -67,6 +67,22 @@ def _body(executable: str, arguments: tuple, after: Any, keys: dict | None,
     return body
 
 
+def _may_expand(value: Any) -> bool:
+    """Whether `value` (a job's parts, or other data of the workflow) has a `$` in some
+    text: only then can a ${VAR} need expanding. Text is joined and searched (a million
+    jobs: 0.4 us each); anything else by its repr, which shows every `$` of its text."""
+    if type(value) is tuple and len(value) == 4 and type(value[1]) is tuple:
+        executable, arguments, after, keys = value
+        try:
+            if "$" in "".join(arguments) or (executable is not None and "$" in executable):
+                return True
+        except TypeError:  # an argument not text
+            return "$" in repr(value)
+        return (after is not None and "$" in repr(after)) or \
+            (keys is not None and "$" in repr(keys))
+    return "$" in repr(value)
+
+
 #: file name -> whether it is a module of this package (the caller is the first that is not)
 _OURS: dict[str, bool] = {}
 #: (code, instruction) of a call -> its (file, line, column): a million jobs added from one
@@ -165,6 +181,8 @@ class Workflow:
         self._groups: list[Group] = []
         self._top: tuple[int, list[Group]] | None = None
         self._count = itertools.count()
+        #: whether some text may hold a $VAR: compile() skips the expansion pass if not
+        self._dollars = "$" in name
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, {len(self._jobs)} jobs)"
@@ -186,8 +204,11 @@ class Workflow:
             after = _plain([after] if isinstance(after, str) else after)
             if type(after) is list:  # else as given: the schema says what is wrong with it
                 after = tuple(after)
-        self._jobs[name] = (executable, tuple(map(_plain, arguments)), after,
-                            {k: _plain(v) for k, v in keys.items()} if keys else None, at)
+        job = (executable, tuple(map(_plain, arguments)), after,
+               {k: _plain(v) for k, v in keys.items()} if keys else None, at)
+        self._jobs[name] = job
+        if not self._dollars:
+            self._dollars = _may_expand(job[:4])
         return name
 
     def subdag(self, workflow: str | os.PathLike, *, name: str | None = None,
@@ -207,16 +228,19 @@ class Workflow:
     def defaults(self, **keys: Any) -> None:
         """Job keys every job starts from."""
         self._doc.setdefault("defaults", {}).update({k: _plain(v) for k, v in keys.items()})
+        self._dollars = self._dollars or _may_expand(self._doc["defaults"])
         self._spans[("defaults",)] = _caller()
 
     def dag(self, **settings: Any) -> None:
         """DAG-wide settings (maxjobs, maxidle, config, set_job_attr, dot, ...)."""
         self._doc.setdefault("dag", {}).update({k: _plain(v) for k, v in settings.items()})
+        self._dollars = self._dollars or _may_expand(self._doc["dag"])
         self._spans[("dag",)] = _caller()
 
     def category(self, name: str, maxjobs: int) -> str:
         """A throttle: at most `maxjobs` node jobs of jobs with `category=name` at once."""
         self._doc.setdefault("categories", {})[name] = {"maxjobs": maxjobs}
+        self._dollars = self._dollars or _may_expand(name)
         self._spans[("categories", name)] = _caller()
         return name
 
@@ -258,7 +282,8 @@ class Workflow:
             if read.errors:
                 return None, []
             wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
-                           env=env, cmdline=cmdline, sink=sink, locate=self._locate)
+                           env=env, cmdline=cmdline, sink=sink, locate=self._locate,
+                           dollars=self._dollars)
             files = build(wf, sink, policy, condor_version, tokens) \
                 if wf is not None and not sink.errors else []
             return wf, files

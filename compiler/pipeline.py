@@ -43,13 +43,13 @@ def load(path: str, *, env: Mapping[str, str], cwd: str,
 
 def from_data(doc: Mapping[str, Any], path: str, *, base_dir: str, env: Mapping[str, str],
               cmdline: Mapping[str, Any] | None, sink: Sink,
-              locate: Callable[..., Span]) -> Workflow | None:
+              locate: Callable[..., Span], dollars: bool = True) -> Workflow | None:
     """The IR of manifest-shaped data a program made (jobsub.Workflow), as `load` makes it
-    from a manifest file."""
+    from a manifest file; `dollars`: whether some text of it may hold a $VAR."""
     from .frontends.manifest import compile_data
 
     wf = compile_data(doc, path, base_dir=base_dir, env=env, cmdline=cmdline, sink=sink,
-                      locate=locate)
+                      locate=locate, dollars=dollars)
     if wf is not None:
         _set_user(wf, current_user(env))
     return wf

@@ -88,12 +88,13 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
 
 def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
                  env: Mapping[str, str], cmdline: Mapping[str, Any] | None, sink: Sink,
-                 locate: Locate) -> Workflow | None:
+                 locate: Locate, dollars: bool = True) -> Workflow | None:
     """The IR of manifest-shaped data made by a program (jobsub.Workflow): the same checks
     and options as a manifest file; `locate(json_path, key)` says where each part was
-    written (the program's own lines)."""
+    written (the program's own lines); `dollars`: whether some text may hold a $VAR (the
+    program knows; else every value is looked at)."""
     return _Builder(doc, path, base_dir, base_dir, env, dict(cmdline or {}), sink, locate,
-                    ()).run(None)
+                    (), dollars).run(None)
 
 
 class _Pending:

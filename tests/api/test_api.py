@@ -234,3 +234,24 @@ def test_structure_errors_point_at_the_group_calls_and_a_subdags_at_its_file(wor
     ], done.report()
     twice = next(e for e in done.errors if "twice" in e.message)
     assert [(s.file, s.line) for s, _ in twice.notes] == [(__file__, line + 11)]
+
+
+@pytest.mark.parametrize("where", ["argument", "key", "defaults", "none"])
+def test_vars_from_the_environment_are_expanded_wherever_they_are_written(work, where):
+    """compile() skips the ${VAR} pass when no text of the workflow has a `$`; a `$` in any
+    part (an argument, a job key, defaults) makes it run. (A group names jobs, whose names
+    have no `$`.)"""
+    env = {"RUN": "7", "PATH": "/usr/bin"}
+    wf = jobsub.Workflow("env", base_dir=str(work))
+    if where == "defaults":
+        wf.defaults(environment={"R": "$RUN"})
+    a = wf.job("bin/prepare.sh", "--run", "$RUN" if where == "argument" else "7", name="a",
+               **({"environment": {"R": "${RUN}"}} if where == "key" else {}))
+    b = wf.job("bin/merge.sh", name="b")
+    wf.serial(a, b)
+    done = wf.compile(env=env)
+    assert done.ok, done.report()
+    dag, sub = done.text("env.dag"), done.text("a.sub")
+    assert 'JOBSUB_ARGS="--run 7"' in dag and "PARENT a CHILD b" in dag
+    assert ("R=7" in sub) is (where in ("key", "defaults"))
+    assert wf._dollars is (where != "none")
