@@ -143,13 +143,15 @@ def test_a_nodes_section_writes_what_its_vars_would(section, arguments, variable
 
 
 _SWEEP_WORDS = st.one_of(st.sampled_from(["--run", "$(run)", "$(seed)", "$(RUN)", "x$(run)",
-                                          "$(run", "$(nope)", "-n", "$(JOB)", "{0}", "x}y{"]),
+                                          "$(run", "$(nope)", "-n", "$(JOB)", "{0}", "x}y{",
+                                          "{v0}", "{n}", "{p[0]}", "$(n)", "$(v0)", "a'b"]),
                          _WORDS)
 
 
 @settings(max_examples=600, deadline=None)
 @given(st.lists(_SWEEP_WORDS, min_size=1, max_size=5),
-       st.dictionaries(st.sampled_from(["run", "seed", "A", "jobsub_args", "queue_x"]),
+       st.dictionaries(st.sampled_from(["run", "seed", "A", "jobsub_args", "queue_x", "n",
+                                        "v0", "p"]),
                        st.one_of(st.sampled_from(["0", "17", "a.b", "x y", "$(seed)", "",
                                                   "{1}", "}"]),
                                  _WORDS), max_size=3),
@@ -172,12 +174,12 @@ def test_a_sweep_nodes_vars_line_is_what_the_checked_path_writes(arguments, vari
     real = dag._sweep_form
     asked = []
     dag._sweep_form = lambda *args: asked.append(args)  # (None: no form)
-    dag._LAST_FORM[0] = (None, None, None)  # the last node's form is kept: forget it
+    dag._LAST_FORM[0] = (None, None, None, None)  # the last node's form is kept: forget it
     try:
         assert fast == line()
     finally:
         dag._sweep_form = real
-        dag._LAST_FORM[0] = (None, None, None)
+        dag._LAST_FORM[0] = (None, None, None, None)
     assert asked or not formed  # the checked path ran: it asked the stub, which said no
 
 
