@@ -98,14 +98,50 @@ def _args_json(arguments: list[str]) -> str | None:
 
 def _fingerprints(nodes: list[Node], identity: dict[str, str]) -> list[str]:
     """node_fingerprint of each node; the arguments' JSON is made once for the nodes of a
-    sweep, which share their argument list."""
+    sweep, which share their argument list, and so is, for a sweep's usual node (own VARS
+    of text JSON writes as it is), the digest of its JSON up to its VARS: each node then
+    hashes only its VARS and the end (what node_fingerprint would hash, in two parts)."""
     out = []
+    append = out.append
     last: tuple[Any, str | None] = (None, None)
+    #: (spec, argument list, VARS names, noop) -> (hasher fed the JSON before the VARS, the
+    #: VARS writer, the JSON after them); None where node_fingerprint decides
+    form: tuple = (None, None, None, None, None)
     for node in nodes:
-        if node.arguments is not last[0]:
-            last = (node.arguments, _args_json(node.arguments))
-        out.append(node_fingerprint(identity.get(node.spec), node, last[1]))
+        arguments = node.arguments
+        if arguments is not last[0]:
+            last = (arguments, _args_json(arguments))
+        own = node.vars
+        if own and node.section is not None and node.subdag is None:
+            names = tuple(own)
+            if form[1] is not arguments or form[0] != node.spec or form[2] != names or \
+                    form[3] is not node.noop:
+                form = (node.spec, arguments, names, node.noop,
+                        _swept_form(identity.get(node.spec), last[1], names, node.noop))
+            made = form[4]
+            if made is not None:
+                values = list(own.values())
+                if not _JSON_ESCAPED.search("".join(values)):
+                    h = made[0].copy()
+                    h.update((made[1](node.section, values) + made[2]).encode(
+                        "utf-8", "surrogatepass"))
+                    append(h.hexdigest())
+                    continue
+        append(node_fingerprint(identity.get(node.spec), node, last[1]))
     return out
+
+
+def _swept_form(spec_id: str | None, args: str | None, names: tuple[str, ...],
+                noop: bool) -> tuple[Any, Callable, str] | None:
+    """For the nodes of a spec with these arguments (their JSON `args`) and own VARS names:
+    a hasher fed the JSON node_fingerprint writes before the VARS, the VARS writer, and
+    the JSON after them; None if node_fingerprint would not write the JSON itself."""
+    write = _vars_json(names)
+    if spec_id is None or args is None or write is None:
+        return None
+    h = _BLAKE2B.copy()
+    h.update(f'["{spec_id}",[{args}],{{'.encode("utf-8", "surrogatepass"))
+    return h, write, f'}},null,{"true" if noop else "false"}]'
 
 
 #: node_fingerprint's `args` when the caller has not made them

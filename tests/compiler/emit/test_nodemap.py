@@ -95,8 +95,13 @@ def test_a_fingerprint_is_the_digest_of_the_nodes_json(arguments, variables, sec
     from jobsub.compiler.emit.nodemap import _fingerprints
 
     other = Node("m", "s", arguments, {}, section=7)
-    assert _fingerprints([node, other, node], {"s": "abc"}) == [
-        node_fingerprint("abc", n) for n in (node, other, node)]
+    # the same VARS names with other values, the other noop, and another spec
+    again = Node("k", "s", arguments, {k: f"{v}x" for k, v in variables.items()},
+                 section=None if section is None else section + 1, noop=not noop)
+    elsewhere = Node("j", "t", arguments, variables, section=section, noop=noop)
+    nodes = [node, other, node, again, elsewhere, node]
+    assert _fingerprints(nodes, {"s": "abc", "t": "def"}) == [
+        node_fingerprint({"s": "abc", "t": "def"}[n.spec], n) for n in nodes]
 
 
 @settings(max_examples=300, deadline=None)
