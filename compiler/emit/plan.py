@@ -29,6 +29,7 @@ from jobsub.compiler.base.conventions import (
     node_output_folder,
 )
 from jobsub.compiler.base.diagnostics import JobsubError, Sink
+from jobsub.compiler.base.limits import NODE_OUTPUT_FOLDER_NODES
 from jobsub.compiler.base.quoting import Unrepresentable, macro_names
 from jobsub.compiler.emit.dag import config_text, dag_lines
 from jobsub.compiler.emit.dropbox import Backend, Location, backend
@@ -139,9 +140,11 @@ def plan(wf: Workflow, policy: Policy, sink: Sink,
             sink.absorb(err)
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
+    # each folder's name made once, from the folder numbers of the nodes' sections
     files += [OutFile(f"{folder}/{FOLDER_KEEPER}", "") for folder in sorted(
-        {node_output_folder(n.section) for part in parts if outputs_in_folders(part.wf)
-         for n in part.wf.nodes})]
+        {node_output_folder(number * NODE_OUTPUT_FOLDER_NODES)
+         for part in parts if outputs_in_folders(part.wf)
+         for number in {n.section // NODE_OUTPUT_FOLDER_NODES for n in part.wf.nodes}})]
     return files
 
 
@@ -215,8 +218,8 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         if text is not None:
             config = f"{prefix}{wf.name}.config"
             files.append(OutFile(config, text))
-        scripts = {s: copies[_source(wf, s)] for node in wf.nodes
-                   for s in (sc.executable for sc in node.scripts)}
+        scripts = {sc.executable: copies[_source(wf, sc.executable)]
+                   for node in wf.nodes if node.scripts for sc in node.scripts}
         subdags = {sub.name: f"{sub_prefix(prefix, sub)[:-1]}.dag" for sub in wf.subdags}
         lines = dag_lines(wf, {s: names[s].submit for s in names}, scripts, config, sink,
                           subdags, jobstate_log)
