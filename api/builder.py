@@ -5,7 +5,6 @@ Every diagnostic points at the line of the program that made the part it is abou
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import os
 import re
@@ -14,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jobsub.compiler.base.diagnostics import Diagnostic, Span
+from jobsub.compiler.base.diagnostics import Span
 
 from .results import Compiled
 
@@ -52,19 +51,6 @@ def _calling_line(depth: int = 2) -> tuple[str, int, int]:
             _AT.clear()
         at = _AT[key] = (code.co_filename, frame.f_lineno, _column(code, frame.f_lasti))
     return at
-
-
-def _body(executable: str, arguments: tuple, after: Any, keys: dict | None,
-          _at: tuple) -> dict[str, Any]:
-    """A job's manifest body from what Workflow.job keeps."""
-    body: dict[str, Any] = {} if executable is None else {"executable": executable}
-    if arguments:
-        body["arguments"] = list(arguments)
-    if after is not None:
-        body["after"] = list(after) if type(after) is tuple else after
-    if keys:
-        body.update(keys)
-    return body
 
 
 def _may_expand(value: Any) -> bool:
@@ -147,6 +133,10 @@ class Group:
     def data(self) -> dict:
         return {self.kind: [i.data() if isinstance(i, Group) else i for i in self.items]}
 
+    def compact(self) -> tuple:
+        """The group as compile_data takes it compactly: (kind, items)."""
+        return (self.kind, [i.compact() if isinstance(i, Group) else i for i in self.items])
+
 
 class Workflow:
     """A workflow built in Python:
@@ -171,6 +161,8 @@ class Workflow:
                 if os.path.isfile(self._file) else os.getcwd()
         self.base_dir = os.fspath(base_dir)
         self._spans: dict[tuple, Span] = {(): at}
+        #: spans _locate made, by calling line or group path (made again for each compile)
+        self._spans_at: dict[tuple, Span] = {}
         #: name -> (executable, arguments, after, other keys, (file, line, column) of the
         #: call): tuples, of text for the usual job, which the cyclic collector stops
         #: scanning, where a body dict and its lists would be scanned again at each full
@@ -183,6 +175,9 @@ class Workflow:
         self._count = itertools.count()
         #: whether some text may hold a $VAR: compile() skips the expansion pass if not
         self._dollars = "$" in name
+        #: whether every group holds only job names and groups (compile_data then takes
+        #: them as they are, see Group.compact)
+        self._plain_groups = True
 
     def __repr__(self) -> str:
         return f"Workflow({self.name!r}, {len(self._jobs)} jobs)"
@@ -248,14 +243,25 @@ class Workflow:
 
     def to_manifest(self) -> dict:
         """The manifest this workflow stands for (write it with any YAML or JSON writer)."""
+        return self._data(compact=False)
+
+    def _data(self, compact: bool) -> dict:
+        """The manifest; `compact`: a job without keys but its executable, arguments and
+        `after` as the tuple of them compile_data takes (not a mapping each)."""
+        from jobsub.compiler.frontends.manifest import compact_body
+
         doc = {"name": self._doc["name"],
-               "jobs": {name: _body(*job) for name, job in self._jobs.items()}}
+               "jobs": {name: job[:3] if compact and job[3] is None else compact_body(*job[:4])
+                        for name, job in self._jobs.items()}}
         doc.update((k, v) for k, v in self._doc.items() if not k.startswith("\0"))
         top = self._top_groups()
+        compact_groups = compact and self._plain_groups
         if len(top) == 1:
-            doc.update(top[0].data())
-        elif top:
-            doc["parallel"] = [g.data() for g in top]
+            doc[top[0].kind] = top[0].compact() if compact_groups else \
+                top[0].data()[top[0].kind]
+        elif top:  # side by side
+            doc["parallel"] = ("parallel", [g.compact() for g in top]) if compact_groups \
+                else [g.data() for g in top]
         return doc
 
     def compile(self, *, site: str | None = None, condor_version: str | None = None,
@@ -270,6 +276,7 @@ class Workflow:
 
         env = dict(os.environ if env is None else env)
         sink = Sink()
+        self._spans_at = {}  # what _locate found, for this compile (groups may change)
         for name, at in self._doc.get("\0duplicates", []):
             sink.error(f"job {name!r} is added twice", at,
                        "give one of them another name= (a sweep is one job: matrix=)")
@@ -281,7 +288,7 @@ class Workflow:
                 sink.add(d)
             if read.errors:
                 return None, []
-            wf = from_data(self.to_manifest(), self._file, base_dir=str(self.base_dir),
+            wf = from_data(self._data(compact=True), self._file, base_dir=str(self.base_dir),
                            env=env, cmdline=cmdline, sink=sink, locate=self._locate,
                            dollars=self._dollars)
             files = build(wf, sink, policy, condor_version, tokens) \
@@ -292,9 +299,8 @@ class Workflow:
         from jobsub.compiler.base.sources import read_source
         from jobsub.compiler.frontends.yamlsource import locate_pending
 
-        # a group's spans are found here; a YAML sub-DAG's, in its file
-        sink.diagnostics = locate_pending([self._located(d) for d in sink.diagnostics],
-                                          read_source)
+        # a YAML sub-DAG's spans are found in its file
+        sink.diagnostics = locate_pending(sink.diagnostics, read_source)
         return Compiled(wf, sink.sorted(), [] if sink.errors else files,
                         _lines(sink.diagnostics), token_files(tokens))
 
@@ -304,6 +310,8 @@ class Workflow:
         for item in items:
             if isinstance(item, Group):
                 item.nested = True
+            elif type(item) is not str:  # the schema says what is wrong with it
+                self._plain_groups = False
         group = Group(kind, list(items), _caller(3))
         self._groups.append(group)
         return group
@@ -323,27 +331,23 @@ class Workflow:
         if first == "jobs" and len(path) >= 2:  # asked once per node: the usual case first
             job = self._jobs.get(path[1])
             if job is not None:
-                return Span(*job[-1])
+                # one Span per calling line (spans are values): a loop's million jobs share
+                at = job[-1]
+                span = self._spans_at.get(at)
+                if span is None:
+                    span = self._spans_at[at] = Span(*at)
+                return span
         elif first == "serial" or first == "parallel":
-            # found when a message names it (_located): each edge of a million-job
-            # structure asks, and only a message reads it
-            return Span(self._file, where=(path, key))
+            # every edge of a structure asks: the items of a group share its span, found
+            # once (the last step of a path never leads into a group, see _group_span)
+            span = self._spans_at.get(path[:-1])
+            if span is None:
+                span = self._spans_at[path[:-1]] = self._group_span(path)
+            return span
         for size in range(len(path), 0, -1):
             if path[:size] in self._spans:
                 return self._spans[path[:size]]
         return self._spans[()]
-
-    def _located(self, d: Diagnostic) -> Diagnostic:
-        """`d` with its spans found, where _locate left them to be (a group's)."""
-        def found(span: Span | None) -> Span | None:
-            if span is None or span.where is None or span.file != self._file:
-                return span
-            return self._group_span(span.where[0])
-        spans = [d.span, *(s for s, _ in d.notes)]
-        if all(found(s) is s for s in spans):
-            return d
-        return dataclasses.replace(d, span=found(d.span),
-                                   notes=tuple((found(s), m) for s, m in d.notes))
 
     def _top_groups(self) -> list[Group]:
         """The groups no other group holds (cached: asked once per part of the structure)."""

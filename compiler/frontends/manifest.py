@@ -86,13 +86,32 @@ def compile_manifest(text: str, path: str, *, env: Mapping[str, str], cwd: str,
                     _stack).run(name)
 
 
+def compact_body(executable: str | None, arguments: tuple, after: Any,
+                 keys: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest body of a job given compactly, as jobsub.Workflow keeps it: its
+    executable (None: none), arguments, `after` (a tuple of names, or anything else as
+    given) and other keys."""
+    body: dict[str, Any] = {} if executable is None else {"executable": executable}
+    if arguments:
+        body["arguments"] = list(arguments)
+    if after is not None:
+        body["after"] = list(after) if type(after) is tuple else after
+    if keys:
+        body.update(keys)
+    return body
+
+
 def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
                  env: Mapping[str, str], cmdline: Mapping[str, Any] | None, sink: Sink,
                  locate: Locate, dollars: bool = True) -> Workflow | None:
     """The IR of manifest-shaped data made by a program (jobsub.Workflow): the same checks
     and options as a manifest file; `locate(json_path, key)` says where each part was
     written (the program's own lines); `dollars`: whether some text may hold a $VAR (the
-    program knows; else every value is looked at)."""
+    program knows; else every value is looked at). A job under `jobs:` may be given
+    compactly, as the tuple (executable, arguments, after) of compact_body, and `serial:`
+    or `parallel:` as the tuple (kind, items) whose items are job names or such tuples: a
+    million jobs are then not each a mapping for the schema to walk (see
+    _Builder._compact)."""
     return _Builder(doc, path, base_dir, base_dir, env, dict(cmdline or {}), sink, locate,
                     (), dollars).run(None)
 
@@ -170,6 +189,8 @@ class _Builder:
         #: executable as written -> its checked path (each file is looked at once)
         self._executables: dict[str, str] = {}
         self._used_templates: set[str] = set()
+        #: serial/parallel given compactly (see compile_data), by key
+        self._groups: dict[str, tuple] = {}
 
     # -- entry ------------------------------------------------------------------------------
 
@@ -181,9 +202,10 @@ class _Builder:
             self.sink.error("a manifest is a mapping with at least a `jobs:` key",
                             Span(self.path, 1, 1), "start from examples/hello.yaml")
             return None
-        bad = yamlsource.validate(self.doc, load_schema("manifest.schema.json"), self.path,
+        doc, sure, self._groups = self._compact(self.doc)
+        bad = yamlsource.validate(doc, load_schema("manifest.schema.json"), self.path,
                                   self.sink, self.locate)
-        data = yamlsource.prune(self.doc, bad) if bad else self.doc
+        data = yamlsource.prune(doc, bad) if bad else doc
         if data is None or not isinstance(data.get("jobs"), Mapping):
             return None  # nothing sound left to read further
         if self.dollars:
@@ -191,7 +213,9 @@ class _Builder:
         base = merge(defaults(self.env), job_options(self.cmdline))
         defaults_layer = self._layer(data.get("defaults") or {}, ("defaults",))
         for job_name, body in data["jobs"].items():
-            self.jobs[job_name] = self._job(job_name, body, base, defaults_layer, data)
+            own = sure.get(job_name) if sure else None
+            self.jobs[job_name] = self._job(job_name, body, base, defaults_layer, data) \
+                if own is None else self._sure_job(job_name, own, base, defaults_layer)
         self._check_templates(data)
         self._nodes()
         self._dependencies(data)
@@ -204,6 +228,47 @@ class _Builder:
                       nodes=self.nodes, edges=self.edges, settings=settings,
                       subdags=self.subdags)
         return wf
+
+    # -- compact jobs -----------------------------------------------------------------------
+
+    def _compact(self, doc: Any) -> tuple[Any, dict[str, dict[str, Any]], dict[str, tuple]]:
+        """(the document as the schema checks it, the bodies of the jobs it need not
+        look into, the compact groups by key). A compact job (see compile_data) whose
+        executable and arguments are text and whose `after` is names (what the schema asks
+        of them), with nothing to expand and no defaults but options to take, is shown to
+        the schema as an empty body (its name is still checked); any other is shown its
+        body, as a manifest's. Compact groups are shown as empty lists: made by a program of
+        names and groups only, their names are checked as they are read (_leaf: a name of no
+        job is unknown)."""
+        if not isinstance(doc, Mapping):
+            return doc, {}, {}
+        groups = {key: doc[key] for key in ("serial", "parallel") if type(doc.get(key)) is tuple}
+        if groups:
+            doc = {**doc, **{key: [] for key in groups}}
+        jobs = doc.get("jobs")
+        if not isinstance(jobs, Mapping) or not any(type(b) is tuple for b in jobs.values()):
+            return doc, {}, groups
+        start = doc.get("defaults")
+        plain_start = not start or (isinstance(start, Mapping) and OPTION_KEYS.issuperset(start))
+        sure: dict[str, dict[str, Any]] = {}
+        checked: dict[str, Any] = {}
+        for name, body in jobs.items():
+            if type(body) is tuple:
+                made = compact_body(*body)
+                if plain_start and _sure(made, self.dollars):
+                    sure[name] = made
+                    body = _NOTHING
+                else:
+                    body = made
+            checked[name] = body
+        return {**doc, "jobs": checked}, sure, groups
+
+    def _sure_job(self, name: str, body: dict[str, Any], base: dict, defaults_layer) -> _Job:
+        """_job of a compact job _compact found sure: no keys but its own, which set no
+        option (the start's options, and no settings from it to merge)."""
+        if self._start is None:
+            self._starting(base, defaults_layer)
+        return _Job(name, body, self._start[1], self._start[2], body)
 
     # -- ${VAR} -----------------------------------------------------------------------------
 
@@ -334,10 +399,8 @@ class _Builder:
 
     def _job(self, name: str, body: Mapping[str, Any], base: dict, defaults_layer,
              data: Mapping[str, Any]) -> _Job:
-        if self._start is None:  # what every job starts from, combined once
-            settings, options, origin = _combine([({}, base, {}), defaults_layer])
-            self._start = (settings, {k: v for k, v in options.items() if v is not False},
-                           origin)
+        if self._start is None:
+            self._starting(base, defaults_layer)
         where = ("jobs", name)
         first = self._start
         if "extends" in body:
@@ -364,6 +427,12 @@ class _Builder:
         job = _Job(name, settings, options, origin, body)
         job.options = self._memory_retry(job)
         return job
+
+    def _starting(self, base: dict, defaults_layer) -> None:
+        """What every job starts from, combined once."""
+        settings, options, origin = _combine([({}, base, {}), defaults_layer])
+        self._start = (settings, {k: v for k, v in options.items() if v is not False},
+                       origin)
 
     def _memory_retry(self, job: _Job) -> dict:
         """`retry: {count, memory: {factor, max}}` is `memory_retry: COUNT:FACTOR:MAX`; the
@@ -597,7 +666,9 @@ class _Builder:
                                            self.locate(job.where(key)), weak))
         seen: dict[str, tuple] = {}
         for key in ("serial", "parallel"):
-            if key in data:
+            if key in self._groups:
+                self._structure(key, self._groups[key][1], (key,), seen)
+            elif key in data:
                 self._structure(key, data[key], (key,), seen)
 
     def _structure(self, kind: str, items: list, where: tuple,
@@ -615,6 +686,10 @@ class _Builder:
                 at = (*where, i)
                 if isinstance(item, str):
                     first = last = self._leaf(item, at, seen)
+                elif type(item) is tuple:  # a compact group (see compile_data)
+                    sub_kind, sub_items = item
+                    first, last = self._structure(sub_kind, sub_items, (*at, sub_kind), seen,
+                                                  depth + 1)
                 elif isinstance(item, Mapping) and len(item) == 1 and \
                         isinstance(next(iter(item.values())), list):
                     (sub_kind, sub_items), = item.items()
@@ -808,6 +883,25 @@ def _combine(layers) -> Layer:
             options = merge(options, o)
         origin.update(orig)
     return settings, options if options is not None else {}, origin
+
+
+#: what the schema is shown of a compact job it need not look into
+_NOTHING: dict[str, Any] = {}
+_TEXT_ONLY = frozenset({str})
+
+
+def _sure(body: dict[str, Any], dollars: bool) -> bool:
+    """Whether a compact job's body is one the schema takes whatever its job's name: text
+    executable and arguments, `after` a list of names (the schema's types for them;
+    test_manifest holds this to the schema), and no `$` to expand if expanding is on."""
+    executable = body.get("executable")
+    arguments = body.get("arguments", ())
+    after = body.get("after", ())
+    if type(executable) is not str or (type(after) is not list and after != ()) or \
+            not _TEXT_ONLY.issuperset(map(type, arguments)) or \
+            not _TEXT_ONLY.issuperset(map(type, after)):
+        return False
+    return not dollars or "$" not in "".join((executable, *arguments, *after))
 
 
 def _settle(settings: dict[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:

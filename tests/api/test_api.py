@@ -255,3 +255,15 @@ def test_vars_from_the_environment_are_expanded_wherever_they_are_written(work, 
     assert 'JOBSUB_ARGS="--run 7"' in dag and "PARENT a CHILD b" in dag
     assert ("R=7" in sub) is (where in ("key", "defaults"))
     assert wf._dollars is (where != "none")
+
+
+def test_a_group_holding_other_than_jobs_and_groups_is_refused_at_its_call(work):
+    wf = jobsub.Workflow("odd", base_dir=str(work))
+    a = wf.job("bin/prepare.sh", name="a")
+    line = test_a_group_holding_other_than_jobs_and_groups_is_refused_at_its_call \
+        .__code__.co_firstlineno
+    wf.serial(a, wf.parallel(7, a))
+    done = wf.compile()
+    assert [(e.span.line - line, e.message) for e in done.errors] == [
+        (5, "serial/1/parallel/0: expected a string or a mapping, got a whole number")], \
+        done.report()

@@ -334,3 +334,64 @@ def test_a_matrix_has_every_combination_in_order(axes):
     got = _combinations(keys, axes) if keys else []
     want = [dict(zip(keys, c, strict=True)) for c in itertools.product(*axes)] if keys else []
     assert got == want and all(list(item) == keys for item in got)
+
+
+_PART = st.one_of(st.text(alphabet="ab$ -", max_size=3), st.integers(-2, 2), st.booleans(),
+                  st.none(), st.floats(allow_nan=False, max_value=9, min_value=-9))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.none(), st.text(alphabet="ab$/", max_size=3), st.integers()),
+       st.lists(_PART, max_size=3).map(tuple),
+       st.one_of(st.none(), st.lists(_PART, max_size=2).map(tuple), _PART),
+       st.booleans())
+def test_a_compact_job_the_schema_is_not_shown_is_one_it_takes(executable, arguments, after,
+                                                                dollars):
+    """_sure decides which compact jobs the schema need not see: each must be a body the
+    schema takes, with no `$` left to expand when expanding is on."""
+    from jsonschema import Draft202012Validator
+
+    from jobsub.compiler.frontends.manifest import _sure, compact_body
+    from jobsub.schemas import load
+
+    body = compact_body(executable, arguments, after)
+    if _sure(body, dollars):
+        errors = list(Draft202012Validator(load("manifest.schema.json")).iter_errors(
+            {"jobs": {"a": body}}))
+        assert not errors, (body, [e.message for e in errors])
+        assert not dollars or "$" not in repr(body)
+
+
+def test_compact_jobs_and_groups_compile_to_what_their_bodies_do(tmp_path):
+    """compile_data takes jobs as (executable, arguments, after) and groups as (kind,
+    items): the same IR as the mappings they stand for, and the same errors, where."""
+    from jobsub.compiler.base.diagnostics import Sink, Span
+    from jobsub.compiler.frontends.manifest import compact_body, compile_data
+    from jobsub.compiler.ir.model import to_json
+
+    make_executable(tmp_path / "a.sh")
+    jobs = {"one": ("a.sh", ("x", "y"), None), "two": ("a.sh", (), ("one",)),
+            "three": ("a.sh", ("$HOME",), None), "four": ("a.sh", (1,), ("one", "nosuch"))}
+    groups = ("serial", ["two", ("parallel", ["three", "four"])])
+
+    def compiled(doc, dollars):
+        sink = Sink()
+        wf = compile_data(doc, "p.py", base_dir=str(tmp_path), env={"HOME": "/h"},
+                          cmdline={}, sink=sink, dollars=dollars,
+                          locate=lambda path=(), key=False: Span("p.py", where=(path, key)))
+        return to_json(wf) if wf else None, sorted((d.message, d.span.where)
+                                                   for d in sink.diagnostics)
+
+    for dollars, more, start in [(True, {}, {}), (False, {}, {}), (True, {}, {"retry": 2}),
+                                 (True, {"bad name": ("a.sh", (), None)}, {})]:
+        every = {**jobs, **more}
+        defaults = {"memory": "1GB", **start}
+        compact = compiled({"defaults": defaults, "jobs": every, "serial": groups}, dollars)
+        spelled = compiled({"defaults": defaults,
+                            "jobs": {n: compact_body(*j) for n, j in every.items()},
+                            "serial": ["two", {"parallel": ["three", "four"]}]}, dollars)
+        assert compact == spelled
+        assert (compact[0] is None) is bool(more), compact[1]
+        assert any("unknown job 'nosuch'" in m for m, _ in compact[1]) is (not more)
+        assert compact[0] is None or \
+            (compact[0]["nodes"][0]["retry"] is not None) is bool(start)  # defaults' retry
