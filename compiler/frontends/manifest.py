@@ -246,20 +246,21 @@ class _Builder:
         if groups:
             doc = {**doc, **{key: [] for key in groups}}
         jobs = doc.get("jobs")
-        if not isinstance(jobs, Mapping) or not any(type(b) is tuple for b in jobs.values()):
-            return doc, {}, groups
         start = doc.get("defaults")
         plain_start = not start or (isinstance(start, Mapping) and OPTION_KEYS.issuperset(start))
+        if not isinstance(jobs, Mapping) or not (plain_start or any(
+                type(b) is tuple for b in jobs.values())):
+            return doc, {}, groups
         sure: dict[str, dict[str, Any]] = {}
         checked: dict[str, Any] = {}
         for name, body in jobs.items():
             if type(body) is tuple:
-                made = compact_body(*body)
-                if plain_start and _sure(made, self.dollars):
-                    sure[name] = made
-                    body = _NOTHING
-                else:
-                    body = made
+                body = compact_body(*body)
+            # (a manifest's job of these keys alone is as sure as a compact one)
+            if plain_start and type(body) is dict and body.keys() <= _COMPACT_KEYS and \
+                    _sure(body, self.dollars):
+                sure[name] = body
+                body = _NOTHING
             checked[name] = body
         return {**doc, "jobs": checked}, sure, groups
 
@@ -888,17 +889,22 @@ def _combine(layers) -> Layer:
 #: what the schema is shown of a compact job it need not look into
 _NOTHING: dict[str, Any] = {}
 _TEXT_ONLY = frozenset({str})
+_COMPACT_KEYS = frozenset({"executable", "arguments", "after"})
+_NO_WORDS: list[str] = []  # (never changed)
 
 
 def _sure(body: dict[str, Any], dollars: bool) -> bool:
-    """Whether a compact job's body is one the schema takes whatever its job's name: text
-    executable and arguments, `after` a list of names (the schema's types for them;
-    test_manifest holds this to the schema), and no `$` to expand if expanding is on."""
+    """Whether a job's body of an executable, arguments and `after` alone is one the schema
+    takes whatever its job's name: text executable and arguments, `after` a name or a list
+    of names (the schema's types for them; test_manifest holds this to the schema), and
+    no `$` to expand if expanding is on."""
     executable = body.get("executable")
-    arguments = body.get("arguments", ())
-    after = body.get("after", ())
-    if type(executable) is not str or (type(after) is not list and after != ()) or \
-            not _TEXT_ONLY.issuperset(map(type, arguments)) or \
+    arguments = body.get("arguments", _NO_WORDS)
+    after = body.get("after", _NO_WORDS)
+    if type(after) is str:
+        after = [after]
+    if type(executable) is not str or type(arguments) is not list or \
+            type(after) is not list or not _TEXT_ONLY.issuperset(map(type, arguments)) or \
             not _TEXT_ONLY.issuperset(map(type, after)):
         return False
     return not dollars or "$" not in "".join((executable, *arguments, *after))

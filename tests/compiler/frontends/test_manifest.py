@@ -347,14 +347,26 @@ _PART = st.one_of(st.text(alphabet="ab$ -", max_size=3), st.integers(-2, 2), st.
        st.booleans())
 def test_a_compact_job_the_schema_is_not_shown_is_one_it_takes(executable, arguments, after,
                                                                 dollars):
-    """_sure decides which compact jobs the schema need not see: each must be a body the
-    schema takes, with no `$` left to expand when expanding is on."""
-    from jsonschema import Draft202012Validator
-
-    from jobsub.compiler.frontends.manifest import _sure, compact_body
-    from jobsub.schemas import load
+    """_sure decides which jobs the schema need not see: each must be a body the schema
+    takes, with no `$` left to expand when expanding is on."""
+    from jobsub.compiler.frontends.manifest import compact_body
 
     body = compact_body(executable, arguments, after)
+    _held_to_the_schema(body, dollars)
+    # a manifest's body: any of the keys, any of the values (null, text for a list, ...)
+    for keys in range(1, 8):
+        _held_to_the_schema({k: v for i, (k, v) in enumerate([
+            ("executable", executable), ("arguments", list(arguments) or after),
+            ("after", after if after is not None else list(arguments))]) if keys >> i & 1},
+            dollars)
+
+
+def _held_to_the_schema(body, dollars):
+    from jsonschema import Draft202012Validator
+
+    from jobsub.compiler.frontends.manifest import _sure
+    from jobsub.schemas import load
+
     if _sure(body, dollars):
         errors = list(Draft202012Validator(load("manifest.schema.json")).iter_errors(
             {"jobs": {"a": body}}))
