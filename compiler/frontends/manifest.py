@@ -109,9 +109,9 @@ def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
     written (the program's own lines); `dollars`: whether some text may hold a $VAR (the
     program knows; else every value is looked at). A job under `jobs:` may be given
     compactly, as the tuple (executable, arguments, after) of compact_body, and `serial:`
-    or `parallel:` as the tuple (kind, items) whose items are job names or such tuples: a
-    million jobs are then not each a mapping for the schema to walk (see
-    _Builder._compact)."""
+    or `parallel:` as the tuple (kind, items) whose items are job names or such tuples
+    (an edge such a group makes is located where the group is): a million jobs are then
+    not each a mapping for the schema to walk (see _Builder._compact)."""
     return _Builder(doc, path, base_dir, base_dir, env, dict(cmdline or {}), sink, locate,
                     (), dollars).run(None)
 
@@ -487,7 +487,12 @@ class _Builder:
                                       self.base_dir, "executable", self.cwd)
                 if exe_path is not None and len(self.sink.diagnostics) == said:
                     self._executables[exe] = exe_path  # found as written: no warning to repeat
-            arguments = [_text(a) for a in s["arguments"]] if "arguments" in s else []
+            if "arguments" not in s:
+                arguments = []
+            elif s is job.own:  # a job _compact made sure of: text already, never changed
+                arguments = s["arguments"]
+            else:
+                arguments = [_text(a) for a in s["arguments"]]
             base_vars = {str(k): _text(v) for k, v in s["vars"].items()} \
                 if s.get("vars") else NO_VARS
             items = self._sweep(job) if not _SWEEP_KEYS.isdisjoint(s) else None
@@ -668,37 +673,45 @@ class _Builder:
         seen: dict[str, tuple] = {}
         for key in ("serial", "parallel"):
             if key in self._groups:
-                self._structure(key, self._groups[key][1], (key,), seen)
+                self._structure(key, self._groups[key][1], (key,), seen, compact=True)
             elif key in data:
                 self._structure(key, data[key], (key,), seen)
 
     def _structure(self, kind: str, items: list, where: tuple,
-                   seen: dict[str, tuple], depth: int = 1) -> tuple[list[str], list[str]]:
+                   seen: dict[str, tuple], depth: int = 1,
+                   compact: bool = False) -> tuple[list[str], list[str]]:
         """(entry nodes, exit nodes) of a group, adding its edges in the order the dagnabbit
-        front end would (so converted files compile to the same DAG file)."""
+        front end would (so converted files compile to the same DAG file). In a `compact`
+        group (see compile_data) an edge is located where the group is, found once."""
         if depth > MAX_NESTING:
             self.sink.error(f"serial/parallel groups nest more than {MAX_NESTING} levels "
                             "deep", self.locate(where, key=True),
                             "flatten the structure, or use after: between jobs")
             return [], []
+        located: list[Span] = []
+
+        def the_group() -> Span:
+            if not located:
+                located.append(self.locate(where))
+            return located[0]
 
         def parts():
             for i, item in enumerate(items):
                 at = (*where, i)
                 if isinstance(item, str):
                     first = last = self._leaf(item, at, seen)
-                elif type(item) is tuple:  # a compact group (see compile_data)
+                elif compact and type(item) is tuple:
                     sub_kind, sub_items = item
                     first, last = self._structure(sub_kind, sub_items, (*at, sub_kind), seen,
-                                                  depth + 1)
-                elif isinstance(item, Mapping) and len(item) == 1 and \
+                                                  depth + 1, True)
+                elif not compact and isinstance(item, Mapping) and len(item) == 1 and \
                         isinstance(next(iter(item.values())), list):
                     (sub_kind, sub_items), = item.items()
                     first, last = self._structure(sub_kind, sub_items, (*at, sub_kind), seen,
                                                   depth + 1)
                 else:  # the schema has reported it; build what is well formed
                     continue
-                yield first, last, lambda at=at: self.locate(at)
+                yield first, last, the_group if compact else lambda at=at: self.locate(at)
         return group(kind, parts(), self.edges)
 
     def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> list[str]:
