@@ -255,13 +255,12 @@ class Workflow:
         return self._data(compact=False)
 
     def _data(self, compact: bool) -> dict:
-        """The manifest; `compact`: a job without keys but its executable, arguments and
-        `after` as the tuple of them compile_data takes (not a mapping each)."""
+        """The manifest; `compact`: the jobs as they are kept, the tuples compile_data
+        takes (not a mapping each), and groups as compile_data takes them."""
         from jobsub.compiler.frontends.manifest import compact_body
 
-        doc = {"name": self._doc["name"],
-               "jobs": {name: job[:3] if compact and job[3] is None else compact_body(*job[:4])
-                        for name, job in self._jobs.items()}}
+        doc = {"name": self._doc["name"], "jobs": self._jobs if compact else
+               {name: compact_body(*job[:4]) for name, job in self._jobs.items()}}
         doc.update((k, v) for k, v in self._doc.items() if not k.startswith("\0"))
         top = self._top_groups()
         compact_groups = compact and self._plain_groups

@@ -22,7 +22,7 @@ from typing import Any
 
 from jobsub.compiler.base.conventions import RESERVED_VARS, dagman_path_problem
 from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
-from jobsub.compiler.base.limits import MAX_NESTING
+from jobsub.compiler.base.limits import MAX_NAME, MAX_NESTING
 from jobsub.compiler.base.quoting import Unrepresentable, classad_string, config_line
 from jobsub.compiler.base.sources import read_source
 from jobsub.compiler.base.units import UnitError
@@ -46,6 +46,7 @@ from jobsub.compiler.options.shellwords import expand_string
 from jobsub.compiler.options.table import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
 
 from . import workflow_stem
+from .manifestschema import NAME_PATTERN
 from .structure import group
 
 Locate = Callable[..., Span]
@@ -108,7 +109,8 @@ def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
     and options as a manifest file; `locate(json_path, key)` says where each part was
     written (the program's own lines); `dollars`: whether some text may hold a $VAR (the
     program knows; else every value is looked at). A job under `jobs:` may be given
-    compactly, as the tuple (executable, arguments, after) of compact_body, and `serial:`
+    compactly, as the tuple (executable, arguments, after, keys, ...) of compact_body (as
+    jobsub.Workflow keeps it; more items are not read), and `serial:`
     or `parallel:` as the tuple (kind, items) whose items are job names or such tuples
     (an edge such a group makes is located where the group is): a million jobs are then
     not each a mapping for the schema to walk (see _Builder._compact)."""
@@ -212,10 +214,14 @@ class _Builder:
             data = self._expand(data, ())
         base = merge(defaults(self.env), job_options(self.cmdline))
         defaults_layer = self._layer(data.get("defaults") or {}, ("defaults",))
-        for job_name, body in data["jobs"].items():
+        shown = data["jobs"]
+        for job_name in self.doc["jobs"] if sure else shown:
             own = sure.get(job_name) if sure else None
-            self.jobs[job_name] = self._job(job_name, body, base, defaults_layer, data) \
-                if own is None else self._sure_job(job_name, own, base, defaults_layer)
+            if own is not None:
+                self.jobs[job_name] = self._sure_job(job_name, own, base, defaults_layer)
+            elif job_name in shown:  # (not pruned for the schema's errors)
+                self.jobs[job_name] = self._job(job_name, shown[job_name], base,
+                                                defaults_layer, data)
         self._check_templates(data)
         self._nodes()
         self._dependencies(data)
@@ -234,12 +240,12 @@ class _Builder:
     def _compact(self, doc: Any) -> tuple[Any, dict[str, dict[str, Any]], dict[str, tuple]]:
         """(the document as the schema checks it, the bodies of the jobs it need not
         look into, the compact groups by key). A compact job (see compile_data) whose
-        executable and arguments are text and whose `after` is names (what the schema asks
-        of them), with nothing to expand and no defaults but options to take, is shown to
-        the schema as an empty body (its name is still checked); any other is shown its
-        body, as a manifest's. Compact groups are shown as empty lists: made by a program of
-        names and groups only, their names are checked as they are read (_leaf: a name of no
-        job is unknown)."""
+        name is one the schema takes, whose executable and arguments are text and whose
+        `after` is names (what the schema asks of them), with nothing to expand and no
+        defaults but options to take, is not shown to the schema (but the first job, as an
+        empty body); any other is shown its body, as a manifest's. Compact groups are shown
+        as empty lists: made by a program of names and groups only, their names are checked
+        as they are read (_leaf: a name of no job is unknown)."""
         if not isinstance(doc, Mapping):
             return doc, {}, {}
         groups = {key: doc[key] for key in ("serial", "parallel") if type(doc.get(key)) is tuple}
@@ -255,12 +261,14 @@ class _Builder:
         checked: dict[str, Any] = {}
         for name, body in jobs.items():
             if type(body) is tuple:
-                body = compact_body(*body)
+                body = compact_body(*body[:4])
             # (a manifest's job of these keys alone is as sure as a compact one)
             if plain_start and type(body) is dict and body.keys() <= _COMPACT_KEYS and \
-                    _sure(body, self.dollars):
+                    _sure(body, self.dollars) and _good_name(name):
                 sure[name] = body
-                body = _NOTHING
+                if checked:
+                    continue
+                body = _NOTHING  # the first job is shown: jobs: is never empty for it
             checked[name] = body
         return {**doc, "jobs": checked}, sure, groups
 
@@ -904,6 +912,15 @@ _NOTHING: dict[str, Any] = {}
 _TEXT_ONLY = frozenset({str})
 _COMPACT_KEYS = frozenset({"executable", "arguments", "after"})
 _NO_WORDS: list[str] = []  # (never changed)
+
+
+_NAME_SEARCH = re.compile(NAME_PATTERN).search
+
+
+def _good_name(name: Any) -> bool:
+    """Whether the schema takes `name` for a job (manifestschema.NAME, whose constants
+    these are)."""
+    return type(name) is str and len(name) <= MAX_NAME and _NAME_SEARCH(name) is not None
 
 
 def _sure(body: dict[str, Any], dollars: bool) -> bool:

@@ -374,10 +374,11 @@ def _held_to_the_schema(body, dollars):
         assert not dollars or "$" not in repr(body)
 
 
-def test_compact_jobs_and_groups_compile_to_what_their_bodies_do(tmp_path):
+def test_compact_jobs_and_groups_compile_to_what_their_bodies_do(tmp_path, monkeypatch):
     """compile_data takes jobs as (executable, arguments, after) and groups as (kind,
     items): the same IR as the mappings they stand for, and the same errors, where."""
     from jobsub.compiler.base.diagnostics import Sink, Span
+    from jobsub.compiler.frontends import manifest
     from jobsub.compiler.frontends.manifest import compact_body, compile_data
     from jobsub.compiler.ir.model import to_json
 
@@ -403,6 +404,13 @@ def test_compact_jobs_and_groups_compile_to_what_their_bodies_do(tmp_path):
                             "jobs": {n: compact_body(*j) for n, j in every.items()},
                             "serial": ["two", {"parallel": ["three", "four"]}]}, dollars)
         assert compact == spelled
+        # and what the layers and the schema make of every job (none found sure)
+        with monkeypatch.context() as m:
+            m.setattr(manifest, "_sure", lambda body, dollars: False)
+            assert compiled({"defaults": defaults,
+                             "jobs": {n: compact_body(*j) for n, j in every.items()},
+                             "serial": ["two", {"parallel": ["three", "four"]}]},
+                            dollars) == spelled
         assert (compact[0] is None) is bool(more), compact[1]
         assert any("unknown job 'nosuch'" in m for m, _ in compact[1]) is (not more)
         assert compact[0] is None or \
