@@ -168,8 +168,9 @@ class Workflow:
                 if os.path.isfile(self._file) else os.getcwd()
         self.base_dir = os.fspath(base_dir)
         self._spans: dict[tuple, Span] = {(): at}
-        #: spans _locate made, by calling line or group path (made again for each compile)
+        #: spans _locate made: by calling line, and by group path (for each compile)
         self._spans_at: dict[tuple, Span] = {}
+        self._group_spans: dict[tuple, Span] = {}
         #: name -> (executable, arguments, after, other keys, (file, line, column) of the
         #: call): tuples, of text for the usual job, which the cyclic collector stops
         #: scanning, where a body dict and its lists would be scanned again at each full
@@ -284,7 +285,7 @@ class Workflow:
 
         env = dict(os.environ if env is None else env)
         sink = Sink()
-        self._spans_at = {}  # what _locate found, for this compile (groups may change)
+        self._group_spans = {}  # what _locate found, for this compile (groups may change)
         for name, at in self._doc.get("\0duplicates", []):
             sink.error(f"job {name!r} is added twice", at,
                        "give one of them another name= (a sweep is one job: matrix=)")
@@ -349,9 +350,9 @@ class Workflow:
             # a group's span, found once: an item's is its group's (the last step of a path
             # never leads into a group, see _group_span), so both are kept by the group's path
             group = path[:-1] if type(path[-1]) is int else path
-            span = self._spans_at.get(group)
+            span = self._group_spans.get(group)
             if span is None:
-                span = self._spans_at[group] = self._group_span(path)
+                span = self._group_spans[group] = self._group_span(path)
             return span
         for size in range(len(path), 0, -1):
             if path[:size] in self._spans:
