@@ -182,7 +182,7 @@ class Workflow:
         self._top: tuple[int, list[Group]] | None = None
         self._count = itertools.count()
         #: whether some text may hold a $VAR: compile() skips the expansion pass if not
-        self._dollars = "$" in name
+        self._dollars = _may_expand(name)  # (a name not text is refused when compiled)
         #: whether every group holds only job names and groups (compile_data then takes
         #: them as they are, see Group.compact)
         self._plain_groups = True

@@ -48,9 +48,10 @@ class OutFile:
         return self.spool.read().decode("utf-8")
 
 
-def spooled(pieces: Iterable[str]) -> IO[bytes]:
-    """A text made in pieces, kept in memory while small and in an unnamed temporary file
-    (in $TMPDIR) once it passes SPOOL_IN_MEMORY; the file is gone when the plan is."""
+def spooled(pieces: Iterable[str], path: str) -> IO[bytes]:
+    """A text made in pieces (of the file `path`), kept in memory while small and in an
+    unnamed temporary file (in $TMPDIR) once it passes SPOOL_IN_MEMORY; the file is gone
+    when the plan is."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (returned)
     try:
         for piece in pieces:
@@ -60,7 +61,34 @@ def spooled(pieces: Iterable[str]) -> IO[bytes]:
         raise JobsubError(f"cannot keep a big output file in {tempfile.gettempdir()} while "
                           f"it is planned: {err.strerror or err}",
                           hint="point TMPDIR to a folder with room") from None
+    except UnicodeEncodeError as err:
+        spool.close()
+        raise not_text(path, err) from None
     return spool
+
+
+def unwritable(path: str, text: str) -> JobsubError | None:
+    """The refusal of a file's text that cannot be written as UTF-8, if it cannot."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return not_text(path, err)
+    return None
+
+
+def not_text(path: str, err: UnicodeEncodeError) -> JobsubError:
+    """A file would hold a lone surrogate: what Python makes of bytes that were not UTF-8
+    (in the environment, or escaped in the input). Named with the line it is on."""
+    text = err.object
+    start = text.rfind("\n", 0, err.start) + 1
+    end = text.find("\n", err.start)
+    line = text[start:end if end >= 0 else len(text)]
+    return JobsubError(f"{path} would hold {text[err.start]!r}, which is not a character (bytes "
+                       f"that were not UTF-8): in {line[:200]!r}",
+                       hint="look at the environment variables and values this line takes: "
+                            "jobsub writes its files as UTF-8")
 
 
 def check_replaceable(final_dir: str) -> None:

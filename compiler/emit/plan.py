@@ -35,7 +35,7 @@ from jobsub.compiler.emit.dag import config_text, dag_lines
 from jobsub.compiler.emit.dropbox import Backend, Location, backend
 from jobsub.compiler.emit.inputs import JobFiles, Shipped, job_files, sandbox_name_taken
 from jobsub.compiler.emit.nodemap import MAP_FILE, DagFiles, node_map
-from jobsub.compiler.emit.output import OutFile, spooled
+from jobsub.compiler.emit.output import OutFile, spooled, unwritable
 from jobsub.compiler.emit.submit import Names, render_submit, render_wrapper, stdio_stem
 from jobsub.compiler.ir.model import JobSpec, Workflow, outputs_in_folders
 from jobsub.compiler.ir.versions import DEFAULT_TARGET
@@ -135,9 +135,13 @@ def plan(wf: Workflow, policy: Policy, sink: Sink,
     files = _plan_workflow(wf, policy, sink, copies, box, shipped, "", target, parts)
     if not sink.errors:
         try:
-            files.append(OutFile(MAP_FILE, spool=spooled(node_map(wf, parts))))
+            files.append(OutFile(MAP_FILE, spool=spooled(node_map(wf, parts), MAP_FILE)))
         except JobsubError as err:
             sink.absorb(err)
+    for f in files:  # the spooled ones were refused as they were made
+        refused = unwritable(f.path, f.text) if f.text is not None else None
+        if refused is not None:
+            sink.absorb(refused)
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
     # each folder's name made once, from the folder numbers of the nodes' sections
@@ -224,7 +228,7 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
         lines = dag_lines(wf, {s: names[s].submit for s in names}, scripts, config, sink,
                           subdags, jobstate_log)
         try:
-            files.append(OutFile(dag_file, spool=spooled(_chunks(lines))))
+            files.append(OutFile(dag_file, spool=spooled(_chunks(lines), dag_file)))
         except JobsubError as err:
             sink.absorb(err)
 
