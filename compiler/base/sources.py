@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping
 
+from jobsub.compiler.base.conventions import is_manifest
 from jobsub.compiler.base.diagnostics import Diagnostic, JobsubError, Span
 from jobsub.compiler.base.limits import MAX_WORKFLOW_BYTES
 
@@ -48,10 +50,11 @@ def _undecodable(path: str, data: bytes, err: UnicodeDecodeError) -> Span:
 def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
                  texts: Mapping[str, str] | None = None) -> dict[str, dict[int, str]]:
     """The lines of `paths` the diagnostics point at, by file and line number, for printing
-    carets under them. Lines count by newline, as the front ends count them. A file is read
-    only as far as its last line wanted (a million-line file is not read again for one
-    warning, nor at all without one): from `texts` if it is there, else if it is a regular
-    file (a pipe was read once already, a device never ends)."""
+    carets under them. Lines count as the file's front end counts them: a manifest's as
+    YAML breaks lines (ruamel locates its messages), any other's by newline, read only as
+    far as its last line wanted (a million-line file is not read again for one warning,
+    nor at all without one). From `texts` if it is there, else if it is a regular file (a
+    pipe was read once already, a device never ends)."""
     wanted: dict[str, set[int]] = {}
     for d in diagnostics:
         if d.span is not None and d.span.line > 0:
@@ -63,13 +66,25 @@ def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
         numbers = wanted[p]
         try:
             if texts is not None and p in texts:
-                out[p] = _lines_wanted(io.StringIO(texts[p], newline="\n"), numbers)
-            elif os.path.isfile(p):
+                text: str | None = texts[p]
+            elif is_manifest(p) and os.path.isfile(p):
+                with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+                    text = fh.read(MAX_WORKFLOW_BYTES)
+            elif os.path.isfile(p):  # a dagnabbit file: read only as far as needed
                 with open(p, encoding="utf-8", errors="replace", newline="\n") as fh:
                     out[p] = _lines_wanted(fh, numbers)
+                continue
+            else:
+                continue
+            out[p] = _lines_wanted(_YAML_BREAK.split(text) if is_manifest(p) else
+                                   io.StringIO(text, newline="\n"), numbers)
         except OSError:
             pass
     return out
+
+
+#: The line breaks of YAML as ruamel counts them (it locates a manifest's messages).
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _lines_wanted(lines: Iterable[str], numbers: set[int]) -> dict[int, str]:

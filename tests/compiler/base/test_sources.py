@@ -36,3 +36,20 @@ def test_a_text_in_memory_is_read_as_a_file_is(tmp_path):
     text = "a\nb\nc"
     assert source_lines(["<text>"], [_at("<text>", 3), _at("<text>", 9)],
                         {"<text>": text}) == {"<text>": {3: "c"}}
+
+
+def test_a_manifests_lines_count_as_yaml_breaks_them(tmp_path):
+    """ruamel locates a manifest's messages: its lines end at \\r, \\r\\n, NEL, LS and PS
+    too, and a caret must be under the line it names."""
+    path = tmp_path / "m.yaml"
+    path.write_bytes("a: 1\r\nb: 2\rc: 3\u2028d: 4\ne: 5\n".encode())
+    got = source_lines([str(path)], [_at(path, 3), _at(path, 5)])
+    assert got == {str(path): {3: "c: 3", 5: "e: 5"}}
+
+
+def test_the_unwritable_text_is_named_with_its_line():
+    from jobsub.compiler.emit.output import unwritable
+
+    assert unwritable("x.sub", "plain\n") is None and unwritable("x.sub", "\u00e9\n") is None
+    refused = unwritable("x.sub", "a\nb \udcdc c\nd\n")
+    assert "x.sub" in str(refused) and "'b \\udcdc c'" in str(refused)
