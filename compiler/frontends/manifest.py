@@ -249,7 +249,10 @@ class _Builder:
         if not isinstance(doc, Mapping):
             return doc, {}, {}
         groups = {key: doc[key] for key in ("serial", "parallel") if type(doc.get(key)) is tuple}
-        if groups:
+        if groups:  # a group with a name the schema refuses is shown to it, as data
+            doc = {**doc, **{key: _spelled(group)[1] for key, group in groups.items()
+                             if not _sound(group)}}
+            groups = {key: group for key, group in groups.items() if _sound(group)}
             doc = {**doc, **{key: [] for key in groups}}
         jobs = doc.get("jobs")
         start = doc.get("defaults")
@@ -915,6 +918,21 @@ _NO_WORDS: list[str] = []  # (never changed)
 
 
 _NAME_SEARCH = re.compile(NAME_PATTERN).search
+
+
+def _sound(group: Any) -> bool:
+    """Whether a compact group holds only names the schema takes and compact groups."""
+    kind, items = group if type(group) is tuple and len(group) == 2 else (None, None)
+    return kind in ("serial", "parallel") and type(items) in (list, tuple) and all(
+        _good_name(item) if type(item) is str else _sound(item) for item in items)
+
+
+def _spelled(group: tuple) -> tuple[str, list]:
+    """A compact group as a manifest writes it: (kind, its list), nested groups as
+    {kind: list}; what is neither name nor group stays, for the schema to report."""
+    kind, items = group
+    return kind, [dict([_spelled(i)]) if type(i) is tuple and len(i) == 2 else i
+                  for i in items]
 
 
 def _good_name(name: Any) -> bool:

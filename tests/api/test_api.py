@@ -267,3 +267,24 @@ def test_a_group_holding_other_than_jobs_and_groups_is_refused_at_its_call(work)
     assert [(e.span.line - line, e.message) for e in done.errors] == [
         (5, "serial/1/parallel/0: expected a string or a mapping, got a whole number")], \
         done.report()
+
+
+def test_a_group_naming_what_no_job_may_be_named_is_refused_as_a_manifest_would_be(work):
+    """Groups go to the front end compactly unless a name in them is one the schema
+    refuses: then the schema sees them, and says what a manifest would be told."""
+    wf = jobsub.Workflow("names", base_dir=str(work))
+    a = wf.job("bin/prepare.sh", name="a")
+    wf.serial(a, wf.parallel("bad name", a))
+    built = wf.compile()
+    spelled = jobsub.compile("names.yaml", text=_yaml_text(wf.to_manifest()))
+    assert [e.message for e in built.errors] == [e.message for e in spelled.errors]
+    assert [e.message.split(":")[0] for e in built.errors] == ["serial/1/parallel/0"], \
+        built.report()
+
+
+def _yaml_text(doc: dict) -> str:
+    import io
+
+    out = io.StringIO()
+    YAML().dump(doc, out)
+    return out.getvalue()
