@@ -243,23 +243,29 @@ class _Builder:
         name is one the schema takes, whose executable and arguments are text and whose
         `after` is names (what the schema asks of them), with nothing to expand and no
         defaults but options to take, is not shown to the schema (but the first job, as an
-        empty body); any other is shown its body, as a manifest's. Compact groups are shown
-        as empty lists: made by a program of names and groups only, their names are checked
-        as they are read (_leaf: a name of no job is unknown)."""
+        empty body); any other is shown its body, as a manifest's. A compact group of names
+        the schema takes (and such groups) is shown as an empty list: its names are checked
+        as they are read (_leaf: a name of no job is unknown); any other is shown spelled
+        out."""
         if not isinstance(doc, Mapping):
             return doc, {}, {}
+        doc, sure = self._compact_jobs(doc)
         groups = {key: doc[key] for key in ("serial", "parallel") if type(doc.get(key)) is tuple}
-        if groups:  # a group with a name the schema refuses is shown to it, as data
-            doc = {**doc, **{key: _spelled(group)[1] for key, group in groups.items()
-                             if not _sound(group)}}
-            groups = {key: group for key, group in groups.items() if _sound(group)}
-            doc = {**doc, **{key: [] for key in groups}}
+        if groups:
+            sound = {key: _sound(group, sure) for key, group in groups.items()}
+            doc = {**doc, **{key: [] if sound[key] else _spelled(group)[1]
+                             for key, group in groups.items()}}
+            groups = {key: group for key, group in groups.items() if sound[key]}
+        return doc, sure, groups
+
+    def _compact_jobs(self, doc: Mapping[str, Any]) -> tuple[Any, dict[str, dict[str, Any]]]:
+        """_compact's jobs: (the document, the sure jobs' bodies by name)."""
         jobs = doc.get("jobs")
         start = doc.get("defaults")
         plain_start = not start or (isinstance(start, Mapping) and OPTION_KEYS.issuperset(start))
         if not isinstance(jobs, Mapping) or not (plain_start or any(
                 type(b) is tuple for b in jobs.values())):
-            return doc, {}, groups
+            return doc, {}
         sure: dict[str, dict[str, Any]] = {}
         checked: dict[str, Any] = {}
         for name, body in jobs.items():
@@ -273,7 +279,7 @@ class _Builder:
                     continue
                 body = _NOTHING  # the first job is shown: jobs: is never empty for it
             checked[name] = body
-        return {**doc, "jobs": checked}, sure, groups
+        return {**doc, "jobs": checked}, sure
 
     def _sure_job(self, name: str, body: dict[str, Any], base: dict, defaults_layer) -> _Job:
         """_job of a compact job _compact found sure: no keys but its own, which set no
@@ -920,11 +926,13 @@ _NO_WORDS: list[str] = []  # (never changed)
 _NAME_SEARCH = re.compile(NAME_PATTERN).search
 
 
-def _sound(group: Any) -> bool:
-    """Whether a compact group holds only names the schema takes and compact groups."""
+def _sound(group: Any, good: Mapping[str, Any]) -> bool:
+    """Whether a compact group holds only names the schema takes (those in `good` are)
+    and such groups."""
     kind, items = group if type(group) is tuple and len(group) == 2 else (None, None)
     return kind in ("serial", "parallel") and type(items) in (list, tuple) and all(
-        _good_name(item) if type(item) is str else _sound(item) for item in items)
+        (item in good or _good_name(item)) if type(item) is str else _sound(item, good)
+        for item in items)
 
 
 def _spelled(group: tuple) -> tuple[str, list]:
