@@ -7,7 +7,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -140,6 +140,13 @@ RESERVED_VARS = frozenset({*(name.lower() for name in jobsub_node_vars(0)), ARGS
 def node_output_folder(section: int) -> str:
     """The folder of the node numbered `section` (jobsub_node_vars' index)."""
     return _output_folder(section // NODE_OUTPUT_FOLDER_NODES)
+
+
+def node_output_folders(sections: Iterable[int]) -> set[str]:
+    """The folders of the nodes numbered `sections`, each named once (a million nodes
+    share a thousand folders)."""
+    return {_output_folder(number)
+            for number in {section // NODE_OUTPUT_FOLDER_NODES for section in sections}}
 
 
 @lru_cache(maxsize=4096)

@@ -26,10 +26,9 @@ from jobsub.compiler.base.conventions import (
     FOLDER_KEEPER,
     OUTPUT_FOLDER_VAR,
     jobsub_node_vars,
-    node_output_folder,
+    node_output_folders,
 )
 from jobsub.compiler.base.diagnostics import JobsubError, Sink
-from jobsub.compiler.base.limits import NODE_OUTPUT_FOLDER_NODES
 from jobsub.compiler.base.quoting import Unrepresentable, macro_names
 from jobsub.compiler.emit.dag import config_text, dag_lines
 from jobsub.compiler.emit.dropbox import Backend, Location, backend
@@ -144,11 +143,9 @@ def plan(wf: Workflow, policy: Policy, sink: Sink,
             sink.absorb(refused)
     files += [OutFile(rel, source=src, executable=True) for src, rel in copies.items()]
     files += shipped.values()
-    # each folder's name made once, from the folder numbers of the nodes' sections
     files += [OutFile(f"{folder}/{FOLDER_KEEPER}", "") for folder in sorted(
-        {node_output_folder(number * NODE_OUTPUT_FOLDER_NODES)
-         for part in parts if outputs_in_folders(part.wf)
-         for number in {n.section // NODE_OUTPUT_FOLDER_NODES for n in part.wf.nodes}})]
+        node_output_folders(n.section for part in parts if outputs_in_folders(part.wf)
+                            for n in part.wf.nodes))]
     return files
 
 
