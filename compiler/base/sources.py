@@ -63,21 +63,13 @@ def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
     for p in dict.fromkeys(paths):
         if p not in wanted:
             continue
-        numbers = wanted[p]
+        newline = "" if is_manifest(p) else "\n"  # (no translation; a dagnabbit file's)
         try:
             if texts is not None and p in texts:
-                text: str | None = texts[p]
-            elif is_manifest(p) and os.path.isfile(p):
-                with open(p, encoding="utf-8", errors="replace", newline="") as fh:
-                    text = fh.read(MAX_WORKFLOW_BYTES)
-            elif os.path.isfile(p):  # a dagnabbit file: read only as far as needed
-                with open(p, encoding="utf-8", errors="replace", newline="\n") as fh:
-                    out[p] = _lines_wanted(fh, numbers)
-                continue
-            else:
-                continue
-            out[p] = _lines_wanted(_YAML_BREAK.split(text) if is_manifest(p) else
-                                   io.StringIO(text, newline="\n"), numbers)
+                out[p] = _lines_wanted(p, io.StringIO(texts[p], newline=newline), wanted[p])
+            elif os.path.isfile(p):
+                with open(p, encoding="utf-8", errors="replace", newline=newline) as fh:
+                    out[p] = _lines_wanted(p, fh, wanted[p])
         except OSError:
             pass
     return out
@@ -87,7 +79,11 @@ def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
-def _lines_wanted(lines: Iterable[str], numbers: set[int]) -> dict[int, str]:
+def _lines_wanted(path: str, source: io.TextIOBase, numbers: set[int]) -> dict[int, str]:
+    """The lines numbered `numbers` of `source`: a manifest's split as YAML breaks lines
+    (read whole), any other's by newline, read only as far as the last of them."""
+    lines = _YAML_BREAK.split(source.read(MAX_WORKFLOW_BYTES)) if is_manifest(path) \
+        else source
     last = max(numbers)
     return {number: line for number, line in zip(range(1, last + 1), lines, strict=False)
             if number in numbers}
