@@ -288,3 +288,15 @@ def _yaml_text(doc: dict) -> str:
     out = io.StringIO()
     YAML().dump(doc, out)
     return out.getvalue()
+
+
+def test_a_jobs_dollar_is_found_in_any_of_its_parts_whatever_their_types():
+    """compile() skips the ${VAR} pass only if no part of any job has a `$`: an argument
+    that is not text must not hide one in the executable, `after` or the keys."""
+    from jobsub.builder import _job_may_expand
+
+    assert _job_may_expand("$X/a.sh", (1,), None, None)
+    assert _job_may_expand("a.sh", (1, "$y"), None, None)
+    assert _job_may_expand("a.sh", (1,), None, {"environment": {"K": "$v"}})
+    assert _job_may_expand("a.sh", (), ("$j",), None)
+    assert not _job_may_expand("a.sh", (1, "b"), ("j",), {"retry": 2})
