@@ -22,7 +22,7 @@ from typing import Any
 
 from jobsub.compiler.base.conventions import RESERVED_VARS, dagman_path_problem
 from jobsub.compiler.base.diagnostics import JobsubError, Sink, Span
-from jobsub.compiler.base.limits import MAX_NAME, MAX_NESTING
+from jobsub.compiler.base.limits import MAX_NESTING
 from jobsub.compiler.base.quoting import Unrepresentable, classad_string, config_line
 from jobsub.compiler.base.sources import read_source
 from jobsub.compiler.base.units import UnitError
@@ -46,7 +46,8 @@ from jobsub.compiler.options.shellwords import expand_string
 from jobsub.compiler.options.table import BY_DEST, OPTIONS, Context, Kind, Scope, defaults, merge
 
 from . import workflow_stem
-from .manifestschema import NAME_PATTERN
+from .fastschema import compile_schema
+from .manifestschema import NAME
 from .structure import group
 
 Locate = Callable[..., Span]
@@ -923,7 +924,8 @@ _COMPACT_KEYS = frozenset({"executable", "arguments", "after"})
 _NO_WORDS: list[str] = []  # (never changed)
 
 
-_NAME_SEARCH = re.compile(NAME_PATTERN).search
+#: the schema's rule for a job's name (manifestschema.NAME), compiled as the schema's are
+_NAME_RULE = compile_schema(NAME)
 
 
 def _sound(group: Any, good: Mapping[str, Any]) -> bool:
@@ -944,9 +946,8 @@ def _spelled(group: tuple) -> tuple[str, list]:
 
 
 def _good_name(name: Any) -> bool:
-    """Whether the schema takes `name` for a job (manifestschema.NAME, whose constants
-    these are)."""
-    return type(name) is str and len(name) <= MAX_NAME and _NAME_SEARCH(name) is not None
+    """Whether the schema takes `name` for a job: text, by its rule for names."""
+    return type(name) is str and _NAME_RULE(name)
 
 
 def _sure(body: dict[str, Any], dollars: bool) -> bool:
