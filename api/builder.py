@@ -33,6 +33,11 @@ def _calling_line(depth: int = 2) -> tuple[str, int, int]:
     numbers is one the cyclic collector stops scanning, and a program adding a million jobs
     runs with the collector on."""
     frame = sys._getframe(depth)
+    # (the usual call is from a line seen before, at the depth expected: only user code's
+    # lines are kept in _AT, so a hit there is the answer)
+    at = _AT.get((frame.f_code, frame.f_lasti))
+    if at is not None:
+        return at
     while frame is not None:
         code = frame.f_code
         ours = _OURS.get(code.co_filename)
@@ -59,13 +64,15 @@ def _may_expand(value: Any) -> bool:
     return "$" in repr(value)
 
 
-def _job_may_expand(executable: str | None, arguments: tuple, after: Any, keys: Any) -> bool:
+def _job_may_expand(executable: str | None, arguments: tuple, after: Any, keys: Any,
+                    words: str | None = None) -> bool:
     """_may_expand of a job's parts, its text joined and searched (a million jobs: 0.4 us
-    each, where a repr takes three times that)."""
-    try:
-        words = "".join(arguments)
-    except TypeError:  # an argument not text
-        words = repr(arguments)
+    each, where a repr takes three times that); `words`: the arguments joined, if known."""
+    if words is None:
+        try:
+            words = "".join(arguments)
+        except TypeError:  # an argument not text
+            words = repr(arguments)
     return "$" in words or (executable is not None and "$" in executable) or \
         (after is not None and _may_expand(after)) or (keys is not None and _may_expand(keys))
 
@@ -110,7 +117,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_TEXT_ONLY = frozenset({str})
 #: the types _plain keeps as they are, told apart at the cost of one set lookup
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _SCALAR_BASES = (str, int, float, bool)
@@ -202,20 +208,23 @@ class Workflow:
         if executable is not None:
             executable = os.fspath(executable)
         name = name or self._name_for(executable or str(keys.get("subdag") or "job"))
-        if name in self._jobs:  # the first one stays; compile() says so
-            self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
-            return name
         if after is not None:
             after = _plain([after] if isinstance(after, str) else after)
             if type(after) is list:  # else as given: the schema says what is wrong with it
                 after = tuple(after)
-        if not _TEXT_ONLY.issuperset(map(type, arguments)):  # (text: kept as it is)
+        try:  # text (or text of a subclass, which _plain keeps) is kept as it is
+            words = "".join(arguments)
+        except TypeError:
             arguments = tuple(map(_plain, arguments))
+            words = None
         job = (executable, arguments, after,
                {k: _plain(v) for k, v in keys.items()} if keys else None, at)
-        self._jobs[name] = job
+        # (one lookup in what may be a million names: setdefault, not `in` then store)
+        if self._jobs.setdefault(name, job) is not job:  # the first stays; compile() says so
+            self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
+            return name
         if not self._dollars:
-            self._dollars = _job_may_expand(*job[:4])
+            self._dollars = _job_may_expand(*job[:4], words)
         return name
 
     def subdag(self, workflow: str | os.PathLike, *, name: str | None = None,
