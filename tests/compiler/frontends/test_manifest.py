@@ -361,6 +361,37 @@ def test_a_compact_job_the_schema_is_not_shown_is_one_it_takes(executable, argum
             dollars)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(alphabet="ab_1.-é ", max_size=4), st.text(min_size=60, max_size=70),
+                 st.integers(), st.none()),
+       st.one_of(st.none(), st.text(alphabet="ab$/", max_size=3), st.integers()),
+       st.one_of(st.lists(_PART, max_size=3).map(tuple), st.lists(_PART, max_size=2),
+                 st.text(alphabet="ab", max_size=2)),
+       st.one_of(st.none(), st.lists(_PART, max_size=2).map(tuple), _PART),
+       st.one_of(st.none(), st.just({}), st.just({"retry": 2})), st.booleans())
+def test_a_compact_job_found_sure_from_its_tuple_is_one_found_sure_as_a_body(
+        name, executable, arguments, after, keys, dollars):
+    """_sure_compact tells a sure job from its tuple: what it finds sure, _sure and the
+    name rule do too, with the body compact_body makes."""
+    from jobsub.compiler.frontends.manifest import (
+        _NAME_RULE,
+        _good_name,
+        _sure,
+        _sure_compact,
+        compact_body,
+    )
+
+    assert _good_name(name) is (isinstance(name, str) and _NAME_RULE(name))
+    made = _sure_compact(name, (executable, arguments, after, keys, ("p.py", 1, 1)), dollars)
+    if made is not None:
+        assert keys is None and made == compact_body(executable, arguments, after)
+        assert _sure(made, dollars) and _good_name(name)
+    elif keys is None and type(arguments) is tuple and type(after) in (tuple, type(None)):
+        # refused only where the body is not sure either
+        assert not (_sure(compact_body(executable, arguments, after), dollars) and
+                    _good_name(name))
+
+
 def _held_to_the_schema(body, dollars):
     from jsonschema import Draft202012Validator
 
