@@ -158,7 +158,8 @@ class _Job:
     origin: dict[str, tuple]
     own: Mapping[str, Any]  # the job's own body: its keys were set at ("jobs", name)
     nodes: list[str] = field(default_factory=list)
-    #: where a serial/parallel group names it (the first group that does)
+    #: where a serial/parallel group names it (the first group that does): (the group's
+    #: JSON path, the index in it)
     placed: tuple | None = None
 
     def where(self, key: str) -> tuple:
@@ -497,10 +498,31 @@ class _Builder:
     def _at(self, job: _Job, key: str, key_pos: bool = False) -> Span:
         return self.locate(job.where(key), key=key_pos)
 
+    def _executable(self, job: _Job, exe: str) -> str | None:
+        """The checked path of a job's executable (each file is looked at once)."""
+        exe_path = self._executables.get(exe)
+        if exe_path is None:
+            url = exe if exe.startswith("file://") else f"file://{exe}"
+            said = len(self.sink.diagnostics)
+            exe_path = local_path(url, self._at(job, "executable"), self.sink,
+                                  self.base_dir, "executable", self.cwd)
+            if exe_path is not None and len(self.sink.diagnostics) == said:
+                self._executables[exe] = exe_path  # found as written: no warning to repeat
+        return exe_path
+
     def _nodes(self) -> None:
+        nodes = self.nodes
         for job in self.jobs.values():
             s = job.settings
             span = self.locate(("jobs", job.name), key=True)
+            if s is job.own:  # a job _compact made sure of: executable, text arguments, after
+                exe_path = self._executable(job, s["executable"])
+                if exe_path is not None:
+                    spec = self.specs.intern(exe_path, job.options, job.name, span)
+                    nodes.append(Node(job.name, spec, s.get("arguments") or [], span=span,
+                                      section=len(nodes) + 1))
+                    job.nodes.append(job.name)
+                continue
             if "subdag" in s:
                 self._subdag(job, span)
                 continue
@@ -508,21 +530,8 @@ class _Builder:
                 self.sink.error(f"job {job.name} has no executable", span,
                                 "add executable: PATH (or subdag: FILE)")
                 continue
-            exe = str(s["executable"])
-            exe_path = self._executables.get(exe)
-            if exe_path is None:
-                url = exe if exe.startswith("file://") else f"file://{exe}"
-                said = len(self.sink.diagnostics)
-                exe_path = local_path(url, self._at(job, "executable"), self.sink,
-                                      self.base_dir, "executable", self.cwd)
-                if exe_path is not None and len(self.sink.diagnostics) == said:
-                    self._executables[exe] = exe_path  # found as written: no warning to repeat
-            if "arguments" not in s:
-                arguments = []
-            elif s is job.own:  # a job _compact made sure of: text already, never changed
-                arguments = s["arguments"]
-            else:
-                arguments = [_text(a) for a in s["arguments"]]
+            exe_path = self._executable(job, str(s["executable"]))
+            arguments = [_text(a) for a in s["arguments"]] if "arguments" in s else []
             base_vars = {str(k): _text(v) for k, v in s["vars"].items()} \
                 if s.get("vars") else NO_VARS
             items = self._sweep(job) if not _SWEEP_KEYS.isdisjoint(s) else None
@@ -683,7 +692,8 @@ class _Builder:
     def _dependencies(self, data: Mapping[str, Any]) -> None:
         jobs = self.jobs
         for job in jobs.values():
-            if not job.nodes:
+            if not job.nodes or ("after" not in job.settings and
+                                 "after_weak" not in job.settings):
                 continue
             for key, weak in (("after", False), ("after_weak", True)):
                 value = job.settings.get(key)
@@ -726,42 +736,45 @@ class _Builder:
             return located[0]
 
         def parts():
+            # (an item's path is made only where it is needed: not for a million names)
             for i, item in enumerate(items):
-                at = (*where, i)
                 if isinstance(item, str):
-                    first = last = self._leaf(item, at, seen)
+                    first = last = self._leaf(item, where, i, seen)
                 elif compact and type(item) is tuple:
                     sub_kind, sub_items = item
-                    first, last = self._structure(sub_kind, sub_items, (*at, sub_kind), seen,
-                                                  depth + 1, True)
+                    first, last = self._structure(sub_kind, sub_items, (*where, i, sub_kind),
+                                                  seen, depth + 1, True)
                 elif not compact and isinstance(item, Mapping) and len(item) == 1 and \
                         isinstance(next(iter(item.values())), list):
                     (sub_kind, sub_items), = item.items()
-                    first, last = self._structure(sub_kind, sub_items, (*at, sub_kind), seen,
-                                                  depth + 1)
+                    first, last = self._structure(sub_kind, sub_items, (*where, i, sub_kind),
+                                                  seen, depth + 1)
                 else:  # the schema has reported it; build what is well formed
                     continue
-                yield first, last, the_group if compact else lambda at=at: self.locate(at)
+                yield first, last, the_group if compact else \
+                    lambda i=i: self.locate((*where, i))
         return group(kind, parts(), self.edges)
 
-    def _leaf(self, item: str, at: tuple, seen: dict[str, tuple]) -> list[str]:
-        """The nodes of a job named in a group (both its entries and its exits). Where a job
-        was placed is kept on it (`seen` holds the names of no job): a million-job structure
-        made a million-entry dict for the rare name given twice."""
+    def _leaf(self, item: str, where: tuple, i: int, seen: dict[str, tuple]) -> list[str]:
+        """The nodes of a job named in a group (both its entries and its exits), the `i`th
+        item of the group at `where`. Where a job was placed is kept on it, as (where, i)
+        (`seen` holds the names of no job): a million-job structure made a million-entry
+        dict for the rare name given twice."""
         job = self.jobs.get(item)
         first = seen.get(item) if job is None else job.placed
         if first is not None:
             self.sink.error(f"job {item!r} appears twice in serial/parallel groups",
-                            self.locate(at), notes=[(self.locate(first), "first here")])
+                            self.locate((*where, i)),
+                            notes=[(self.locate((*first[0], first[1])), "first here")])
             return []
         if job is None:
-            seen[item] = at
-            self._resolve(item, at)
+            seen[item] = (where, i)
+            self._resolve(item, (*where, i))
             return []
-        job.placed = at
+        job.placed = (where, i)
         if job.nodes and job.settings.get("final"):
-            self.sink.error(f"the final job {item!r} cannot be in a group", self.locate(at),
-                            "a FINAL node runs after everything")
+            self.sink.error(f"the final job {item!r} cannot be in a group",
+                            self.locate((*where, i)), "a FINAL node runs after everything")
             return []
         return job.nodes
 

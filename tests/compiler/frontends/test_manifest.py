@@ -232,6 +232,8 @@ def test_every_error_located_in_one_run(tmp_path):
     ]
     hints = {d.message: d.hint for d in sink.diagnostics}
     assert hints["unknown key 'memroy' in defaults"] == "did you mean 'memory'?"
+    twice = next(d for d in sink.diagnostics if "twice" in d.message)
+    assert [(s.line, s.column) for s, _ in twice.notes] == [(20, 10)]  # the first `a`
 
 
 def test_unknown_names_suggest(tmp_path):
