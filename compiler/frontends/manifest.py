@@ -110,8 +110,10 @@ def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
     and options as a manifest file; `locate(json_path, key)` says where each part was
     written (the program's own lines); `dollars`: whether some text may hold a $VAR (the
     program knows; else every value is looked at). A job under `jobs:` may be given
-    compactly, as the tuple (executable, arguments, after, keys, ...) of compact_body (as
-    jobsub.Workflow keeps it; more items are not read), and `serial:`
+    compactly, as the tuple (executable, arguments, after, keys, at) of compact_body (as
+    jobsub.Workflow keeps it; `at`, optional, is where it was written as (file, line,
+    column), what `locate` would say, known without asking; more items are not read), and
+    `serial:`
     or `parallel:` as the tuple (kind, items) whose items are job names or such tuples
     (an edge such a group makes is located where the group is): a million jobs are then
     not each a mapping for the schema to walk (see _Builder._compact)."""
@@ -161,6 +163,8 @@ class _Job:
     #: where a serial/parallel group names it (the first group that does): (the group's
     #: JSON path, the index in it)
     placed: tuple | None = None
+    #: where it is written, if its compact form said (else `locate` is asked)
+    span: Span | None = None
 
     def where(self, key: str) -> tuple:
         """The JSON path of `key` where it was set; the job's own, if nowhere."""
@@ -219,9 +223,7 @@ class _Builder:
         shown = data["jobs"]
         if sure and len(sure) == len(self.doc["jobs"]):  # (the usual program's: all sure)
             self._starting(base, defaults_layer)
-            options, origin = self._start[1], self._start[2]
-            self.jobs = {job_name: _Job(job_name, own, options, origin, own)
-                         for job_name, own in sure.items()}
+            self._sure_jobs(sure)
         else:
             for job_name in self.doc["jobs"] if sure else shown:
                 own = sure.get(job_name) if sure else None
@@ -294,6 +296,27 @@ class _Builder:
                 body = _NOTHING  # the first job is shown: jobs: is never empty for it
             checked[name] = body
         return {**doc, "jobs": checked}, sure
+
+    def _sure_jobs(self, sure: dict[str, dict[str, Any]]) -> None:
+        """The jobs when every one is sure (_compact), each with its span if its compact
+        form says where it was written (see compile_data): one Span for the jobs a line of
+        a program made in a loop, and no question to `locate` per job."""
+        options, origin = self._start[1], self._start[2]
+        spans: dict[tuple, Span] = {}
+        last: tuple = (None, None)  # (a loop's jobs share one `at`: the same object)
+        jobs = self.jobs
+        for (name, own), given in zip(sure.items(), self.doc["jobs"].values(), strict=True):
+            span = None
+            if type(given) is tuple and len(given) > 4:
+                at = given[4]
+                if at is last[0]:
+                    span = last[1]
+                else:
+                    span = spans.get(at)
+                    if span is None:
+                        span = spans[at] = Span(*at)
+                    last = (at, span)
+            jobs[name] = _Job(name, own, options, origin, own, [], None, span)
 
     def _sure_job(self, name: str, body: dict[str, Any], base: dict, defaults_layer) -> _Job:
         """_job of a compact job _compact found sure: no keys but its own, which set no
@@ -514,7 +537,7 @@ class _Builder:
         nodes = self.nodes
         for job in self.jobs.values():
             s = job.settings
-            span = self.locate(("jobs", job.name), key=True)
+            span = job.span or self.locate(("jobs", job.name), key=True)
             if s is job.own:  # a job _compact made sure of: executable, text arguments, after
                 exe_path = self._executable(job, s["executable"])
                 if exe_path is not None:
@@ -985,11 +1008,11 @@ def _sure_compact(name: Any, job: tuple, dollars: bool) -> dict[str, Any] | None
     looked at as its body (a test holds this to _sure)."""
     executable, arguments, after = job[:3]
     if (len(job) > 3 and job[3] is not None) or type(executable) is not str or \
-            type(arguments) is not tuple or not (after is None or type(after) is tuple) or \
-            not _TEXT_ONLY.issuperset(map(type, arguments)) or \
-            (after and not _TEXT_ONLY.issuperset(map(type, after))) or \
-            (dollars and "$" in "".join((executable, *arguments, *(after or ())))) or \
-            not _good_name(name):
+            type(arguments) is not tuple:
+        return None
+    words = arguments if after is None else arguments + after if type(after) is tuple else None
+    if words is None or not _TEXT_ONLY.issuperset(map(type, words)) or \
+            (dollars and ("$" in executable or "$" in "".join(words))) or not _good_name(name):
         return None
     body = {"executable": executable, "arguments": list(arguments)} if arguments else \
         {"executable": executable}

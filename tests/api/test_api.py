@@ -120,6 +120,22 @@ def test_errors_point_at_the_programs_lines(work):
     assert 'wf.job("bin/missing.sh", name="b")' in done.report()
 
 
+@pytest.mark.parametrize("mixed", [False, True])
+def test_each_node_is_located_at_the_line_that_made_its_job(work, mixed):
+    """A node's span (what analyze and the node map name) is its job's call, whether every
+    job is one compile_data takes as it is or one is not (retry=)."""
+    wf = jobsub.Workflow("where", base_dir=str(work))
+    line = test_each_node_is_located_at_the_line_that_made_its_job.__code__.co_firstlineno
+    for i in range(3):
+        wf.job("bin/step.sh", str(i), name=f"loop{i}")
+    wf.job("bin/step.sh", name="last", **({"retry": 2} if mixed else {}))
+    done = wf.compile()
+    assert done.ok, done.report()
+    assert [(n.name, n.span.file, n.span.line - line) for n in done.workflow.nodes] == [
+        *[(f"loop{i}", __file__, 7) for i in range(3)], ("last", __file__, 8)]  # (+ decorator)
+    assert len({id(n.span) for n in done.workflow.nodes[:3]}) == 1  # one Span for the loop's
+
+
 def test_sweeps_and_names(work):
     wf = jobsub.Workflow("sweep", base_dir=str(work))
     setup = wf.job("bin/prepare.sh")
