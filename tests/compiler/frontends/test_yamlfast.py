@@ -156,3 +156,78 @@ def test_deep_flow_nesting_is_declined_at_once():
     start = time.perf_counter()
     assert yamlfast.read("a: " + "[" * 100_000 + "]" * 100_000 + "\n") is None
     assert time.perf_counter() - start < 1.0
+
+
+# -- a `jobs:` block of one-line jobs, read as JSON ------------------------------------------
+
+JOB_WORDS = ["job.sh", "--item", "j1x", "a", "/bin/x", "-v", "--", "x=1", "a+b", "_u",
+             "true", "Null", "FALSE", "trueish", "nullx", "1", "-1", "1GB", "-.5", ".5",
+             "a:b", "a b", "'q'", '"q"', "~", "yes", "x#y", "-", "<<", "="]
+JOB_NAMES = ["j1", "j2", "a.b", "x-y", "_z", "true", "null", "7", "a b"]
+JOB_KEYS = ["executable", "arguments", "after", "x", "true"]
+
+
+@st.composite
+def job_values(draw) -> str:
+    words = st.sampled_from(JOB_WORDS[:9]) if draw(st.booleans()) else st.sampled_from(JOB_WORDS)
+    if draw(st.booleans()):
+        return draw(words)
+    return "[" + draw(st.sampled_from([", ", ", ", ","])).join(
+        draw(st.lists(words, max_size=3))) + "]"
+
+
+@st.composite
+def job_blocks(draw) -> str:
+    before = draw(st.sampled_from(["", "name: w\n", "defaults: {memory: 1GB}\n",
+                                   "x: 'it''s'\n", "x: [a,\n  b]\n", "x: 'a\n  b'\n",
+                                   "# a comment's\n", "x: {a: [1, 2]}\n"]))
+    names = st.sampled_from(JOB_NAMES[:5]) if draw(st.booleans()) else \
+        st.sampled_from(JOB_NAMES)
+    keys = st.sampled_from(JOB_KEYS[:3]) if draw(st.booleans()) else st.sampled_from(JOB_KEYS)
+    indent = draw(st.sampled_from(["  ", "  ", "    ", " "]))
+    lines = []
+    for name in draw(st.lists(names, min_size=1, max_size=4)):
+        entries = [f"{k}: {draw(job_values())}"
+                   for k in draw(st.lists(keys, min_size=1, max_size=3))]
+        lines.append(f"{draw(st.sampled_from([indent] * 5 + [indent + ' ']))}{name}: {{"
+                     + draw(st.sampled_from([", "] * 5 + [","])).join(entries) + "}")
+    after = draw(st.sampled_from(["", "", "dag: {maxjobs: 5}\n", "\n  j9: {x: a}\n",
+                                  "  # c\n"]))
+    return before + "jobs:\n" + "\n".join(lines) + "\n" + after
+
+
+def test_random_job_blocks_include_ones_read_as_json():
+    """Else the test below could not fail."""
+    find(job_blocks(), lambda text: yamlfast._one_line_jobs(text) is not None
+         and yamlfast.read(text) is not None and "[" in text.split("jobs:")[1]
+         and text.startswith("defaults"), settings=settings(max_examples=2000))
+
+
+@settings(max_examples=600, deadline=None)
+@given(job_blocks())
+def test_random_job_blocks_read_alike_or_not_at_all(text):
+    assert agrees(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "jobs:\n  a: {executable: x}\n  a: {executable: y}\n",         # a name twice
+    "jobs:\n  a: {executable: x, executable: y}\n",                # a key twice
+    "jobs:\n  a: {executable: x}\n    b: {executable: y}\n",       # not one block
+    "x: [a,\njobs:\n  a: {executable: x}\n]\n",                    # inside a flow list
+    "x: 'a\njobs:\n  a: {executable: x}\n'\njobs:\n",               # inside a quote
+])
+def test_a_job_block_is_not_read_as_json_unless_it_is_one(text):
+    assert yamlfast._one_line_jobs(text) is None
+    assert agrees(text)
+
+
+def test_a_job_block_read_as_json_is_what_ruamel_reads():
+    text = ("name: w\njobs:\n  j1: {executable: job.sh, arguments: [--item, j1x]}\n"
+            "  j2: {executable: job.sh, arguments: [], after: [j1]}\n"
+            "  j3: {executable: /bin/x, after: j2, arguments: [-v, x=1]}\n"
+            "dag: {maxjobs: 5}\n")
+    assert yamlfast._one_line_jobs(text) is not None
+    fast = yamlfast.read(text)
+    assert same(fast, load(text, "t.yaml")) and list(fast) == ["name", "jobs", "dag"]
+    assert fast["jobs"]["j3"] == {"executable": "/bin/x", "after": "j2",
+                                  "arguments": ["-v", "x=1"]}
