@@ -88,8 +88,9 @@ _KEY = r"[A-Za-z_][A-Za-z0-9_]*"
 _VALUE = rf"(?:{_WORD}|\[(?:{_WORD}(?:, {_WORD})*)?\])"
 _JOB_LINE = re.compile(rf"^( +)[A-Za-z_][A-Za-z0-9_.-]*: \{{{_KEY}: {_VALUE}"
                        rf"(?:, {_KEY}: {_VALUE})*\}}$", re.M)
-#: the start of a line not indented (or empty)
-_UNINDENTED = re.compile(r"^(?! )", re.M)
+#: the newline before a line not indented (or empty): a search for a newline first, many
+#: times faster than a multi-line `^`
+_UNINDENTED = re.compile(r"\n(?! )")
 #: the words YAML reads as a boolean or null, and where one is a whole word
 _KEYWORDS = ("true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL")
 _KEYWORD = re.compile(rf"[ \[{{,](?:{'|'.join(_KEYWORDS)})[,\]}}:\n]")
@@ -117,8 +118,8 @@ def _one_line_jobs(text: str) -> tuple[str, dict[str, dict[str, Any]]] | None:
         if head == 0:
             return None
     start = head + len("jobs:\n")
-    after = _UNINDENTED.search(text, start)  # the block: the lines indented after it
-    end = len(text) if after is None else after.start()
+    after = _UNINDENTED.search(text, start - 1)  # the block: the lines indented after it
+    end = len(text) if after is None else after.start() + 1
     block = text[start:end]
     if not block.endswith("\n"):
         return None

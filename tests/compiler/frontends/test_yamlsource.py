@@ -5,6 +5,8 @@ from __future__ import annotations
 import platform
 
 import pytest
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
 
 
 @pytest.mark.skipif(platform.python_implementation() != "CPython",
@@ -40,3 +42,35 @@ def test_block_key_lines_finds_each_key_or_nothing(text, keys, expected):
     from jobsub.compiler.frontends.yamlsource import block_key_lines
 
     assert block_key_lines(text, "jobs", list(keys)) == expected
+
+
+_KEY_LINES = st.lists(st.sampled_from(
+    ["  a: 1", "  b: {x: y}", "  'c': 2", "  d:", "    e: 3", "  a: 4", "", "# c", "  # c",
+     "  f:b", "  g: 1\r", "  - h", "top: 1", "   i: 5", "  j:\r"]), min_size=1, max_size=6)
+
+
+def _named(lines: list[str]) -> set[str]:
+    """The keys the lines seem to name (the keys asked for, mostly)."""
+    return {line.strip(" '")[0] for line in lines if line.strip(" '")[:1].isalpha()}
+
+
+@settings(max_examples=500, deadline=None)
+@given(_KEY_LINES, st.sets(st.sampled_from("abcdefghij")), st.booleans(), st.booleans())
+def test_a_block_of_key_lines_is_read_as_any_block_is(lines, other, named, last_newline):
+    """The one-pass reading of a block whose every line is a key (a generated manifest's)
+    finds what the line-by-line one finds, or leaves it to it."""
+    from jobsub.compiler.frontends.yamlsource import _every_line_a_key, _key_lines
+
+    keys = _named(lines) if named else other
+    text = "jobs:\n" + "\n".join(lines) + ("\n" if last_newline else "")
+    fast = _every_line_a_key(text, 6, 2, keys)
+    assert fast is None or fast == _key_lines(text, 6, 2, keys), text
+
+
+def test_the_one_pass_reading_of_key_lines_is_taken():
+    """Else the test above could not fail."""
+    from jobsub.compiler.frontends.yamlsource import _every_line_a_key
+
+    find(_KEY_LINES, lambda lines: len(lines) > 2 and bool(_every_line_a_key(
+        "jobs:\n" + "\n".join(lines) + "\n", 6, 2, _named(lines))),
+         settings=settings(max_examples=3000))
