@@ -265,3 +265,63 @@ def test_a_nodes_own_vars_cannot_take_jobsubs_names():
     with pytest.raises(quoting.Unrepresentable, match="JOBSUB_ARGS is set by jobsub"):
         _vars(Node("n", "s", ["a"], {"JOBSUB_ARGS": "x"}))
     assert _vars(Node("n", "s", [], {"CM1": "x"})) == 'VARS n CM1="x"'  # no number: no clash
+
+
+_SWEPT_ARGS = [["--run", "$(run)", "--seed", "$(seed)"], ["--run", "$(run)"], ["plain"]]
+_SWEPT_VARS = [{"run": "0", "seed": "1"}, {"seed": "1", "run": "0"}, {"run": "2"},
+               {"run": ""}, {"run": "x y"}, {"run": "$z"}, {"run": "1", "CM1": "2"}]
+_SWEPT_OWN = ["", "", "", "noop", "done", "final", "retry", "priority", "category",
+              "pre_skip", "abort_on", "scripts", "no section", "other spec", "subdag"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(range(len(_SWEPT_ARGS))),
+                          st.sampled_from(range(len(_SWEPT_VARS))),
+                          st.sampled_from(_SWEPT_OWN)), max_size=14),
+       st.booleans(), st.integers(1, 4))
+def test_a_run_of_sweep_nodes_is_written_as_each_node_would_be(drawn, folders, most):
+    """dag_lines writes a run of a sweep's usual nodes in one loop (_swept_run): the same
+    text as _node writes for each, whatever breaks the run."""
+    from jobsub.compiler.base.diagnostics import Sink
+    from jobsub.compiler.emit import dag
+    from jobsub.compiler.ir.model import AbortOn, Retry, Script, Workflow
+
+    features = {"noop": {"noop": True}, "done": {"done": True}, "final": {"final": True},
+                "retry": {"retry": Retry(2)}, "priority": {"priority": 3},
+                "category": {"category": "c"}, "pre_skip": {"pre_skip": 1},
+                "abort_on": {"abort_on": AbortOn(1)},
+                "scripts": {"scripts": (Script("POST", "p.sh"),)}}
+    nodes = []
+    for i, (args, variables, own) in enumerate(drawn):
+        nodes.append(Node(f"n{i}", "t" if own == "other spec" else "s", _SWEPT_ARGS[args],
+                          dict(_SWEPT_VARS[variables]),
+                          section=None if own == "no section" else i + 1,
+                          **features.get(own, {})))
+    wf = Workflow("w", "w.yaml", ".", nodes=nodes)
+    subdags = {f"n{i}": "inner.dag" for i, (_, _, own) in enumerate(drawn) if own == "subdag"}
+
+    def written() -> tuple[str, list]:
+        sink = Sink()
+        text = "\n".join(dag.dag_lines(wf, {"s": "s.sub", "t": "t.sub"}, {"p.sh": "p.sh"},
+                                       None, sink, subdags))
+        return text, [d.message for d in sink.diagnostics]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dag, "_RUN_MOST", most)
+        patch.setattr(dag, "outputs_in_folders", lambda wf: folders)
+        together = written()
+        patch.setattr(dag, "_swept_run", lambda nodes, start, *rest: ("", start))
+        assert together == written()
+
+
+def test_the_nodes_of_a_sweep_are_written_as_a_run():
+    """Else the test above could pass with _swept_run never taking a node."""
+    from jobsub.compiler.emit.dag import _swept_run
+
+    args = _SWEPT_ARGS[0]
+    nodes = [Node(f"n{i}", "s", args, {"run": str(i), "seed": "1"}, section=i + 1)
+             for i in range(3)] + [Node("n3", "s", args, {"run": "3"}, section=4)]
+    text, after = _swept_run(nodes, 0, {"s": "s.sub"}, {}, False)
+    assert after == 3 and text.count("JOB ") == 3 and text.startswith(
+        'JOB n0 s.sub\nVARS n0 JOBSUBJOBSECTION="1" CM1="0" CM2="-1" nodename="$(JOB)" '
+        'run="0" seed="1" JOBSUB_ARGS="--run 0 --seed 1"')
