@@ -18,7 +18,6 @@ sub-folder of a spool directory).
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 from collections.abc import Iterator
 
@@ -235,12 +234,20 @@ def _plan_workflow(wf: Workflow, policy: Policy, sink: Sink, copies: dict[str, s
     return files
 
 
-def _chunks(lines: Iterator[str], size: int = 10_000) -> Iterator[str]:
-    """`lines` as newline-ended pieces of `size` lines each."""
-    while True:
-        piece = list(itertools.islice(lines, size))
-        if not piece:
-            return
+def _chunks(lines: Iterator[str], size: int = 10_000, most: int = 1 << 20) -> Iterator[str]:
+    """`lines` as newline-ended pieces of `size` lines each, or fewer once they hold `most`
+    characters (a "line" may be a sweep's run of nodes: 10,000 of them in one piece would
+    be the whole DAG in memory)."""
+    piece: list[str] = []
+    length = 0
+    for line in lines:
+        piece.append(line)
+        length += len(line)
+        if len(piece) >= size or length >= most:
+            piece.append("")
+            yield "\n".join(piece)
+            piece, length = [], 0
+    if piece:
         piece.append("")
         yield "\n".join(piece)
 

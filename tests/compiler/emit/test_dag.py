@@ -216,12 +216,16 @@ def test_nodes_sharing_an_argument_list_each_get_their_own_vars_line():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(alphabet="ab ", max_size=3), max_size=30), st.integers(1, 7))
-def test_a_dag_in_pieces_is_its_lines(lines, size):
-    """A big DAG is kept as pieces; written one after the other they are its lines."""
+@given(st.lists(st.text(alphabet="ab ", max_size=3), max_size=30), st.integers(1, 7),
+       st.integers(1, 9))
+def test_a_dag_in_pieces_is_its_lines(lines, size, most):
+    """A big DAG is kept as pieces, of at most `size` lines, and past `most` characters
+    no more; written one after the other they are its lines."""
     from jobsub.compiler.emit.plan import _chunks
 
-    assert "".join(_chunks(iter(lines), size)) == "".join(f"{line}\n" for line in lines)
+    pieces = list(_chunks(iter(lines), size, most))
+    assert "".join(pieces) == "".join(f"{line}\n" for line in lines)
+    assert all(p.count("\n") <= size and len(p) - p.count("\n") < most + 3 for p in pieces)
 
 
 @pytest.mark.parametrize("count", [1999, 2000])
