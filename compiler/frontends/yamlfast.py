@@ -20,10 +20,11 @@ tests/compiler/frontends/test_yamlfast.py checks the agreement on random documen
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from jobsub.compiler.base.limits import MAX_YAML_DEPTH
+from jobsub.compiler.base.limits import MAX_NAME, MAX_YAML_DEPTH
 
 #: Where ruamel might read a plain word other than ryaml does: a word (after a space, a
 #: flow bracket, a comma or a colon) that starts like a number, a date, `<<` or `=`.
@@ -57,7 +58,7 @@ def read(text: str) -> Any | None:
         import ryaml
     except ImportError:  # not installed (a Python without its wheel): ruamel reads all
         return None
-    split = _one_line_jobs(text)
+    split = _one_line_jobs(text, ryaml.loads)
     rest = text if split is None else split[0]
     if _refused_by_ruamel(rest) or _unequal(rest) or _marked(rest) \
             or _flow_depth(rest) > _DEEPEST:
@@ -84,10 +85,12 @@ def read(text: str) -> Any | None:
 #: one of `-`, `/` or a letter (never a number, a date or an indicator; the words YAML
 #: reads as booleans and null are looked for apart).
 _WORD = r"(?:[A-Za-z_/]|-[A-Za-z/-])[A-Za-z0-9_./+=-]*"
-_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+#: (a key, of the job or in it, at most MAX_NAME long: YAML refuses keys past 1,024)
+_KEY = rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME - 1}}}"
+_NAME = rf"[A-Za-z_][A-Za-z0-9_.-]{{0,{MAX_NAME - 1}}}"
 _VALUE = rf"(?:{_WORD}|\[(?:{_WORD}(?:, {_WORD})*)?\])"
-_JOB_LINE = re.compile(rf"^( +)[A-Za-z_][A-Za-z0-9_.-]*: \{{{_KEY}: {_VALUE}"
-                       rf"(?:, {_KEY}: {_VALUE})*\}}$", re.M)
+_JOB_LINE = re.compile(rf"^( +){_NAME}: \{{{_KEY}: {_VALUE}(?:, {_KEY}: {_VALUE})*\}}$",
+                       re.M)
 #: the newline before a line not indented (or empty): a search for a newline first, many
 #: times faster than a multi-line `^`
 _UNINDENTED = re.compile(r"\n(?! )")
@@ -103,12 +106,14 @@ _AS_JSON = (("\n", "\x01"), (": []}", "\x02"), (": [], ", "\x03"), ("]}", "\x04"
             ("\x04", '"]}'), ("\x05", '"],"'), ("\x06", '":{"'), ("\x07", '":["'))
 
 
-def _one_line_jobs(text: str) -> tuple[str, dict[str, dict[str, Any]]] | None:
+def _one_line_jobs(text: str, parse: Callable[[str], Any]
+                   ) -> tuple[str, dict[str, dict[str, Any]]] | None:
     """(the text without the lines of its top-level `jobs:` block, the jobs), if every
     line of the block is a one-line job (_JOB_LINE: the usual job of a manifest a program
-    wrote, 100,000 of them read as JSON in half of ryaml's time); else None. Nothing before
-    the block may leave a quote or a bracket open (the `jobs:` line would then be inside a
-    value), and no name or key may be given twice: ruamel refuses that."""
+    wrote, 100,000 of them read as JSON in half of ryaml's time); else None. The text
+    before the block must be a document by itself (`parse` reads it: else a quote or a
+    bracket is open and the `jobs:` line inside a value), and no name or key may be given
+    twice: ruamel refuses that."""
     import json
 
     if text.startswith("jobs:\n"):
@@ -123,16 +128,14 @@ def _one_line_jobs(text: str) -> tuple[str, dict[str, dict[str, Any]]] | None:
     block = text[start:end]
     if not block.endswith("\n"):
         return None
-    before = text[:head]
-    brackets = before.translate(_NOT_BRACKETS)
-    if any(line.count("'") % 2 or line.count('"') % 2 for line in before.split("\n")) or \
-            brackets.count("[") != brackets.count("]") or \
-            brackets.count("{") != brackets.count("}"):
-        return None
     indents = _JOB_LINE.findall(block)
     if len(indents) != block.count("\n") or len(set(indents)) != 1:
         return None
     if any(word in block for word in _KEYWORDS) and _KEYWORD.search(block) is not None:
+        return None
+    try:
+        parse(text[:head])
+    except Exception:  # (ruamel reads the whole text, and says what is wrong)
         return None
     indent = indents[0]
     flat = block[len(indent):-1].replace("\n" + indent, "\n")
