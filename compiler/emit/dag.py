@@ -302,13 +302,16 @@ def _swept_run(nodes: list[Node], start: int, submit_files: Mapping[str, str],
     to _node."""
     first = nodes[start]
     arguments, spec, names = first.arguments, first.spec, tuple(first.vars)
-    if _plain_args(arguments) is not None:
+    if _plain_args(arguments) is not None or first.name in subdag_files:
         return "", start
     parts = 2 if folders else 1
     write = _sweep_form(tuple(arguments), names, parts)
     if write is None:
         return "", start
-    job = f" {dag_path(submit_files[spec])}\n"
+    try:
+        job = f" {dag_path(submit_files[spec])}\n"
+    except (KeyError, Unrepresentable):  # _node says what is wrong, for each node
+        return "", start
     out = []
     at = start
     for node in nodes[start:start + _RUN_MOST]:

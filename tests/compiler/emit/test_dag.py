@@ -285,7 +285,8 @@ _SWEPT_OWN = ["", "", "", "noop", "done", "final", "retry", "priority", "categor
        st.booleans(), st.integers(1, 4))
 def test_a_run_of_sweep_nodes_is_written_as_each_node_would_be(drawn, folders, most):
     """dag_lines writes a run of a sweep's usual nodes in one loop (_swept_run): the same
-    text as _node writes for each, whatever breaks the run."""
+    text as _node writes for each, whatever breaks the run, and the same errors (spec t's
+    submit file cannot be named in a DAG)."""
     from jobsub.compiler.base.diagnostics import Sink
     from jobsub.compiler.emit import dag
     from jobsub.compiler.ir.model import AbortOn, Retry, Script, Workflow
@@ -306,7 +307,7 @@ def test_a_run_of_sweep_nodes_is_written_as_each_node_would_be(drawn, folders, m
 
     def written() -> tuple[str, list]:
         sink = Sink()
-        text = "\n".join(dag.dag_lines(wf, {"s": "s.sub", "t": "t.sub"}, {"p.sh": "p.sh"},
+        text = "\n".join(dag.dag_lines(wf, {"s": "s.sub", "t": 't"b.sub'}, {"p.sh": "p.sh"},
                                        None, sink, subdags))
         return text, [d.message for d in sink.diagnostics]
 
