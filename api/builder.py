@@ -208,6 +208,9 @@ class Workflow:
         if executable is not None:
             executable = os.fspath(executable)
         name = name or self._name_for(executable or str(keys.get("subdag") or "job"))
+        if name in self._jobs:  # the first one stays (its iterators untouched); compile() says so
+            self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
+            return name
         if after is not None:
             after = _plain([after] if isinstance(after, str) else after)
             if type(after) is list:  # else as given: the schema says what is wrong with it
@@ -219,10 +222,7 @@ class Workflow:
             words = None
         job = (executable, arguments, after,
                {k: _plain(v) for k, v in keys.items()} if keys else None, at)
-        # (one lookup in what may be a million names: setdefault, not `in` then store)
-        if self._jobs.setdefault(name, job) is not job:  # the first stays; compile() says so
-            self._doc.setdefault("\0duplicates", []).append((name, Span(*at)))
-            return name
+        self._jobs[name] = job
         if not self._dollars:
             self._dollars = _job_may_expand(*job[:4], words)
         return name

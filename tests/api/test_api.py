@@ -316,3 +316,14 @@ def test_a_jobs_dollar_is_found_in_any_of_its_parts_whatever_their_types():
     assert _job_may_expand("a.sh", (1,), None, {"environment": {"K": "$v"}})
     assert _job_may_expand("a.sh", (), ("$j",), None)
     assert not _job_may_expand("a.sh", (1, "b"), ("j",), {"retry": 2})
+
+
+def test_a_job_added_twice_leaves_what_it_was_given_untouched(work):
+    """The second job of a name is refused as given: its `after` iterator is not read."""
+    wf = jobsub.Workflow("twice", base_dir=str(work))
+    a = wf.job("bin/step.sh", name="a")
+    wf.job("bin/step.sh", name="x")
+    deps = iter([a])
+    assert wf.job("bin/step.sh", name="x", after=deps) == "x"
+    assert list(deps) == [a]
+    assert [e.message for e in wf.compile().errors] == ["job 'x' is added twice"]
