@@ -225,8 +225,9 @@ class _Builder:
             self._starting(base, defaults_layer)
             self._sure_jobs(sure)
         else:
+            by_name = dict(sure)
             for job_name in self.doc["jobs"] if sure else shown:
-                own = sure.get(job_name) if sure else None
+                own = by_name.get(job_name) if sure else None
                 if own is not None:
                     self.jobs[job_name] = self._sure_job(job_name, own, base, defaults_layer)
                 elif job_name in shown:  # (not pruned for the schema's errors)
@@ -247,8 +248,9 @@ class _Builder:
 
     # -- compact jobs -----------------------------------------------------------------------
 
-    def _compact(self, doc: Any) -> tuple[Any, dict[str, dict[str, Any]], dict[str, tuple]]:
-        """(the document as the schema checks it, the bodies of the jobs it need not
+    def _compact(self, doc: Any) -> tuple[Any, list[tuple[str, dict[str, Any]]],
+                                          dict[str, tuple]]:
+        """(the document as the schema checks it, the (name, body) of the jobs it need not
         look into, the compact groups by key). A compact job (see compile_data) whose
         name is one the schema takes, whose executable and arguments are text and whose
         `after` is names (what the schema asks of them), with nothing to expand and no
@@ -258,7 +260,7 @@ class _Builder:
         as they are read (_leaf: a name of no job is unknown); any other is shown spelled
         out."""
         if not isinstance(doc, Mapping):
-            return doc, {}, {}
+            return doc, [], {}
         doc, sure = self._compact_jobs(doc)
         groups = {key: doc[key] for key in ("serial", "parallel") if type(doc.get(key)) is tuple}
         if groups:
@@ -268,15 +270,17 @@ class _Builder:
             groups = {key: group for key, group in groups.items() if sound[key]}
         return doc, sure, groups
 
-    def _compact_jobs(self, doc: Mapping[str, Any]) -> tuple[Any, dict[str, dict[str, Any]]]:
-        """_compact's jobs: (the document, the sure jobs' bodies by name)."""
+    def _compact_jobs(self, doc: Mapping[str, Any]
+                      ) -> tuple[Any, list[tuple[str, dict[str, Any]]]]:
+        """_compact's jobs: (the document, the sure jobs' (name, body), in order: a list,
+        not a second million-entry dict)."""
         jobs = doc.get("jobs")
         start = doc.get("defaults")
         plain_start = not start or (isinstance(start, Mapping) and OPTION_KEYS.issuperset(start))
         if not isinstance(jobs, Mapping) or not (plain_start or any(
                 type(b) is tuple for b in jobs.values())):
             return doc, {}
-        sure: dict[str, dict[str, Any]] = {}
+        sure: list[tuple[str, dict[str, Any]]] = []
         checked: dict[str, Any] = {}
         dollars = self.dollars
         for name, body in jobs.items():
@@ -290,14 +294,14 @@ class _Builder:
                     body.keys() <= _COMPACT_KEYS and _sure(body, dollars) and _good_name(name):
                 made = body
             if made is not None:
-                sure[name] = made
+                sure.append((name, made))
                 if checked:
                     continue
                 body = _NOTHING  # the first job is shown: jobs: is never empty for it
             checked[name] = body
         return {**doc, "jobs": checked}, sure
 
-    def _sure_jobs(self, sure: dict[str, dict[str, Any]]) -> None:
+    def _sure_jobs(self, sure: list[tuple[str, dict[str, Any]]]) -> None:
         """The jobs when every one is sure (_compact), each with its span if its compact
         form says where it was written (see compile_data): one Span for the jobs a line of
         a program made in a loop, and no question to `locate` per job."""
@@ -305,7 +309,7 @@ class _Builder:
         spans: dict[tuple, Span] = {}
         last: tuple = (None, None)  # (a loop's jobs share one `at`: the same object)
         jobs = self.jobs
-        for (name, own), given in zip(sure.items(), self.doc["jobs"].values(), strict=True):
+        for (name, own), given in zip(sure, self.doc["jobs"].values(), strict=True):
             span = None
             if type(given) is tuple and len(given) > 4:
                 at = given[4]
