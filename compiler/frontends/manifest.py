@@ -220,19 +220,8 @@ class _Builder:
             data = self._expand(data, ())
         base = merge(defaults(self.env), job_options(self.cmdline))
         defaults_layer = self._layer(data.get("defaults") or {}, ("defaults",))
-        shown = data["jobs"]
-        if sure and len(sure) == len(self.doc["jobs"]):  # (the usual program's: all sure)
-            self._starting(base, defaults_layer)
-            self._sure_jobs(sure)
-        else:
-            by_name = dict(sure)
-            for job_name in self.doc["jobs"] if sure else shown:
-                own = by_name.get(job_name) if sure else None
-                if own is not None:
-                    self.jobs[job_name] = self._sure_job(job_name, own, base, defaults_layer)
-                elif job_name in shown:  # (not pruned for the schema's errors)
-                    self.jobs[job_name] = self._job(job_name, shown[job_name], base,
-                                                    defaults_layer, data)
+        self._starting(base, defaults_layer)
+        self._make_jobs(sure, data)
         self._check_templates(data)
         self._nodes()
         self._dependencies(data)
@@ -279,7 +268,7 @@ class _Builder:
         plain_start = not start or (isinstance(start, Mapping) and OPTION_KEYS.issuperset(start))
         if not isinstance(jobs, Mapping) or not (plain_start or any(
                 type(b) is tuple for b in jobs.values())):
-            return doc, {}
+            return doc, []
         sure: list[tuple[str, dict[str, Any]]] = []
         checked: dict[str, Any] = {}
         dollars = self.dollars
@@ -301,15 +290,26 @@ class _Builder:
             checked[name] = body
         return {**doc, "jobs": checked}, sure
 
-    def _sure_jobs(self, sure: list[tuple[str, dict[str, Any]]]) -> None:
-        """The jobs when every one is sure (_compact), each with its span if its compact
-        form says where it was written (see compile_data): one Span for the jobs a line of
-        a program made in a loop, and no question to `locate` per job."""
+    def _make_jobs(self, sure: list[tuple[str, dict[str, Any]]],
+                   data: Mapping[str, Any]) -> None:
+        """The jobs, in the document's order: a sure one (_compact: the document's order
+        too) from its body alone, with its span if its compact form says where it was
+        written (see compile_data: one Span for the jobs a line of a program made in a
+        loop, no question to `locate` per job); any other the schema kept, by _job."""
         options, origin = self._start[1], self._start[2]
+        shown = data["jobs"]
+        pending = iter(sure)
+        next_sure = next(pending, None)
         spans: dict[tuple, Span] = {}
         last: tuple = (None, None)  # (a loop's jobs share one `at`: the same object)
         jobs = self.jobs
-        for (name, own), given in zip(sure, self.doc["jobs"].values(), strict=True):
+        for name, given in self.doc["jobs"].items():
+            if next_sure is None or next_sure[0] != name:
+                if name in shown:  # (not pruned for the schema's errors)
+                    jobs[name] = self._job(name, shown[name], data)
+                continue
+            own = next_sure[1]
+            next_sure = next(pending, None)
             span = None
             if type(given) is tuple and len(given) > 4:
                 at = given[4]
@@ -321,13 +321,6 @@ class _Builder:
                         span = spans[at] = Span(*at)
                     last = (at, span)
             jobs[name] = _Job(name, own, options, origin, own, [], None, span)
-
-    def _sure_job(self, name: str, body: dict[str, Any], base: dict, defaults_layer) -> _Job:
-        """_job of a compact job _compact found sure: no keys but its own, which set no
-        option (the start's options, and no settings from it to merge)."""
-        if self._start is None:
-            self._starting(base, defaults_layer)
-        return _Job(name, body, self._start[1], self._start[2], body)
 
     # -- ${VAR} -----------------------------------------------------------------------------
 
@@ -456,10 +449,7 @@ class _Builder:
         self._templates[name] = result
         return result
 
-    def _job(self, name: str, body: Mapping[str, Any], base: dict, defaults_layer,
-             data: Mapping[str, Any]) -> _Job:
-        if self._start is None:
-            self._starting(base, defaults_layer)
+    def _job(self, name: str, body: Mapping[str, Any], data: Mapping[str, Any]) -> _Job:
         where = ("jobs", name)
         first = self._start
         if "extends" in body:
@@ -488,7 +478,7 @@ class _Builder:
         return job
 
     def _starting(self, base: dict, defaults_layer) -> None:
-        """What every job starts from, combined once."""
+        """What every job starts from, combined once (before any job is made)."""
         settings, options, origin = _combine([({}, base, {}), defaults_layer])
         self._start = (settings, {k: v for k, v in options.items() if v is not False},
                        origin)
@@ -1018,11 +1008,7 @@ def _sure_compact(name: Any, job: tuple, dollars: bool) -> dict[str, Any] | None
     if words is None or not _TEXT_ONLY.issuperset(map(type, words)) or \
             (dollars and ("$" in executable or "$" in "".join(words))) or not _good_name(name):
         return None
-    body = {"executable": executable, "arguments": list(arguments)} if arguments else \
-        {"executable": executable}
-    if after is not None:
-        body["after"] = list(after)
-    return body
+    return compact_body(executable, arguments, after)
 
 
 def _sure(body: dict[str, Any], dollars: bool) -> bool:
