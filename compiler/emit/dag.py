@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from functools import lru_cache
 
 from jobsub.compiler.base import quoting
@@ -132,8 +132,7 @@ def dag_lines(wf: Workflow, submit_files: Mapping[str, str], script_files: Mappi
                 yield _script(node, script, script_files[script.executable])
             except Unrepresentable as err:
                 sink.error(f"node {node.name}: {err}", script.span or node.span)
-        if node.retry is not None or node.pre_skip is not None or node.abort_on is not None \
-                or node.priority is not None or node.category is not None:
+        if _has_settings(node):
             yield from _node_settings(node)
     for edge in wf.edges:
         yield (f"{'WEAK ' if edge.weak else ''}PARENT {' '.join(edge.parents)} "
@@ -178,6 +177,12 @@ def _node(node: Node, submit_files: Mapping[str, str],
         head = f"JOB {node.name} {dag_path(submit_files[node.spec])}{flags}"
     vars_line = _vars(node, queue_names, folders and node.spec is not None)
     return f"{head}\n{vars_line}" if vars_line else head
+
+
+def _has_settings(node: Node) -> bool:
+    """Whether the node has a line of _node_settings."""
+    return node.retry is not None or node.pre_skip is not None or \
+        node.abort_on is not None or node.priority is not None or node.category is not None
 
 
 def _node_settings(node: Node) -> Iterator[str]:
@@ -227,12 +232,7 @@ def _plain(pattern: re.Pattern, text: str, defined) -> bool:
 def _vars(node: Node, queue_names: frozenset[str] = frozenset(), folder: bool = False) -> str:
     """The node's VARS line; `$(NAME)` stays a macro if NAME is one of its VARS or a queue
     variable of its submit file (`queue_names`). `folder`: name the node's output folder."""
-    # jobsub's own VARS are digits and $(JOB): written as they are, without the checks
-    # (a million-node DAG has four million of them)
-    section = node.section
-    parts = [] if section is None else [_jobsub_vars(section)]
-    if folder and section is not None:
-        parts.append(f'{OUTPUT_FOLDER_VAR}="{node_output_folder(section)}"')
+    parts = _jobsub_parts(node.section, folder)
     # the usual node's arguments: written as they are, last
     plain_args = _plain_args(node.arguments) if node.arguments else None
     variables = node.vars
@@ -282,11 +282,26 @@ def _swept(node: Node, parts: list[str]) -> str | None:
                                 len(parts))
     write = last[2]
     values = node.vars.values()
-    # every value simple: none empty, and their characters all allowed (one match over
-    # their concatenation, the pattern being one character class repeated)
-    if write is None or not all(values) or not _SIMPLE_VALUE.fullmatch("".join(values)):
+    if write is None or not _simple(values):
         return None
     return write(node.name, parts, *values)
+
+
+def _jobsub_parts(section: int | None, folder: bool) -> list[str]:
+    """The words of jobsub's own VARS of node number `section` (none without one), and its
+    output folder's if `folder`: digits and $(JOB), written as they are, without the checks
+    (a million-node DAG has four million of them)."""
+    if section is None:
+        return []
+    if folder:
+        return [_jobsub_vars(section), f'{OUTPUT_FOLDER_VAR}="{node_output_folder(section)}"']
+    return [_jobsub_vars(section)]
+
+
+def _simple(values: Collection[str]) -> bool:
+    """Every value simple: none empty, and their characters all allowed (one match over
+    their concatenation, the pattern being one character class repeated)."""
+    return all(values) and _SIMPLE_VALUE.fullmatch("".join(values)) is not None
 
 
 #: the most nodes _swept_run writes as one text
@@ -319,16 +334,11 @@ def _swept_run(nodes: list[Node], start: int, submit_files: Mapping[str, str],
         values = node.vars.values()
         if node.arguments is not arguments or node.spec != spec or section is None or \
                 node.scripts or node.noop or node.done or node.final or \
-                node.subdag is not None or node.retry is not None or \
-                node.pre_skip is not None or node.abort_on is not None or \
-                node.priority is not None or node.category is not None or \
-                tuple(node.vars) != names or not all(values) or \
-                not _SIMPLE_VALUE.fullmatch("".join(values)) or node.name in subdag_files:
+                node.subdag is not None or _has_settings(node) or \
+                tuple(node.vars) != names or not _simple(values) or node.name in subdag_files:
             break
-        made = [_jobsub_vars(section),
-                f'{OUTPUT_FOLDER_VAR}="{node_output_folder(section)}"'] if folders else \
-            [_jobsub_vars(section)]
-        out.append("JOB " + node.name + job + write(node.name, made, *values))
+        out.append("JOB " + node.name + job +
+                   write(node.name, _jobsub_parts(section, folders), *values))
         at += 1
     return "\n".join(out), at
 
