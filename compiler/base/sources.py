@@ -63,13 +63,15 @@ def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
     for p in dict.fromkeys(paths):
         if p not in wanted:
             continue
-        newline = "" if is_manifest(p) else "\n"  # (no translation; a dagnabbit file's)
+        manifest = is_manifest(p)
+        newline = "" if manifest else "\n"  # (no translation; a dagnabbit file's)
         try:
             if texts is not None and p in texts:
-                out[p] = _lines_wanted(p, io.StringIO(texts[p], newline=newline), wanted[p])
+                out[p] = _lines_wanted(manifest, io.StringIO(texts[p], newline=newline),
+                                       wanted[p])
             elif os.path.isfile(p):
                 with open(p, encoding="utf-8", errors="replace", newline=newline) as fh:
-                    out[p] = _lines_wanted(p, fh, wanted[p])
+                    out[p] = _lines_wanted(manifest, fh, wanted[p])
         except OSError:
             pass
     return out
@@ -79,11 +81,11 @@ def source_lines(paths: Iterable[str], diagnostics: Iterable[Diagnostic],
 _YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
-def _lines_wanted(path: str, source: io.TextIOBase, numbers: set[int]) -> dict[int, str]:
-    """The lines numbered `numbers` of `source`: a manifest's split as YAML breaks lines
+def _lines_wanted(manifest: bool, source: io.TextIOBase,
+                  numbers: set[int]) -> dict[int, str]:
+    """The lines numbered `numbers` of `source`: a `manifest`'s split as YAML breaks lines
     (read whole), any other's by newline, read only as far as the last of them."""
-    lines = _YAML_BREAK.split(source.read(MAX_WORKFLOW_BYTES)) if is_manifest(path) \
-        else source
+    lines = _YAML_BREAK.split(source.read(MAX_WORKFLOW_BYTES)) if manifest else source
     last = max(numbers)
     return {number: line for number, line in zip(range(1, last + 1), lines, strict=False)
             if number in numbers}
