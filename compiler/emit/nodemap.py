@@ -139,9 +139,16 @@ def _swept_form(spec_id: str | None, args: str | None, names: tuple[str, ...],
     write = _vars_json(names)
     if spec_id is None or args is None or write is None:
         return None
+    before, after = _around_vars(spec_id, args, noop)
     h = _BLAKE2B.copy()
-    h.update(f'["{spec_id}",[{args}],{{'.encode("utf-8", "surrogatepass"))
-    return h, write, f'}},null,{"true" if noop else "false"}]'
+    h.update(before.encode("utf-8", "surrogatepass"))
+    return h, write, after
+
+
+def _around_vars(spec_id: str, args: str, noop: bool) -> tuple[str, str]:
+    """The JSON node_fingerprint hashes for a usual node, before its VARS pairs and after
+    them: what the encoder writes of [spec id, arguments, {VARS}, null, noop]."""
+    return f'["{spec_id}",[{args}],{{', f'}},null,{"true" if noop else "false"}]'
 
 
 #: node_fingerprint's `args` when the caller has not made them
@@ -164,8 +171,8 @@ def node_fingerprint(spec_id: str | None, node: Node, args: str | None = _ASK) -
     if (own and write is None) or (values and _JSON_ESCAPED.search("".join(values))):
         return _digest(spec_id, node.arguments, node_vars(node), node.subdag, node.noop)
     pairs = _jobsub_json(node.section) if write is None else write(node.section, values)
-    text = f'["{spec_id}",[{args}],{{{pairs}}},null,{"true" if node.noop else "false"}]'
-    return _hash(text)
+    before, after = _around_vars(spec_id, args, node.noop)
+    return _hash(before + pairs + after)
 
 
 def group_of(node: Node) -> str:
