@@ -111,9 +111,9 @@ def compile_data(doc: Mapping[str, Any], path: str, *, base_dir: str,
     written (the program's own lines); `dollars`: whether some text may hold a $VAR (the
     program knows; else every value is looked at). A job under `jobs:` may be given
     compactly, as the tuple (executable, arguments, after, keys, at) of compact_body (as
-    jobsub.Workflow keeps it; `at`, optional, is where it was written as (file, line,
-    column), what `locate` would say, known without asking; more items are not read), and
-    `serial:`
+    jobsub.Workflow keeps it; `at`, optional, names the program's line that made it, as
+    (file, line, column): consecutive jobs of the same `at` object share the span `locate`
+    gives the first; more items are not read), and `serial:`
     or `parallel:` as the tuple (kind, items) whose items are job names or such tuples
     (an edge such a group makes is located where the group is): a million jobs are then
     not each a mapping for the schema to walk (see _Builder._compact)."""
@@ -159,12 +159,11 @@ class _Job:
     #: own body (shared by every job that extends no template)
     origin: dict[str, tuple]
     own: Mapping[str, Any]  # the job's own body: its keys were set at ("jobs", name)
+    span: Span  # where it is written (its key)
     nodes: list[str] = field(default_factory=list)
     #: where a serial/parallel group names it (the first group that does): (the group's
     #: JSON path, the index in it)
     placed: tuple | None = None
-    #: where it is written, if its compact form said (else `locate` is asked)
-    span: Span | None = None
 
     def where(self, key: str) -> tuple:
         """The JSON path of `key` where it was set; the job's own, if nowhere."""
@@ -293,15 +292,14 @@ class _Builder:
     def _make_jobs(self, sure: list[tuple[str, dict[str, Any]]],
                    data: Mapping[str, Any]) -> None:
         """The jobs, in the document's order: a sure one (_compact: the document's order
-        too) from its body alone, with its span if its compact form says where it was
-        written (see compile_data: one Span for the jobs a line of a program made in a
-        loop, no question to `locate` per job); any other the schema kept, by _job."""
+        too) from its body alone, any other the schema kept by _job. Consecutive compact
+        jobs of one `at` (see compile_data: a program's loop) share the span `locate`
+        gave the first: a million jobs, one question."""
         options, origin = self._start[1], self._start[2]
         shown = data["jobs"]
         pending = iter(sure)
         next_sure = next(pending, None)
-        spans: dict[tuple, Span] = {}
-        last: tuple = (None, None)  # (a loop's jobs share one `at`: the same object)
+        last: tuple = (None, None)  # (the last compact job's `at`, its span)
         jobs = self.jobs
         for name, given in self.doc["jobs"].items():
             if next_sure is None or next_sure[0] != name:
@@ -310,17 +308,10 @@ class _Builder:
                 continue
             own = next_sure[1]
             next_sure = next(pending, None)
-            span = None
-            if type(given) is tuple and len(given) > 4:
-                at = given[4]
-                if at is last[0]:
-                    span = last[1]
-                else:
-                    span = spans.get(at)
-                    if span is None:
-                        span = spans[at] = Span(*at)
-                    last = (at, span)
-            jobs[name] = _Job(name, own, options, origin, own, [], None, span)
+            at = given[4] if type(given) is tuple and len(given) > 4 else None
+            if at is None or at is not last[0]:
+                last = (at, self.locate(("jobs", name), key=True))
+            jobs[name] = _Job(name, own, options, origin, own, last[1])
 
     # -- ${VAR} -----------------------------------------------------------------------------
 
@@ -473,7 +464,7 @@ class _Builder:
         settings.pop("extends", None)
         if options is not self._start[1]:  # a template or the job set options of its own
             options = {k: v for k, v in options.items() if v is not False}
-        job = _Job(name, settings, options, origin, body)
+        job = _Job(name, settings, options, origin, body, self.locate(where, key=True))
         job.options = self._memory_retry(job)
         return job
 
@@ -531,7 +522,7 @@ class _Builder:
         nodes = self.nodes
         for job in self.jobs.values():
             s = job.settings
-            span = job.span or self.locate(("jobs", job.name), key=True)
+            span = job.span
             if s is job.own:  # a job _compact made sure of: executable, text arguments, after
                 exe_path = self._executable(job, s["executable"])
                 if exe_path is not None:
